@@ -1,0 +1,1 @@
+"""The domain, pure: units, data elements, indicators, periods, attainment."""

@@ -1,0 +1,112 @@
+"""Aggregation of figures over periods and over the unit tree.
+
+A unit's own value for a period P comes from its figures whose period lies within P: flows are
+summed, stocks and flags take the latest (the figure whose period ends last). A subtree's value
+adds the own values of its units (for flows, flags and roll-up stocks; a stock that does not roll
+up is the unit's own only). Totals are kept per contributing level, so that a province can be
+shown each level against its own target: key (unit, period, element, level).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from kpi.elements import DataElement
+from kpi.periods import Period, canonical_periods
+from kpi.units import Level, UnitTree
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """The current value of one data element for one unit and period."""
+
+    unit: str
+    element: str
+    period: Period
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
+class Total:
+    """A subtree's value of one element for one period, from the units at one level.
+
+    `value` is the sum (for flags, the number of units that said yes); `reporters` the number
+    of units that contributed a figure.
+    """
+
+    value: int
+    reporters: int
+
+    def __add__(self, other: Total) -> Total:
+        return Total(self.value + other.value, self.reporters + other.reporters)
+
+
+TotalKey = tuple[str, str, str, Level]  # unit code, period key, element code, level
+
+
+def own_value(
+    element: DataElement, figures: Iterable[tuple[Period, int]], within: Period
+) -> int | None:
+    """The unit's own value of `element` over `within`, from its (period, value) figures."""
+    inside = [(p, v) for p, v in figures if within.contains(p)]
+    if not inside:
+        return None
+    if element.latest_wins:
+        return max(inside, key=lambda pv: (pv[0].last, -pv[0].first))[1]
+    return sum(v for _, v in inside)
+
+
+def own_values(element: DataElement, figures: list[tuple[Period, int]]) -> dict[Period, int]:
+    """The unit's own value for every canonical period that has data (figures of one year)."""
+    if not figures:
+        return {}
+    result: dict[Period, int] = {}
+    for period in canonical_periods(figures[0][0].year):
+        value = own_value(element, figures, period)
+        if value is not None:
+            result[period] = value
+    return result
+
+
+def contributions(
+    tree: UnitTree, element: DataElement, unit: str, value: int | None
+) -> list[tuple[str, Total]]:
+    """The (unit, total) pairs to which `unit`'s own value contributes."""
+    if value is None:
+        return []
+    total = Total(value, 1)
+    targets = [unit]
+    if element.aggregates_over_subtree:
+        targets.extend(a.code for a in tree.ancestors(unit))
+    return [(code, total) for code in targets]
+
+
+def rollup(
+    tree: UnitTree, elements: Mapping[str, DataElement], figures: Iterable[Figure]
+) -> dict[TotalKey, Total]:
+    """Every total, computed from scratch (the reference for incremental updates)."""
+    by_series: dict[tuple[str, str], list[tuple[Period, int]]] = defaultdict(list)
+    for figure in figures:
+        by_series[(figure.unit, figure.element)].append((figure.period, figure.value))
+    # per year: a unit's figures of different years never mix
+    totals: dict[TotalKey, Total] = {}
+    for (unit_code, element_code), series in by_series.items():
+        element = elements[element_code]
+        level = tree.get(unit_code).level
+        years: dict[int, list[tuple[Period, int]]] = defaultdict(list)
+        for period, value in series:
+            years[period.year].append((period, value))
+        for year_series in years.values():
+            for period, value in own_values(element, year_series).items():
+                for target, total in contributions(tree, element, unit_code, value):
+                    key = (target, period.key, element_code, level)
+                    previous = totals.get(key)
+                    totals[key] = total if previous is None else previous + total
+    return totals
+
+
+def delta(old: int | None, new: int | None) -> Total:
+    """How a unit's change of own value from `old` to `new` moves the totals it feeds."""
+    return Total((new or 0) - (old or 0), (new is not None) - (old is not None))

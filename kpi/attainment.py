@@ -1,0 +1,161 @@
+"""Attainment: rate, status and how many more items are needed, in exact arithmetic."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from fractions import Fraction
+
+from kpi.indicators import NeededMode
+
+ONE = Fraction(1)
+
+
+class Status(StrEnum):
+    MET = "met"
+    BELOW_TARGET = "below_target"
+    BELOW_FLOOR = "below_floor"
+    NO_DATA = "no_data"
+    NO_TARGET = "no_target"
+
+    @property
+    def severity(self) -> int:
+        """0 for met or untracked, 1 below target, 2 below floor: higher is worse."""
+        return {Status.BELOW_TARGET: 1, Status.BELOW_FLOOR: 2}.get(self, 0)
+
+
+def percent_fraction(percent: Decimal) -> Fraction:
+    """99 (percent, as a Decimal) → Fraction(99, 100)."""
+    return Fraction(percent) / 100
+
+
+@dataclass(frozen=True, slots=True)
+class Attainment:
+    """Where a unit (or a line of units) stands on one indicator for one period."""
+
+    numerator: int | None
+    denominator: int | None
+    target: Decimal | None
+    floor: Decimal | None
+    status: Status
+    needed: int | None
+    reachable: bool
+    units_judged: int | None = None  # each-unit indicators: units with data
+    units_met: int | None = None
+
+    @property
+    def rate(self) -> Fraction | None:
+        """numerator / denominator, exact; None without data."""
+        if self.numerator is None or not self.denominator:
+            return None
+        return Fraction(self.numerator, self.denominator)
+
+    def rate_percent(self, decimals: int = 2) -> Decimal | None:
+        """The rate in percent, rounded half-up to `decimals`."""
+        rate = self.rate
+        return None if rate is None else round_percent(rate, decimals)
+
+    def display_decimals(self, minimum: int = 2, maximum: int = 6) -> int:
+        """Decimals enough that a rate below its target (or floor) never reads as equal."""
+        rate = self.rate
+        if rate is None:
+            return minimum
+        decimals = minimum
+        for limit in (self.target, self.floor):
+            if limit is None or rate >= percent_fraction(limit):
+                continue
+            while decimals < maximum and round_percent(rate, decimals) >= limit:
+                decimals += 1
+        return decimals
+
+
+def round_percent(rate: Fraction, decimals: int) -> Decimal:
+    exact = Decimal(rate.numerator * 100) / Decimal(rate.denominator)
+    quantum = Decimal(1).scaleb(-decimals)
+    # Decimal division above keeps 28 significant digits: far beyond any display.
+    return exact.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def needed_to_reach(
+    numerator: int, denominator: int, target: Fraction, mode: NeededMode
+) -> tuple[int | None, bool]:
+    """How many more items, all good, lift numerator/denominator to `target`.
+
+    ADD: the least whole x with (a + x) / (b + x) ≥ t, i.e. ceil((t·b − a) / (1 − t)); with
+    t = 100 % and a < b no x exists: the target is no longer reachable in this period.
+    CONVERT: the least whole x ≤ b − a with (a + x) / b ≥ t, i.e. ceil(t·b − a).
+    Returns (needed, reachable); needed is None when unreachable.
+    """
+    if denominator > 0 and Fraction(numerator, denominator) >= target:
+        return 0, True
+    if mode is NeededMode.CONVERT:
+        return max(0, math.ceil(target * denominator - numerator)), True
+    if target >= ONE:
+        return (0, True) if numerator >= denominator else (None, False)
+    return max(0, math.ceil((target * denominator - numerator) / (1 - target))), True
+
+
+def judge(
+    numerator: int | None,
+    denominator: int | None,
+    target: Decimal | None,
+    floor: Decimal | None,
+    mode: NeededMode,
+) -> Attainment:
+    """The attainment of one unit or line from its raw sums."""
+    has_data = numerator is not None and bool(denominator)
+    if target is None:
+        return Attainment(numerator, denominator, None, floor, Status.NO_TARGET, None, True)
+    if not has_data:
+        return Attainment(numerator, denominator, target, floor, Status.NO_DATA, None, True)
+    assert numerator is not None
+    assert denominator is not None
+    rate = Fraction(numerator, denominator)
+    needed, reachable = needed_to_reach(numerator, denominator, percent_fraction(target), mode)
+    if floor is not None and rate < percent_fraction(floor):
+        status = Status.BELOW_FLOOR
+    elif rate < percent_fraction(target):
+        status = Status.BELOW_TARGET
+    else:
+        status = Status.MET
+    return Attainment(numerator, denominator, target, floor, status, needed, reachable)
+
+
+def judge_each(aggregate: Attainment, units: Sequence[Attainment]) -> Attainment:
+    """An aggregate line of an indicator that binds every unit separately.
+
+    The rate shown is the aggregate's; the status is the worst of the units' (met only when
+    every unit with data meets), and `needed` sums what each unit below its target needs.
+    """
+    judged = [u for u in units if u.status not in (Status.NO_DATA, Status.NO_TARGET)]
+    if aggregate.target is None:
+        return aggregate
+    if not judged:
+        return Attainment(
+            aggregate.numerator,
+            aggregate.denominator,
+            aggregate.target,
+            aggregate.floor,
+            Status.NO_DATA,
+            None,
+            True,
+            0,
+            0,
+        )
+    worst = max(judged, key=lambda u: u.status.severity).status
+    reachable = all(u.reachable for u in judged)
+    needed = sum(u.needed or 0 for u in judged) if reachable else None
+    return Attainment(
+        aggregate.numerator,
+        aggregate.denominator,
+        aggregate.target,
+        aggregate.floor,
+        worst,
+        needed,
+        reachable,
+        len(judged),
+        sum(1 for u in judged if u.status is Status.MET),
+    )

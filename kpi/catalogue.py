@@ -1,0 +1,118 @@
+"""A catalogue: one decision's indicators, elements, rules, calendar and units."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, time
+
+from kpi.elements import DataElement
+from kpi.errors import UnknownElementError, UnknownIndicatorError
+from kpi.indicators import IncreaseReading, Indicator
+from kpi.periods import DEFAULT_CUTOFF_DAY, Period, cumulative_period
+from kpi.rules import ValidationRule
+from kpi.text import LocalText
+from kpi.units import Level, Unit, UnitTree
+
+FORM_ORDER = ("procedures", "services", "dossiers", "certification", "payments")
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderSettings:
+    days_before: tuple[int, ...] = (7, 3, 1)
+    on_day_at: time = time(8, 0)
+    days_after: tuple[int, ...] = (1, 3)
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(7, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportingCalendar:
+    cutoff_day: int = DEFAULT_CUTOFF_DAY
+    reports: tuple[str, ...] = ("Q1", "H1", "9M", "Y")
+    deadlines: Mapping[Level, int] = field(default_factory=dict)
+    reminders: ReminderSettings = field(default_factory=ReminderSettings)
+
+    def due_periods(self, year: int) -> tuple[Period, ...]:
+        """The reports due in `year`, in order (Q1, H1, 9M and the year by default)."""
+        numbers = {"Q1": 1, "H1": 2, "9M": 3, "Y": 4}
+        return tuple(cumulative_period(year, numbers[r]) for r in self.reports)
+
+    def deadline(self, period: Period, level: Level) -> date:
+        """When units of `level` must have reported `period`."""
+        day = self.deadlines.get(level, 20)
+        return date(period.year, period.last, day)
+
+    def month_of(self, day: date) -> Period:
+        return Period.month_of(day, self.cutoff_day)
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    code: str
+    name: LocalText
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    code: str
+    section: str
+    name: LocalText
+    lead: LocalText
+    coordinating: LocalText | None
+    legal_basis: LocalText
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    increase_reading: IncreaseReading = IncreaseReading.POINTS
+    alert_repeat_days: int = 7
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogue:
+    code: str
+    year: int
+    province: LocalText
+    title: LocalText
+    decision: Mapping[str, str]
+    settings: Settings
+    calendar: ReportingCalendar
+    sections: tuple[Section, ...]
+    groups: tuple[Group, ...]
+    elements: Mapping[str, DataElement]
+    rules: tuple[ValidationRule, ...]
+    indicators: Mapping[str, Indicator]
+    units: UnitTree
+
+    def element(self, code: str) -> DataElement:
+        try:
+            return self.elements[code]
+        except KeyError:
+            raise UnknownElementError(code) from None
+
+    def indicator(self, code: str) -> Indicator:
+        try:
+            return self.indicators[code]
+        except KeyError:
+            raise UnknownIndicatorError(code) from None
+
+    def elements_for(self, level: Level) -> list[DataElement]:
+        """The elements a unit of `level` reports, in the order a form asks them."""
+        chosen = [e for e in self.elements.values() if level in e.levels]
+        order = {code: i for i, code in enumerate(self.elements)}
+        return sorted(
+            chosen,
+            key=lambda e: (
+                FORM_ORDER.index(e.form) if e.form in FORM_ORDER else 99,
+                order[e.code],
+            ),
+        )
+
+    def indicators_for(self, unit: Unit) -> list[Indicator]:
+        """Indicators that judge `unit` or a level of units in its subtree."""
+        present = set(self.units.levels_in_subtree(unit.code))
+        return [i for i in self.indicators.values() if i.levels & present]
+
+    def rules_for(self, elements: set[str]) -> tuple[ValidationRule, ...]:
+        return tuple(r for r in self.rules if r.elements <= elements)
