@@ -1,10 +1,11 @@
 """Aggregation of figures over periods and over the unit tree.
 
 A unit's own value for a period P comes from its figures whose period lies within P: flows are
-summed, stocks and flags take the latest (the figure whose period ends last). A subtree's value
-adds the own values of its units (for flows, flags and roll-up stocks; a stock that does not roll
-up is the unit's own only). Totals are kept per contributing level, so that a province can be
-shown each level against its own target: key (unit, period, element, level).
+summed, stocks and flags take the latest (the figure whose period ends last). Every unit's own
+value is added into the totals of the unit and of each of its ancestors, under the level of the
+unit it came from: key (unit, period, element, level). A unit's own value is then its row at its
+own level (levels strictly descend in the tree), a level's aggregate is its row at that level,
+and whether a stock "rolls up" is decided when totals are read (kpi.evaluation), not here.
 """
 
 from __future__ import annotations
@@ -76,11 +77,9 @@ def contributions(
     """The (unit, total) pairs to which `unit`'s own value contributes."""
     if value is None:
         return []
+    del element  # every kind is added up the tree; reading decides what counts
     total = Total(value, 1)
-    targets = [unit]
-    if element.aggregates_over_subtree:
-        targets.extend(a.code for a in tree.ancestors(unit))
-    return [(code, total) for code in targets]
+    return [(code, total) for code in (unit, *(a.code for a in tree.ancestors(unit)))]
 
 
 def rollup(

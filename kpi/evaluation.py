@@ -36,12 +36,23 @@ def line_levels(catalogue: Catalogue, unit: Unit, indicator: Indicator) -> list[
 
 
 def sums(
-    indicator: Indicator, totals: UnitTotals, levels: Sequence[Level]
+    indicator: Indicator,
+    totals: UnitTotals,
+    levels: Sequence[Level],
+    own_only: Callable[[str], bool] = lambda _: False,
+    own_level: Level | None = None,
 ) -> tuple[int | None, int | None]:
-    """Numerator and denominator of `indicator` from totals of the given levels."""
+    """Numerator and denominator of `indicator` from totals of the given levels.
+
+    Elements for which `own_only` holds are read at `own_level` alone (a stock that does not roll
+    up, on a line that judges the unit itself).
+    """
+
+    def levels_of(code: str) -> Sequence[Level]:
+        return [own_level] if own_level is not None and own_only(code) else levels
 
     def add(codes: Sequence[str], *, reporters: bool = False) -> int | None:
-        found = [totals[(c, lvl)] for c in codes for lvl in levels if (c, lvl) in totals]
+        found = [totals[(c, lvl)] for c in codes for lvl in levels_of(c) if (c, lvl) in totals]
         if not found or all(t.reporters == 0 for t in found):
             return None
         return sum(t.reporters if reporters else t.value for t in found)

@@ -177,8 +177,6 @@ class UnitTree:
         if stripped in self._by_code:
             return self._by_code[stripped]
         folded = fold_name(stripped)
-        if folded.replace(" ", "-") in self._by_code:
-            return self._by_code[folded.replace(" ", "-")]
         candidates = self._names.get(folded) or self._names.get(_without_type_word(folded), [])
         unique = list(dict.fromkeys(candidates))
         if len(unique) == 1:

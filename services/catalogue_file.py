@@ -1,0 +1,496 @@
+"""Reading a catalogue file (YAML): checked against a schema, turned into kpi objects.
+
+A mistake is reported with the file, the key and what was expected, e.g.
+`catalogs/x.yaml: indicators[3].target.percent: expected a number, got 'abc'`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from kpi.catalogue import (
+    Catalogue,
+    Group,
+    ReminderSettings,
+    ReportingCalendar,
+    Section,
+    Settings,
+)
+from kpi.elements import DataElement, ElementKind
+from kpi.indicators import (
+    Baseline,
+    Binding,
+    IncreaseReading,
+    Indicator,
+    IndicatorKind,
+    NeededMode,
+    Target,
+    Variant,
+)
+from kpi.rules import Comparison, ValidationRule
+from kpi.text import LocalText
+from kpi.units import Level, Unit, UnitTree
+
+DEFAULT_CATALOGUE = Path(__file__).resolve().parent.parent / "catalogs" / "kontum-2022.yaml"
+SCHEMA = "chitieu-catalogue/1"
+
+Percent = Annotated[Decimal, Field(ge=0, le=100)]
+Code = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=64)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TextModel(_Strict):
+    vi: Annotated[str, Field(min_length=1)]
+    en: Annotated[str, Field(min_length=1)]
+
+    def domain(self) -> LocalText:
+        return LocalText(vi=self.vi.strip(), en=self.en.strip())
+
+
+class DecisionModel(_Strict):
+    number: str
+    date: str
+    signed_by: str
+    issuer: TextModel
+
+
+class SettingsModel(_Strict):
+    increase_reading: IncreaseReading = IncreaseReading.POINTS
+    alert_repeat_days: Annotated[int, Field(ge=1, le=90)] = 7
+
+
+class RemindersModel(_Strict):
+    days_before: list[Annotated[int, Field(ge=1, le=60)]] = [7, 3, 1]
+    on_day_at: time = time(8, 0)
+    days_after: list[Annotated[int, Field(ge=1, le=60)]] = [1, 3]
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(7, 0)
+
+
+class CalendarModel(_Strict):
+    cutoff_day: Annotated[int, Field(ge=1, le=31)] = 14
+    reports: list[Literal["Q1", "H1", "9M", "Y"]]
+    deadlines: dict[Level, Annotated[int, Field(ge=1, le=31)]]
+    reminders: RemindersModel = RemindersModel()
+
+
+class SectionModel(_Strict):
+    code: str
+    name: TextModel
+
+
+class GroupModel(_Strict):
+    code: str
+    section: str
+    name: TextModel
+    lead: TextModel
+    coordinating: TextModel | None = None
+    legal_basis: TextModel
+
+
+class ElementModel(_Strict):
+    code: Code
+    kind: ElementKind
+    name: TextModel
+    short: TextModel
+    measure: TextModel
+    levels: Annotated[list[Level], Field(min_length=1)]
+    rolls_up: bool | None = None
+    part_of: str | None = None
+    form: Literal["procedures", "services", "dossiers", "certification", "payments"]
+
+    @model_validator(mode="after")
+    def _rolls_up_only_for_stocks(self) -> ElementModel:
+        if self.rolls_up is not None and self.kind is not ElementKind.STOCK:
+            raise ValueError("rolls_up is only for stock elements")
+        return self
+
+
+class RuleModel(_Strict):
+    code: Code
+    left: Annotated[list[str], Field(min_length=1)]
+    op: Comparison
+    right: Annotated[list[str], Field(min_length=1)]
+    message: TextModel
+
+
+class TargetModel(_Strict):
+    percent: Percent | None = None
+    by_level: dict[Level, Percent] | None = None
+    increase_over_baseline: Annotated[Decimal, Field(gt=0, le=100)] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> TargetModel:
+        given = [
+            k
+            for k in ("percent", "by_level", "increase_over_baseline")
+            if getattr(self, k) is not None
+        ]
+        if len(given) != 1:
+            raise ValueError(
+                "expected exactly one of percent, by_level, increase_over_baseline"
+                f" (got {', '.join(given) or 'none'})"
+            )
+        return self
+
+
+class BaselineModel(_Strict):
+    year: int
+    numerator: Annotated[int, Field(ge=0)] | None = None
+    denominator: Annotated[int, Field(ge=0)] | None = None
+    printed: str | None = None
+    note: TextModel | None = None
+
+    def domain(self) -> Baseline:
+        return Baseline(
+            self.year,
+            self.numerator,
+            self.denominator,
+            self.printed,
+            self.note.domain() if self.note else None,
+        )
+
+
+class VariantModel(_Strict):
+    level: Level
+    name: TextModel
+    lead: TextModel
+    coordinating: TextModel | None = None
+    baseline: BaselineModel | None = None
+
+
+class IndicatorModel(_Strict):
+    code: Annotated[str, Field(pattern=r"^[IVX]+(\.\d+)(\.[a-z])?$")]
+    section: str
+    group: str | None = None
+    name: TextModel
+    short: TextModel
+    kind: IndicatorKind
+    numerator: list[str] | None = None
+    denominator: list[str] | None = None
+    flag: str | None = None
+    levels: Annotated[list[Level], Field(min_length=1)]
+    binding: Binding = Binding.AGGREGATE
+    needed: NeededMode
+    target: TargetModel | None
+    unit_targets: dict[str, Percent] = {}
+    floor: Percent | None = None
+    lead: TextModel
+    coordinating: TextModel | None = None
+    legal_basis: TextModel
+    baseline: BaselineModel | None = None
+    variants: list[VariantModel] = []
+
+    @model_validator(mode="after")
+    def _shape_matches_kind(self) -> IndicatorModel:
+        if self.kind is IndicatorKind.RATIO:
+            if not self.numerator or not self.denominator or self.flag is not None:
+                raise ValueError("a ratio indicator needs numerator and denominator, and no flag")
+        elif self.flag is None or self.numerator or self.denominator:
+            raise ValueError("a coverage indicator needs a flag, and no numerator or denominator")
+        if self.floor is not None and self.target is None:
+            raise ValueError("a floor needs a target")
+        return self
+
+
+class UnitModel(_Strict):
+    code: Code
+    level: Level
+    name: TextModel
+    confirmed: bool = True
+    children: list[UnitModel] = []
+
+
+class CatalogueModel(_Strict):
+    schema_: Literal["chitieu-catalogue/1"] = Field(alias="schema")
+    code: Code
+    year: Annotated[int, Field(ge=2000, le=2100)]
+    province: TextModel
+    title: TextModel
+    decision: DecisionModel
+    settings: SettingsModel = SettingsModel()
+    calendar: CalendarModel
+    sections: list[SectionModel]
+    groups: list[GroupModel] = []
+    elements: Annotated[list[ElementModel], Field(min_length=1)]
+    rules: list[RuleModel] = []
+    indicators: Annotated[list[IndicatorModel], Field(min_length=1)]
+    units: UnitModel
+
+
+class CatalogueError(ValueError):
+    """A catalogue file that cannot be loaded; the message names file, key and expectation."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        super().__init__("\n".join(f"{source}: {p}" for p in problems))
+
+
+def _location(loc: tuple[int | str, ...], raw: Any) -> str:
+    """`indicators[3].target` from pydantic's ('indicators', 3, 'target'), with the row's code."""
+    parts: list[str] = []
+    node = raw
+    for item in loc:
+        if isinstance(item, int):
+            code = (
+                node[item].get("code")
+                if isinstance(node, list) and item < len(node) and isinstance(node[item], dict)
+                else None
+            )
+            parts[-1] += f"[{item}]" + (f"({code})" if code else "")
+            node = node[item] if isinstance(node, list) and item < len(node) else None
+        else:
+            parts.append("schema" if item == "schema" else str(item))
+            node = node.get(item) if isinstance(node, dict) else None
+    return ".".join(parts) or "(top level)"
+
+
+def _error_text(error: Any, raw: Any) -> str:
+    loc = tuple(
+        x
+        for x in error["loc"]
+        if not (isinstance(x, str) and x.startswith(("function-", "tagged-")))
+    )
+    got = error.get("input")
+    message = str(error["msg"]).removeprefix("Value error, ").removeprefix("Input should be ")
+    shown = "" if isinstance(got, dict | list) or error["type"] == "missing" else f", got {got!r}"
+    return (
+        f"{_location(loc, raw)}: expected {message}{shown}"
+        if error["type"] != "missing"
+        else f"{_location(loc, raw)}: missing (required)"
+    )
+
+
+def parse_catalogue_text(text: str, source: str = "<catalogue>") -> Catalogue:
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise CatalogueError(source, [f"not valid YAML: {exc}"]) from None
+    if not isinstance(raw, dict):
+        raise CatalogueError(source, ["expected a mapping at the top level"])
+    try:
+        model = CatalogueModel.model_validate(raw)
+    except ValidationError as exc:
+        raise CatalogueError(source, [_error_text(e, raw) for e in exc.errors()]) from None
+    return _to_domain(model, source)
+
+
+def load_catalogue(path: Path) -> tuple[Catalogue, str, str]:
+    """The catalogue in `path`, with its text and the text's sha256."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CatalogueError(str(path), [f"cannot be read: {exc.strerror}"]) from None
+    catalogue = parse_catalogue_text(text, str(path))
+    return catalogue, text, hashlib.sha256(text.encode()).hexdigest()
+
+
+def _flatten(node: UnitModel, parent: str | None, out: list[Unit], problems: list[str]) -> None:
+    allowed = {
+        Level.PROVINCE: {Level.DEPARTMENT, Level.DISTRICT},
+        Level.DISTRICT: {Level.COMMUNE},
+    }
+    out.append(Unit(node.code, node.level, node.name.domain(), parent, node.confirmed))
+    for child in node.children:
+        if child.level not in allowed.get(node.level, set()):
+            problems.append(
+                f"units: {child.code} ({child.level}) cannot be under {node.code} ({node.level})"
+            )
+        _flatten(child, node.code, out, problems)
+
+
+def _to_domain(model: CatalogueModel, source: str) -> Catalogue:  # noqa: PLR0912, PLR0915
+    problems: list[str] = []
+    if model.units.level is not Level.PROVINCE:
+        problems.append("units: expected the root to be the province")
+    units: list[Unit] = []
+    _flatten(model.units, None, units, problems)
+    seen: set[str] = set()
+    for unit in units:
+        if unit.code in seen:
+            problems.append(f"units: the code {unit.code!r} is used twice; codes must be unique")
+        seen.add(unit.code)
+
+    elements: dict[str, DataElement] = {}
+    for i, e in enumerate(model.elements):
+        if e.code in elements:
+            problems.append(f"elements[{i}]({e.code}): the code is used twice")
+        elements[e.code] = DataElement(
+            code=e.code,
+            kind=e.kind,
+            name=e.name.domain(),
+            short=e.short.domain(),
+            measure=e.measure.domain(),
+            levels=frozenset(e.levels),
+            rolls_up=bool(e.rolls_up) if e.kind is ElementKind.STOCK else True,
+            part_of=e.part_of,
+            form=e.form,
+        )
+    for i, e in enumerate(model.elements):
+        if e.part_of is not None and e.part_of not in elements:
+            problems.append(
+                f"elements[{i}]({e.code}).part_of: expected an element code, got {e.part_of!r}"
+            )
+
+    def check_refs(where: str, codes: list[str]) -> None:
+        for code in codes:
+            if code not in elements:
+                problems.append(f"{where}: expected an element code, got {code!r}")
+
+    rules = []
+    for i, r in enumerate(model.rules):
+        check_refs(f"rules[{i}]({r.code}).left", r.left)
+        check_refs(f"rules[{i}]({r.code}).right", r.right)
+        rules.append(
+            ValidationRule(r.code, tuple(r.left), r.op, tuple(r.right), r.message.domain())
+        )
+
+    sections = {s.code for s in model.sections}
+    groups = {g.code for g in model.groups}
+    for i, g in enumerate(model.groups):
+        if g.section not in sections:
+            problems.append(
+                f"groups[{i}]({g.code}).section: expected one of {sorted(sections)},"
+                f" got {g.section!r}"
+            )
+    indicators: dict[str, Indicator] = {}
+    for i, m in enumerate(model.indicators):
+        where = f"indicators[{i}]({m.code})"
+        if m.code in indicators:
+            problems.append(f"{where}: the code is used twice")
+        if m.section not in sections:
+            problems.append(
+                f"{where}.section: expected one of {sorted(sections)}, got {m.section!r}"
+            )
+        if m.group is not None and m.group not in groups:
+            problems.append(f"{where}.group: expected one of {sorted(groups)}, got {m.group!r}")
+        numerator, denominator = m.numerator or [], m.denominator or []
+        check_refs(f"{where}.numerator", numerator)
+        check_refs(f"{where}.denominator", denominator)
+        if m.flag is not None:
+            check_refs(f"{where}.flag", [m.flag])
+            if m.flag in elements and elements[m.flag].kind is not ElementKind.FLAG:
+                problems.append(
+                    f"{where}.flag: expected a flag element,"
+                    f" {m.flag!r} is a {elements[m.flag].kind}"
+                )
+        for code in numerator + denominator + ([m.flag] if m.flag else []):
+            if code in elements and not set(m.levels) <= elements[code].levels:
+                missing = sorted(set(m.levels) - elements[code].levels)
+                problems.append(
+                    f"{where}.levels: element {code!r} is not reported by {', '.join(missing)}"
+                )
+        for unit_code in m.unit_targets:
+            if unit_code not in seen:
+                problems.append(f"{where}.unit_targets: expected a unit code, got {unit_code!r}")
+        target = Target()
+        if m.target is not None:
+            if m.target.by_level is not None and not set(m.target.by_level) <= set(m.levels):
+                problems.append(f"{where}.target.by_level: expected only levels among {m.levels}")
+            if m.target.increase_over_baseline is not None and (
+                m.baseline is None or (m.baseline.printed is None and not m.baseline.denominator)
+            ):
+                problems.append(
+                    f"{where}.baseline: an increase over the baseline needs a baseline rate"
+                )
+            target = Target(
+                percent=m.target.percent,
+                by_level=dict(m.target.by_level or {}),
+                increase_over_baseline=m.target.increase_over_baseline,
+                unit_targets=dict(m.unit_targets),
+            )
+        indicators[m.code] = Indicator(
+            code=m.code,
+            section=m.section,
+            name=m.name.domain(),
+            short=m.short.domain(),
+            kind=m.kind,
+            levels=frozenset(m.levels),
+            numerator=tuple(numerator),
+            denominator=tuple(denominator),
+            flag=m.flag,
+            group=m.group,
+            binding=m.binding,
+            needed_mode=m.needed,
+            target=target,
+            floor=m.floor,
+            lead=m.lead.domain(),
+            coordinating=m.coordinating.domain() if m.coordinating else None,
+            legal_basis=m.legal_basis.domain(),
+            baseline=m.baseline.domain() if m.baseline else None,
+            variants=tuple(
+                Variant(
+                    v.level,
+                    v.name.domain(),
+                    v.lead.domain(),
+                    v.coordinating.domain() if v.coordinating else None,
+                    v.baseline.domain() if v.baseline else None,
+                )
+                for v in m.variants
+            ),
+        )
+    missing_deadlines = set(Level) - set(model.calendar.deadlines)
+    if missing_deadlines:
+        problems.append(
+            "calendar.deadlines: expected a day for every level,"
+            f" missing {sorted(missing_deadlines)}"
+        )
+    if problems:
+        raise CatalogueError(source, problems)
+    try:
+        tree = UnitTree(tuple(units))
+    except ValueError as exc:
+        raise CatalogueError(source, [f"units: {exc}"]) from None
+    reminders = model.calendar.reminders
+    return Catalogue(
+        code=model.code,
+        year=model.year,
+        province=model.province.domain(),
+        title=model.title.domain(),
+        decision={
+            "number": model.decision.number,
+            "date": model.decision.date,
+            "signed_by": model.decision.signed_by,
+            "issuer": model.decision.issuer.vi,
+        },
+        settings=Settings(model.settings.increase_reading, model.settings.alert_repeat_days),
+        calendar=ReportingCalendar(
+            cutoff_day=model.calendar.cutoff_day,
+            reports=tuple(model.calendar.reports),
+            deadlines=dict(model.calendar.deadlines),
+            reminders=ReminderSettings(
+                tuple(reminders.days_before),
+                reminders.on_day_at,
+                tuple(reminders.days_after),
+                reminders.quiet_start,
+                reminders.quiet_end,
+            ),
+        ),
+        sections=tuple(Section(s.code, s.name.domain()) for s in model.sections),
+        groups=tuple(
+            Group(
+                g.code,
+                g.section,
+                g.name.domain(),
+                g.lead.domain(),
+                g.coordinating.domain() if g.coordinating else None,
+                g.legal_basis.domain(),
+            )
+            for g in model.groups
+        ),
+        elements=elements,
+        rules=tuple(rules),
+        indicators=indicators,
+        units=tree,
+    )
