@@ -109,3 +109,23 @@ def rollup(
 def delta(old: int | None, new: int | None) -> Total:
     """How a unit's change of own value from `old` to `new` moves the totals it feeds."""
     return Total((new or 0) - (old or 0), (new is not None) - (old is not None))
+
+
+def total_changes(
+    tree: UnitTree,
+    element: DataElement,
+    unit: str,
+    before: list[tuple[Period, int]],
+    after: list[tuple[Period, int]],
+) -> list[tuple[TotalKey, Total]]:
+    """How the totals move when a unit's figures of one element (one year) go from `before` to
+    `after`: the incremental counterpart of `rollup`."""
+    old, new = own_values(element, before), own_values(element, after)
+    level = tree.get(unit).level
+    targets = (unit, *(a.code for a in tree.ancestors(unit)))
+    changes: list[tuple[TotalKey, Total]] = []
+    for period in sorted(old.keys() | new.keys()):
+        moved = delta(old.get(period), new.get(period))
+        if moved.value or moved.reporters:
+            changes.extend(((t, period.key, element.code, level), moved) for t in targets)
+    return changes

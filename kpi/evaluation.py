@@ -32,7 +32,7 @@ def line_levels(catalogue: Catalogue, unit: Unit, indicator: Indicator) -> list[
         return []
     if indicator.targets_differ_by_level:
         return list(present)
-    return [unit.level if present == [unit.level] else None]
+    return [None]
 
 
 def sums(

@@ -19,7 +19,12 @@ def test_the_published_kon_tum_2022_example_needs_47076_more_online_dossiers() -
 
 @pytest.mark.parametrize(
     ("numerator", "denominator", "percent"),
-    [(1020, 1757, "58.05"), (67 + 331, 196 + 1062, "31.64"), (69, 102, "67.65"), (3016, 16243, "18.57")],
+    [
+        (1020, 1757, "58.05"),
+        (67 + 331, 196 + 1062, "31.64"),
+        (69, 102, "67.65"),
+        (3016, 16243, "18.57"),
+    ],
 )
 def test_the_2021_baselines_are_rounded_not_truncated(
     numerator: int, denominator: int, percent: str

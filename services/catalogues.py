@@ -1,0 +1,105 @@
+"""Loading catalogues into the store, and finding the one that governs a period."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from kpi.aggregate import rollup
+from kpi.catalogue import Catalogue
+from kpi.periods import Period
+from services.catalogue_file import load_catalogue, parse_catalogue_text
+from services.ports import StoredCatalogue, UnitOfWork, UnitSync
+
+
+@dataclass(frozen=True, slots=True)
+class InitReport:
+    catalogue: str
+    changed: bool
+    units: UnitSync
+    totals_rebuilt: int
+
+
+async def load_into_store(
+    unit_of_work: Callable[[], UnitOfWork], path: Path, now: datetime | None = None
+) -> InitReport:
+    """Store the catalogue at `path` and sync its units; figures are kept, totals rebuilt.
+
+    Idempotent: loading the same file again changes nothing.
+    """
+    catalogue, text, digest = load_catalogue(path)
+    async with unit_of_work() as uow:
+        stored = {c.code: c for c in await uow.catalogues.all()}
+        previous = stored.get(catalogue.code)
+        changed = previous is None or previous.digest != digest
+        units = await uow.units.sync(catalogue.units)
+        rebuilt = 0
+        if changed or units.added or units.updated or units.deactivated:
+            await uow.catalogues.save(
+                StoredCatalogue(
+                    catalogue.code, catalogue.year, text, digest, now or datetime.now(UTC)
+                )
+            )
+            rebuilt = await rebuild_totals(uow, catalogue)
+        await uow.commit()
+    return InitReport(catalogue.code, changed, units, rebuilt)
+
+
+async def rebuild_totals(uow: UnitOfWork, catalogue: Catalogue) -> int:
+    """Recompute every total from the current figures (after the tree or elements changed)."""
+    figures = [
+        f
+        for f in await uow.figures.current_figures()
+        if f.unit in catalogue.units and f.element in catalogue.elements
+    ]
+    years = sorted({f.period.year for f in figures})
+    count = 0
+    for year in years:
+        totals = rollup(
+            catalogue.units, catalogue.elements, [f for f in figures if f.period.year == year]
+        )
+        await uow.figures.replace_totals(year, totals.items())
+        count += len(totals)
+    return count
+
+
+@dataclass(frozen=True, slots=True)
+class Catalogues:
+    """The catalogues loaded in the store, by year."""
+
+    by_year: dict[int, Catalogue]
+
+    @classmethod
+    async def from_store(cls, uow: UnitOfWork) -> Catalogues:
+        loaded = {}
+        for stored in await uow.catalogues.all():
+            catalogue = parse_catalogue_text(stored.text, f"stored catalogue {stored.code}")
+            loaded[catalogue.year] = catalogue
+        return cls(loaded)
+
+    @property
+    def newest(self) -> Catalogue:
+        if not self.by_year:
+            raise LookupError("no catalogue is loaded: run `chitieu init` first")
+        return self.by_year[max(self.by_year)]
+
+    def for_year(self, year: int) -> Catalogue:
+        """The catalogue of `year`, else the nearest earlier one, else the oldest."""
+        if year in self.by_year:
+            return self.by_year[year]
+        earlier = [y for y in self.by_year if y < year]
+        if earlier:
+            return self.by_year[max(earlier)]
+        if not self.by_year:
+            raise LookupError("no catalogue is loaded: run `chitieu init` first")
+        return self.by_year[min(self.by_year)]
+
+    def current_month(self, today: date) -> Period:
+        """Today's reporting month if a catalogue covers it, else the newest catalogue's last."""
+        newest = self.newest
+        month = newest.calendar.month_of(today)
+        if month.year in self.by_year:
+            return month
+        return Period.month(newest.year, 12)

@@ -1,0 +1,158 @@
+"""Submitting figures: checked against the catalogue and its rules, kept as revisions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from kpi.aggregate import total_changes
+from kpi.catalogue import Catalogue
+from kpi.errors import FigureError
+from kpi.periods import Period
+from kpi.revisions import Author, Revision, Source
+from kpi.rules import RuleViolation, violations
+from services.ports import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Why a figure cannot be kept; `code` is stable for translation."""
+
+    code: str  # not_reported_by_level | invalid_value | overlaps | rule
+    message: str
+    element: str | None = None
+    violation: RuleViolation | None = None
+
+
+class RejectedSubmissionError(FigureError):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(p.message for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    element: str
+    old: int | None
+    new: int
+
+
+@dataclass(slots=True)
+class Plan:
+    """What a submission would do: the changes, and the values the rules were checked on."""
+
+    unit: str
+    period: Period
+    changes: list[Change] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    values: dict[str, int | None] = field(default_factory=dict)
+
+    @property
+    def is_correction(self) -> bool:
+        return any(c.old is not None for c in self.changes)
+
+
+async def plan_submission(
+    uow: UnitOfWork,
+    catalogue: Catalogue,
+    unit_code: str,
+    period: Period,
+    values: Mapping[str, int],
+) -> Plan:
+    """Check `values` for one unit and period; raise RejectedSubmissionError with every problem."""
+    unit = catalogue.units.get(unit_code)
+    problems: list[Problem] = []
+    plan = Plan(unit.code, period)
+    for code, value in values.items():
+        element = catalogue.element(code)
+        if unit.level not in element.levels:
+            problems.append(
+                Problem(
+                    "not_reported_by_level",
+                    f"{code} is not reported by {unit.level} units",
+                    code,
+                )
+            )
+            continue
+        try:
+            element.check_value(value)
+        except FigureError as error:
+            problems.append(Problem("invalid_value", str(error), code))
+            continue
+        series = await uow.figures.series(unit.code, code, period.year)
+        clash = next((p for p, _ in series if p != period and p.overlaps(period)), None)
+        if clash is not None:
+            problems.append(
+                Problem(
+                    "overlaps",
+                    f"{code} is already reported for {clash.key}, which overlaps {period.key};"
+                    f" correct {clash.key} instead",
+                    code,
+                )
+            )
+            continue
+        old = next((v for p, v in series if p == period), None)
+        if old == value:
+            plan.unchanged.append(code)
+        else:
+            plan.changes.append(Change(code, old, value))
+    # the rules see the new values over the unit's other current values for the same period
+    for element in catalogue.elements_for(unit.level):
+        plan.values[element.code] = await uow.figures.current(unit.code, element.code, period)
+    plan.values.update(values)
+    problems.extend(
+        Problem("rule", v.rule.message.en, None, v)
+        for v in violations(catalogue.rules, plan.values)
+    )
+    if problems:
+        raise RejectedSubmissionError(problems)
+    return plan
+
+
+async def apply_plan(
+    uow: UnitOfWork,
+    catalogue: Catalogue,
+    plan: Plan,
+    author: Author,
+    source: Source,
+    reason: str | None,
+    now: datetime,
+) -> list[Revision]:
+    """Record the plan's changes as revisions and move the totals; the caller commits."""
+    revisions: list[Revision] = []
+    for change in plan.changes:
+        element = catalogue.element(change.element)
+        before = await uow.figures.series(plan.unit, change.element, plan.period.year)
+        after = [(p, v) for p, v in before if p != plan.period] + [(plan.period, change.new)]
+        revision = await uow.figures.add_revision(
+            Revision(
+                plan.unit, change.element, plan.period, change.new, author, source, now, reason
+            )
+        )
+        revisions.append(revision)
+        await uow.figures.add_to_totals(
+            total_changes(catalogue.units, element, plan.unit, before, after)
+        )
+    return revisions
+
+
+async def submit_figures(
+    unit_of_work: Callable[[], UnitOfWork],
+    catalogue: Catalogue,
+    unit_code: str,
+    period: Period,
+    values: Mapping[str, int],
+    author: Author,
+    source: Source,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> tuple[Plan, list[Revision]]:
+    """Check and save one unit's figures for one period, all or nothing."""
+    async with unit_of_work() as uow:
+        plan = await plan_submission(uow, catalogue, unit_code, period, values)
+        revisions = await apply_plan(
+            uow, catalogue, plan, author, source, reason, now or datetime.now(UTC)
+        )
+        await uow.commit()
+    return plan, revisions

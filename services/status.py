@@ -1,0 +1,136 @@
+"""A unit's attainment on its indicators for a period, and the sweep over every unit."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from kpi.attainment import Attainment
+from kpi.catalogue import Catalogue
+from kpi.evaluation import Line, evaluate_unit, own_attainment
+from kpi.indicators import Binding, Indicator
+from kpi.periods import Period
+from kpi.units import Unit
+from services.ports import UnitOfWork, UnitTotals
+
+
+async def unit_status(
+    uow: UnitOfWork, catalogue: Catalogue, unit_code: str, period: Period
+) -> list[Line]:
+    """Every line of the unit's indicators for `period`, aggregated over its subtree."""
+    unit = catalogue.units.get(unit_code)
+    totals = await uow.figures.totals(unit.code, period)
+    each = [i for i in catalogue.indicators_for(unit) if i.binding is Binding.EACH_UNIT]
+    judged: dict[str, list[Attainment]] = {}
+    if each:
+        members = [
+            u for u in catalogue.units.subtree(unit.code) if any(u.level in i.levels for i in each)
+        ]
+        own = await uow.figures.totals_of_units([u.code for u in members], period)
+        for indicator in each:
+            judged[indicator.code] = [
+                own_attainment(catalogue, u, indicator, own.get(u.code, {}))
+                for u in members
+                if u.level in indicator.levels
+            ]
+    return evaluate_unit(catalogue, unit, totals, lambda i: judged.get(i.code, []))
+
+
+async def sweep(uow: UnitOfWork, catalogue: Catalogue, period: Period) -> dict[str, list[Line]]:
+    """Every unit's lines for `period`, from one read of all totals (what the alert sweep does)."""
+    everything = await uow.figures.totals_of_units(None, period)
+    units = catalogue.units
+    each = [i for i in catalogue.indicators.values() if i.binding is Binding.EACH_UNIT]
+    # each unit's own attainment on indicators that bind each unit, gathered up the tree once
+    gathered: dict[tuple[str, str], list[Attainment]] = defaultdict(list)
+    for indicator in each:
+        for unit in units:
+            if unit.level not in indicator.levels:
+                continue
+            mine = own_attainment(catalogue, unit, indicator, everything.get(unit.code, {}))
+            for holder in (unit.code, *(a.code for a in units.ancestors(unit.code))):
+                gathered[(holder, indicator.code)].append(mine)
+    return {
+        unit.code: evaluate_unit(
+            catalogue,
+            unit,
+            everything.get(unit.code, {}),
+            lambda i, code=unit.code: gathered.get((code, i.code), []),  # type: ignore[misc]
+        )
+        for unit in units
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRow:
+    """A line as plain data, for JSON and tables."""
+
+    indicator: str
+    name: str
+    level: str | None
+    numerator: int | None
+    denominator: int | None
+    rate: Decimal | None
+    target: Decimal | None
+    floor: Decimal | None
+    status: str
+    needed: int | None
+    reachable: bool
+    units_judged: int | None
+    units_met: int | None
+
+    def as_json(self) -> dict[str, Any]:
+        def number(value: Decimal | None) -> float | int | None:
+            if value is None:
+                return None
+            return int(value) if value == value.to_integral_value() else float(value)
+
+        return {
+            "indicator": self.indicator,
+            "name": self.name,
+            "level": self.level,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "rate": number(self.rate),
+            "target": number(self.target),
+            "floor": number(self.floor),
+            "status": self.status,
+            "needed": self.needed,
+            "reachable": self.reachable,
+            "units_judged": self.units_judged,
+            "units_met": self.units_met,
+        }
+
+
+def status_rows(lines: Sequence[Line], language: str = "vi") -> list[StatusRow]:
+    rows = []
+    for line in lines:
+        a = line.attainment
+        rows.append(
+            StatusRow(
+                indicator=line.indicator.code,
+                name=line.indicator.short.get(language),
+                level=line.level.value if line.level else None,
+                numerator=a.numerator,
+                denominator=a.denominator,
+                rate=a.rate_percent(2),
+                target=a.target,
+                floor=a.floor,
+                status=a.status.value,
+                needed=a.needed,
+                reachable=a.reachable,
+                units_judged=a.units_judged,
+                units_met=a.units_met,
+            )
+        )
+    return rows
+
+
+def applicable_units(catalogue: Catalogue, indicator: Indicator) -> list[Unit]:
+    return [u for u in catalogue.units if u.level in indicator.levels]
+
+
+__all__ = ["StatusRow", "UnitTotals", "status_rows", "sweep", "unit_status"]
