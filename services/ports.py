@@ -95,9 +95,14 @@ class FigureStore(Protocol):
 class UnitOfWork(Protocol):
     """One transaction: rolled back on exit unless `commit` was called."""
 
-    catalogues: CatalogueStore
-    units: UnitStore
-    figures: FigureStore
+    @property
+    def catalogues(self) -> CatalogueStore: ...
+
+    @property
+    def units(self) -> UnitStore: ...
+
+    @property
+    def figures(self) -> FigureStore: ...
 
     async def __aenter__(self) -> Self: ...
 

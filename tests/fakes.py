@@ -132,6 +132,10 @@ class FakeUnitOfWork:
 
     def __init__(self, state: FakeState) -> None:
         self.shared = state
+        self.state = state
+        self.catalogues = FakeCatalogues(state)
+        self.units = FakeUnits(state)
+        self.figures = FakeFigures(state)
 
     async def __aenter__(self) -> Self:
         self.state = FakeState(

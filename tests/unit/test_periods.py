@@ -1,4 +1,5 @@
 from datetime import date, timedelta
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
@@ -50,13 +51,13 @@ def test_quarters_tile_the_year_and_months_tile_each_quarter(year: int, cutoff: 
     quarters = [Period.quarter(year, q) for q in range(1, 5)]
     assert quarters[0].start(cutoff) == whole.start(cutoff)
     assert quarters[-1].end(cutoff) == whole.end(cutoff)
-    for a, b in zip(quarters, quarters[1:], strict=False):
+    for a, b in pairwise(quarters):
         assert a.end(cutoff) + timedelta(days=1) == b.start(cutoff)
     for quarter in quarters:
         months = quarter.months
         assert months[0].start(cutoff) == quarter.start(cutoff)
         assert months[-1].end(cutoff) == quarter.end(cutoff)
-        for a, b in zip(months, months[1:], strict=False):
+        for a, b in pairwise(months):
             assert a.end(cutoff) + timedelta(days=1) == b.start(cutoff)
             assert quarter.contains(a)
             assert not a.overlaps(b)
