@@ -1,0 +1,281 @@
+"""The `chitieu` command line: set up the store, list the catalogue, import figures, status."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from kpi.errors import DomainError
+from kpi.periods import Period
+from kpi.revisions import Author
+from services.catalogue_file import DEFAULT_CATALOGUE, CatalogueError
+
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chitieu",
+        description="Chỉ tiêu: administrative-reform targets of a province, tracked by unit."
+        " DATABASE_URL selects the store (default: the SQLite file var/chitieu.db).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init = commands.add_parser("init", help="create or upgrade the schema and load a catalogue")
+    init.add_argument("--catalog", type=Path, default=DEFAULT_CATALOGUE, metavar="PATH")
+
+    units = commands.add_parser("units", help="the unit tree")
+    units_commands = units.add_subparsers(dest="action", required=True, metavar="ACTION")
+    units_list = units_commands.add_parser("list", help="list the units")
+    units_list.add_argument("--format", choices=("table", "json"), default="table")
+    units_list.add_argument("--under", metavar="UNIT", help="only this unit's subtree")
+
+    indicators = commands.add_parser("indicators", help="the indicators of the catalogue")
+    indicators_commands = indicators.add_subparsers(dest="action", required=True, metavar="ACTION")
+    indicators_list = indicators_commands.add_parser("list", help="list the indicators")
+    indicators_list.add_argument("--format", choices=("table", "json"), default="table")
+    indicators_list.add_argument("--year", type=int, help="the catalogue of this year")
+
+    figures = commands.add_parser("figures", help="figures reported by units")
+    figures_commands = figures.add_subparsers(dest="action", required=True, metavar="ACTION")
+    figures_import = figures_commands.add_parser(
+        "import", help="import a .csv or .xlsx (unit, element, period, value[, note])"
+    )
+    figures_import.add_argument("file", type=Path)
+    figures_import.add_argument("--author", default=None, help="who is importing (default: you)")
+
+    status = commands.add_parser("status", help="a unit's attainment for a period")
+    status.add_argument("--unit", required=True, help="unit code or name")
+    status.add_argument("--period", required=True, help="2022-03, 2022-Q1, 2022-H1, 2022-9M, 2022")
+    status.add_argument("--format", choices=("table", "json"), default="table")
+    status.add_argument("--lang", choices=("vi", "en"), default="vi")
+
+    emulator = commands.add_parser("emulator", help="run the Telegram Bot API emulator alone")
+    emulator.add_argument("--host", default="127.0.0.1")
+    emulator.add_argument("--port", type=int, default=8081)
+
+    commands.add_parser(
+        "run-or-sandbox", help="run the bot, or the sandbox when no bot token is configured"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "emulator":
+        from sandbox.__main__ import main as emulator_main
+
+        return emulator_main(["--host", args.host, "--port", str(args.port)])
+    if args.command == "run-or-sandbox":
+        return _run_or_sandbox()
+    try:
+        return asyncio.run(_dispatch(args))
+    except CatalogueError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_PROBLEM
+    except (DomainError, LookupError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_PROBLEM
+
+
+def _run_or_sandbox() -> int:
+    import os
+
+    if os.environ.get("TELEGRAM_BOT_TOKEN"):
+        print(
+            "The Telegram bot itself is not built yet (issue 4); the emulator runs meanwhile.",
+            file=sys.stderr,
+        )
+    from sandbox.__main__ import main as emulator_main
+
+    return emulator_main(["--host", "127.0.0.1", "--port", "8080"])
+
+
+async def _dispatch(args: argparse.Namespace) -> int:
+    from storage import Database
+
+    db = Database.connect()
+    try:
+        await db.upgrade()
+        if args.command == "init":
+            return await _init(db, args.catalog)
+        if args.command == "units":
+            return await _units(db, args)
+        if args.command == "indicators":
+            return await _indicators(db, args)
+        if args.command == "figures":
+            return await _import(db, args)
+        if args.command == "status":
+            return await _status(db, args)
+    finally:
+        await db.dispose()
+    return EXIT_USAGE
+
+
+async def _init(db: Any, path: Path) -> int:
+    from services.catalogues import load_into_store
+
+    report = await load_into_store(db.unit_of_work, path)
+    units = report.units
+    print(
+        f"catalogue {report.catalogue}: {'loaded' if report.changed else 'unchanged'};"
+        f" units added {units.added}, updated {units.updated}, deactivated {units.deactivated};"
+        f" totals rebuilt {report.totals_rebuilt}"
+    )
+    return EXIT_OK
+
+
+async def _catalogues(db: Any) -> Any:
+    from services.catalogues import Catalogues
+
+    async with db.unit_of_work() as uow:
+        return await Catalogues.from_store(uow)
+
+
+async def _units(db: Any, args: argparse.Namespace) -> int:
+    catalogue = (await _catalogues(db)).newest
+    tree = catalogue.units
+    units = tree.subtree(tree.find(args.under).code) if args.under else tuple(tree)
+    rows = [
+        {
+            "code": u.code,
+            "level": u.level.value,
+            "name": u.name.vi,
+            "name_en": u.name.en,
+            "parent": u.parent,
+            "confirmed": u.confirmed,
+        }
+        for u in units
+    ]
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        depth = {u.code: len(tree.ancestors(u.code)) for u in units}
+        _table(
+            ["code", "level", "name"],
+            [[r["code"], r["level"], "  " * depth[r["code"]] + r["name"]] for r in rows],
+        )
+    return EXIT_OK
+
+
+async def _indicators(db: Any, args: argparse.Namespace) -> int:
+    catalogues = await _catalogues(db)
+    catalogue = catalogues.for_year(args.year) if args.year else catalogues.newest
+    rows = []
+    for i in catalogue.indicators.values():
+        target = i.target
+        rows.append(
+            {
+                "code": i.code,
+                "name": i.name.vi,
+                "short": i.short.vi,
+                "short_en": i.short.en,
+                "kind": i.kind.value,
+                "levels": sorted(level.value for level in i.levels),
+                "numerator": list(i.numerator),
+                "denominator": list(i.denominator),
+                "flag": i.flag,
+                "target": _number(i.target_for(None)),
+                "target_by_level": {k.value: _number(v) for k, v in target.by_level.items()},
+                "floor": _number(i.floor),
+                "binding": i.binding.value,
+                "lead": i.lead.vi,
+            }
+        )
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        _table(
+            ["code", "short", "target", "floor", "levels"],
+            [
+                [
+                    r["code"],
+                    r["short"],
+                    ", ".join(f"{k} {v}" for k, v in r["target_by_level"].items())
+                    or ("—" if r["target"] is None else f"{r['target']}"),
+                    "—" if r["floor"] is None else str(r["floor"]),
+                    ", ".join(r["levels"]),
+                ]
+                for r in rows
+            ],
+        )
+    return EXIT_OK
+
+
+async def _import(db: Any, args: argparse.Namespace) -> int:
+    from services.importing import ImportRejectedError, import_figures
+
+    name = args.author or getpass.getuser()
+    try:
+        report = await import_figures(db.unit_of_work, args.file, Author(f"cli:{name}", name))
+    except ImportRejectedError as rejected:
+        print(f"{args.file}: {rejected}", file=sys.stderr)
+        for error in rejected.errors:
+            print(f"  row {error.row}: {error.reason}", file=sys.stderr)
+        return EXIT_PROBLEM
+    print(
+        f"{args.file}: {report.rows} rows; {report.revisions} new revisions,"
+        f" {report.unchanged} unchanged"
+    )
+    return EXIT_OK
+
+
+async def _status(db: Any, args: argparse.Namespace) -> int:
+    from bot.formatting import count, percent
+    from services.status import status_rows, unit_status
+
+    period = Period.parse(args.period)
+    catalogue = (await _catalogues(db)).for_year(period.year)
+    unit = catalogue.units.find(args.unit)
+    async with db.unit_of_work() as uow:
+        lines = await unit_status(uow, catalogue, unit.code, period)
+    rows = status_rows(lines, args.lang)
+    if args.format == "json":
+        print(json.dumps([r.as_json() for r in rows], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"{unit.name.get(args.lang)} ({unit.code}), {period.key}")
+    lang = args.lang
+    table = []
+    for line, r in zip(lines, rows, strict=True):
+        a = line.attainment
+        needed = (
+            count(r.needed, lang)
+            if r.reachable
+            else ("không còn đạt được" if lang == "vi" else "no longer reachable")
+        )
+        table.append(
+            [
+                r.indicator + (f" ({r.level})" if r.level else ""),
+                r.name,
+                count(r.numerator, lang),
+                count(r.denominator, lang),
+                percent(a.rate_percent(a.display_decimals()), a.display_decimals(), lang),
+                percent(r.target, 0, lang) if r.target is not None else "—",
+                r.status,
+                needed if r.needed is not None or not r.reachable else "—",
+            ]
+        )
+    _table(["indicator", "name", "num", "den", "rate", "target", "status", "needed"], table)
+    return EXIT_OK
+
+
+def _number(value: Any) -> Any:
+    if value is None:
+        return None
+    return int(value) if value == int(value) else float(value)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows, strict=False)]
+    for row in [header, ["-" * w for w in widths], *rows]:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
