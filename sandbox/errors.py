@@ -41,9 +41,7 @@ def forbidden(reason: str) -> ApiError:
 def too_many_requests(retry_after: float) -> ApiError:
     """429 with parameters.retry_after, whole seconds unless a scaled limit needs less."""
     shown: int | float = int(retry_after) if float(retry_after).is_integer() else retry_after
-    return ApiError(
-        429, f"Too Many Requests: retry after {shown}", {"retry_after": shown}
-    )
+    return ApiError(429, f"Too Many Requests: retry after {shown}", {"retry_after": shown})
 
 
 class ControlError(Exception):
