@@ -189,8 +189,16 @@ async def test_the_province_sees_v1_for_each_level_against_its_own_target(
     district = await row(uow, kontum, "kon-tum", "2022-Q1", "V.1", "district")
     commune = await row(uow, kontum, "kon-tum", "2022-Q1", "V.1", "commune")
     assert (department.target, department.status) == (Decimal(99), "met")
-    assert (district.target, district.rate, district.status) == (Decimal(97), Decimal(96), "below_target")
-    assert (commune.target, commune.status, commune.reachable) == (Decimal(100), "below_floor", False)
+    assert (district.target, district.rate, district.status) == (
+        Decimal(97),
+        Decimal(96),
+        "below_target",
+    )
+    assert (commune.target, commune.status, commune.reachable) == (
+        Decimal(100),
+        "below_floor",
+        False,
+    )
     own = await row(uow, kontum, "dak-glei", "2022-Q1", "V.1", "district")
     assert own.rate == Decimal(96)
 
