@@ -1,0 +1,118 @@
+"""The async engine: SQLite (embedded, the default) or PostgreSQL.
+
+URLs may name the sync drivers (`sqlite:///x.db`, `postgresql://...`); they are rewritten to
+aiosqlite and asyncpg. A PostgreSQL URL may carry `?search_path=schema` to work inside one
+schema (the tests use a fresh schema each). Passwords never reach the logs: use `safe_url`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import StaticPool
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_DIRECTORY = "var"
+DEFAULT_FILE = "chitieu.db"
+SEARCH_PATH = "search_path"
+
+_ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+_SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA busy_timeout=5000",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA synchronous=NORMAL",
+)
+
+
+class UnsupportedDatabaseError(ValueError):
+    """A URL that names neither SQLite nor PostgreSQL (or a driver we do not ship)."""
+
+
+def async_url(url: str | URL) -> URL:
+    """The URL with its driver replaced by the async one (aiosqlite or asyncpg)."""
+    parsed = make_url(url)
+    driver = _ASYNC_DRIVERS.get(parsed.drivername)
+    if driver is None:
+        raise UnsupportedDatabaseError(
+            f"{parsed.drivername!r} is not supported: use sqlite:///path or postgresql://..."
+        )
+    return parsed.set(drivername=driver)
+
+
+def safe_url(url: str | URL) -> str:
+    """The URL as text with its password hidden, for logs and messages."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def is_sqlite(url: str | URL) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def is_memory(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite" and url.database in {None, "", ":memory:"}
+
+
+def create_engine(url: str | URL, *, echo: bool = False) -> AsyncEngine:
+    """An async engine for `url`, configured for our use of each backend."""
+    parsed = async_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = _sqlite_engine(parsed, echo=echo)
+    else:
+        engine = _postgresql_engine(parsed, echo=echo)
+    logger.debug("database engine for %s", safe_url(parsed))
+    return engine
+
+
+def _sqlite_engine(url: URL, *, echo: bool) -> AsyncEngine:
+    options: dict[str, Any] = {}
+    if is_memory(url):
+        # One connection shared by every session, or each would see its own empty database.
+        options = {"poolclass": StaticPool, "connect_args": {"check_same_thread": False}}
+    engine = create_async_engine(url, echo=echo, **options)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            for pragma in _SQLITE_PRAGMAS:
+                cursor.execute(pragma)
+        finally:
+            cursor.close()
+
+    return engine
+
+
+def _postgresql_engine(url: URL, *, echo: bool) -> AsyncEngine:
+    query = dict(url.query)
+    search_path = query.pop(SEARCH_PATH, None)
+    connect_args: dict[str, Any] = {}
+    if search_path:
+        value = search_path if isinstance(search_path, str) else ",".join(search_path)
+        connect_args["server_settings"] = {"search_path": value}
+    url = url.set(query=query)
+    return create_async_engine(url, echo=echo, pool_pre_ping=True, connect_args=connect_args)
+
+
+def default_database_url() -> str:
+    """`DATABASE_URL` if set, else the embedded SQLite file `var/chitieu.db` (created on use)."""
+    configured = os.environ.get("DATABASE_URL", "").strip()
+    if configured:
+        return configured
+    directory = Path.cwd() / DEFAULT_DIRECTORY
+    directory.mkdir(parents=True, exist_ok=True)
+    return f"sqlite+aiosqlite:///{directory / DEFAULT_FILE}"

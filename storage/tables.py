@@ -1,0 +1,158 @@
+"""The tables. Counts are integers (BIGINT for values), times are UTC.
+
+Units are referred to by id inside the database; repositories translate codes. `unit.lft` and
+`unit.rgt` are the unit's pre-order interval in the current tree (`UnitTree.interval`): a unit
+lies in the subtree of A when `A.lft <= unit.lft < A.rgt`. Inactive units get an empty interval
+(-1, -1) so that they fall in no subtree.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, DateTime, Dialect, Index, Text, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+# Named constraints, so that later migrations (batch mode on SQLite) can find them.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = SQLModel.metadata
+
+NO_INTERVAL = -1
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A time-zone aware UTC datetime, also on SQLite (which stores it naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"a stored time must be time-zone aware, got {value!r}")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:  # noqa: ARG002
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _big(*, nullable: bool = False) -> Any:
+    return Field(sa_column=Column(BigInteger, nullable=nullable))
+
+
+def _time() -> Any:
+    return Field(sa_column=Column(UTCDateTime, nullable=False))
+
+
+class CatalogueRow(SQLModel, table=True):
+    __tablename__ = "catalogue"
+
+    code: str = Field(primary_key=True)
+    year: int
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    digest: str = Field(max_length=64)
+    loaded_at: datetime = _time()
+
+
+class UnitRow(SQLModel, table=True):
+    __tablename__ = "unit"
+    __table_args__ = (Index("ix_unit_lft_rgt", "lft", "rgt"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True)
+    level: str
+    name_vi: str
+    name_en: str
+    parent_id: int | None = Field(default=None, foreign_key="unit.id")
+    lft: int = NO_INTERVAL
+    rgt: int = NO_INTERVAL
+    active: bool = True
+    confirmed: bool = True
+
+
+class FigureRevisionRow(SQLModel, table=True):
+    """Every value ever submitted; never updated, never deleted."""
+
+    __tablename__ = "figure_revision"
+    __table_args__ = (
+        Index("ix_figure_revision_series", "unit_id", "element_code", "period_key"),
+        UniqueConstraint("unit_id", "element_code", "period_key", "number"),
+        Index("ix_figure_revision_created_at", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    element_code: str
+    period_key: str
+    year: int
+    first_month: int
+    last_month: int
+    value: int = _big()
+    number: int
+    previous: int | None = _big(nullable=True)
+    author_id: str
+    author_name: str
+    source: str
+    reason: str | None = None
+    created_at: datetime = _time()
+
+
+class FigureCurrentRow(SQLModel, table=True):
+    """The newest revision of each (unit, element, period)."""
+
+    __tablename__ = "figure_current"
+    __table_args__ = (Index("ix_figure_current_year", "unit_id", "element_code", "year"),)
+
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+    element_code: str = Field(primary_key=True)
+    period_key: str = Field(primary_key=True)
+    year: int
+    first_month: int
+    last_month: int
+    value: int = _big()
+    revision_id: int = Field(foreign_key="figure_revision.id")
+    updated_at: datetime = _time()
+
+
+class FigureTotalRow(SQLModel, table=True):
+    """A subtree's value of one element for one period, from the units at one level.
+
+    The key starts with the period: the status of every unit for one period is one range scan.
+    """
+
+    __tablename__ = "figure_total"
+    __table_args__ = (Index("ix_figure_total_year", "year"),)
+
+    period_key: str = Field(primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+    element_code: str = Field(primary_key=True)
+    level: str = Field(primary_key=True)
+    year: int
+    value: int = _big()
+    reporters: int
+
+
+catalogue_table = CatalogueRow.__table__  # type: ignore[attr-defined]
+unit_table = UnitRow.__table__  # type: ignore[attr-defined]
+revision_table = FigureRevisionRow.__table__  # type: ignore[attr-defined]
+current_table = FigureCurrentRow.__table__  # type: ignore[attr-defined]
+total_table = FigureTotalRow.__table__  # type: ignore[attr-defined]

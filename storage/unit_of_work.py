@@ -1,0 +1,96 @@
+"""One transaction over the repositories, and the database handle that makes them."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from services.ports import CatalogueStore, FigureStore, UnitStore
+from storage.engine import create_engine, default_database_url
+from storage.migrate import upgrade
+from storage.repositories import SqlCatalogueStore, SqlFigureStore, SqlUnitStore, UnitIds
+
+SessionFactory = async_sessionmaker[AsyncSession]
+
+
+def session_factory(engine: AsyncEngine) -> SessionFactory:
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+
+
+class SqlUnitOfWork:
+    """`async with uow:` opens a session; leaving rolls back whatever was not committed."""
+
+    catalogues: CatalogueStore
+    units: UnitStore
+    figures: FigureStore
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self._sessions = sessions
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open: use `async with`")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("a unit of work cannot be entered twice at once")
+        session = self._sessions()
+        ids = UnitIds(session)
+        self._session = session
+        self.catalogues = SqlCatalogueStore(session)
+        self.units = SqlUnitStore(session, ids)
+        self.figures = SqlFigureStore(session, ids)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session, self._session = self.session, None
+        try:
+            await session.rollback()
+        finally:
+            await session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+
+
+class Database:
+    """An engine, its session factory and units of work; `dispose()` when done."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.sessions = session_factory(engine)
+
+    @classmethod
+    def connect(cls, url: str | None = None, *, echo: bool = False) -> Database:
+        """A database at `url` (default: `default_database_url()`); nothing is opened yet."""
+        return cls(create_engine(url or default_database_url(), echo=echo))
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.sessions)
+
+    async def upgrade(self) -> None:
+        """Apply the migrations this code ships with."""
+        await upgrade(self.engine)
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.dispose()

@@ -1,0 +1,185 @@
+"""Figures: revisions, the current value, history."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+
+import pytest
+
+from kpi.aggregate import Figure
+from kpi.errors import UnknownUnitError
+from kpi.periods import Period
+from kpi.revisions import Revision, Source
+from storage import Database
+from tests.integration.builders import (
+    BOB,
+    DAK_HA,
+    HA_MON,
+    MARCH,
+    ONLINE,
+    Q1,
+    RECEIVED,
+    SA_BINH,
+    T0,
+    revision,
+    tree,
+)
+
+
+@pytest.fixture
+async def units(database: Database) -> Database:
+    async with database.unit_of_work() as uow:
+        await uow.units.sync(tree())
+        await uow.commit()
+    return database
+
+
+async def test_a_first_revision_becomes_current_with_number_one(units: Database) -> None:
+    async with units.unit_of_work() as uow:
+        stored = await uow.figures.add_revision(revision(HA_MON.code, RECEIVED.code, MARCH, 120))
+        await uow.commit()
+
+    async with units.unit_of_work() as uow:
+        current = await uow.figures.current(HA_MON.code, RECEIVED.code, MARCH)
+    assert (stored.number, stored.previous) == (1, None)
+    assert current == 120
+
+
+async def test_a_correction_becomes_current_and_keeps_the_value_it_replaced(
+    units: Database,
+) -> None:
+    async with units.unit_of_work() as uow:
+        await uow.figures.add_revision(revision(HA_MON.code, RECEIVED.code, MARCH, 120))
+        second = await uow.figures.add_revision(
+            revision(HA_MON.code, RECEIVED.code, MARCH, 125, minutes=5, reason="typo")
+        )
+        third = await uow.figures.add_revision(
+            revision(HA_MON.code, RECEIVED.code, MARCH, 126, minutes=9)
+        )
+        await uow.commit()
+
+    async with units.unit_of_work() as uow:
+        current = await uow.figures.current(HA_MON.code, RECEIVED.code, MARCH)
+        history = await uow.figures.history([HA_MON.code])
+    assert (second.number, second.previous) == (2, 120)
+    assert (third.number, third.previous) == (3, 125)
+    assert current == 126
+    assert [(r.value, r.number, r.previous) for r in history] == [
+        (126, 3, 125),
+        (125, 2, 120),
+        (120, 1, None),
+    ]
+
+
+async def test_history_is_newest_first_with_author_source_reason_and_utc_time(
+    units: Database,
+) -> None:
+    async with units.unit_of_work() as uow:
+        await uow.figures.add_revision(revision(HA_MON.code, RECEIVED.code, MARCH, 10))
+        await uow.figures.add_revision(
+            revision(
+                SA_BINH.code,
+                ONLINE.code,
+                Q1,
+                4,
+                minutes=30,
+                author=BOB,
+                source=Source.IMPORT,
+                reason="Báo cáo quý I",
+            )
+        )
+        await uow.commit()
+
+    async with units.unit_of_work() as uow:
+        history = await uow.figures.history([HA_MON.code, SA_BINH.code])
+
+    newest = history[0]
+    assert newest == Revision(
+        unit=SA_BINH.code,
+        element=ONLINE.code,
+        period=Q1,
+        value=4,
+        author=BOB,
+        source=Source.IMPORT,
+        at=datetime(2022, 3, 10, 3, 0, tzinfo=UTC),
+        reason="Báo cáo quý I",
+        number=1,
+        previous=None,
+    )
+    assert newest.at.utcoffset() is not None
+    assert history[1].at == T0
+    assert history[1].reason is None
+
+
+async def test_history_is_filtered_by_unit_element_and_period_and_limited(
+    units: Database,
+) -> None:
+    async with units.unit_of_work() as uow:
+        for minute, value in enumerate(range(5)):
+            await uow.figures.add_revision(
+                revision(HA_MON.code, RECEIVED.code, MARCH, value, minutes=minute)
+            )
+        await uow.figures.add_revision(revision(HA_MON.code, ONLINE.code, MARCH, 1, minutes=7))
+        await uow.figures.add_revision(revision(HA_MON.code, RECEIVED.code, Q1, 9, minutes=8))
+        await uow.figures.add_revision(revision(DAK_HA.code, RECEIVED.code, MARCH, 2, minutes=9))
+
+        limited = await uow.figures.history([HA_MON.code], element=RECEIVED.code, limit=2)
+        by_period = await uow.figures.history([HA_MON.code], period=Q1)
+        none = await uow.figures.history([])
+
+    assert [r.value for r in limited] == [9, 4]
+    assert [(r.element, r.period) for r in by_period] == [(RECEIVED.code, Q1)]
+    assert none == []
+
+
+async def test_series_lists_the_current_values_of_a_year_in_period_order(
+    units: Database,
+) -> None:
+    async with units.unit_of_work() as uow:
+        await uow.figures.add_revision(revision(HA_MON.code, RECEIVED.code, Q1, 30))
+        await uow.figures.add_revision(revision(HA_MON.code, RECEIVED.code, MARCH, 10))
+        await uow.figures.add_revision(revision(HA_MON.code, RECEIVED.code, MARCH, 11))
+        await uow.figures.add_revision(
+            revision(HA_MON.code, RECEIVED.code, Period.month(2023, 1), 5)
+        )
+
+        series = await uow.figures.series(HA_MON.code, RECEIVED.code, 2022)
+        figures = await uow.figures.current_figures(2022)
+        every = await uow.figures.current_figures()
+
+    assert series == [(Q1, 30), (MARCH, 11)]
+    assert sorted(figures, key=lambda f: f.period) == [
+        Figure(HA_MON.code, RECEIVED.code, Q1, 30),
+        Figure(HA_MON.code, RECEIVED.code, MARCH, 11),
+    ]
+    assert len(every) == 3
+
+
+async def test_values_beyond_32_bits_are_kept_exactly(units: Database) -> None:
+    big = 12_345_678_901_234
+    async with units.unit_of_work() as uow:
+        await uow.figures.add_revision(revision(HA_MON.code, RECEIVED.code, MARCH, big))
+        stored = await uow.figures.add_revision(
+            revision(HA_MON.code, RECEIVED.code, MARCH, big + 1)
+        )
+        current = await uow.figures.current(HA_MON.code, RECEIVED.code, MARCH)
+
+    assert stored.previous == big
+    assert current == big + 1
+
+
+async def test_a_figure_of_an_unknown_unit_is_refused(units: Database) -> None:
+    async with units.unit_of_work() as uow:
+        with pytest.raises(UnknownUnitError):
+            await uow.figures.add_revision(revision("atlantis", RECEIVED.code, MARCH, 1))
+
+
+async def test_a_revision_time_without_a_time_zone_is_refused(units: Database) -> None:
+    naive = dataclasses.replace(
+        revision(HA_MON.code, RECEIVED.code, MARCH, 1),
+        at=datetime(2022, 3, 1, 8, 0),  # noqa: DTZ001 - the mistake under test
+    )
+    async with units.unit_of_work() as uow:
+        with pytest.raises(ValueError, match="time-zone aware"):
+            await uow.figures.add_revision(naive)

@@ -1,0 +1,102 @@
+"""The unit of work: one transaction, rolled back unless committed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from services.ports import StoredCatalogue, UnitOfWork
+from storage import Database
+from tests.integration.builders import tree
+
+
+def catalogue(code: str, year: int, text: str = "code: x\n") -> StoredCatalogue:
+    return StoredCatalogue(code, year, text, "0" * 64, datetime(2022, 1, 5, 8, 0, tzinfo=UTC))
+
+
+async def test_the_unit_of_work_satisfies_the_port(database: Database) -> None:
+    uow: UnitOfWork = database.unit_of_work()
+    async with uow:
+        assert await uow.units.codes() == set()
+
+
+async def test_work_that_is_not_committed_is_rolled_back(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        await uow.units.sync(tree())
+
+    async with database.unit_of_work() as uow:
+        assert await uow.units.codes() == set()
+
+
+async def test_committed_work_is_kept(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        await uow.units.sync(tree())
+        await uow.commit()
+
+    async with database.unit_of_work() as uow:
+        assert "dak-ha" in await uow.units.codes()
+
+
+async def test_an_exception_rolls_back_and_propagates(database: Database) -> None:
+    async def sync_then_fail() -> None:
+        async with database.unit_of_work() as uow:
+            await uow.units.sync(tree())
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        await sync_then_fail()
+
+    async with database.unit_of_work() as uow:
+        assert await uow.units.codes() == set()
+
+
+async def test_work_after_a_commit_is_rolled_back_on_exit(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        await uow.catalogues.save(catalogue("kontum-2022", 2022))
+        await uow.commit()
+        await uow.catalogues.save(catalogue("kontum-2023", 2023))
+
+    async with database.unit_of_work() as uow:
+        assert [c.code for c in await uow.catalogues.all()] == ["kontum-2022"]
+
+
+async def test_an_explicit_rollback_discards_the_work_so_far(database: Database) -> None:
+    async with database.unit_of_work() as uow:
+        await uow.units.sync(tree())
+        await uow.rollback()
+        await uow.commit()
+
+    async with database.unit_of_work() as uow:
+        assert await uow.units.codes() == set()
+
+
+async def test_catalogues_are_listed_oldest_year_first_and_saved_again_by_code(
+    database: Database,
+) -> None:
+    hanoi = timezone(timedelta(hours=7))
+    async with database.unit_of_work() as uow:
+        await uow.catalogues.save(catalogue("kontum-2023", 2023))
+        await uow.catalogues.save(catalogue("kontum-2022", 2022, "old"))
+        await uow.catalogues.save(
+            StoredCatalogue(
+                "kontum-2022", 2022, "new", "f" * 64, datetime(2022, 2, 1, 9, tzinfo=hanoi)
+            )
+        )
+        await uow.commit()
+
+    async with database.unit_of_work() as uow:
+        stored = await uow.catalogues.all()
+
+    assert [(c.code, c.text) for c in stored] == [
+        ("kontum-2022", "new"),
+        ("kontum-2023", "code: x\n"),
+    ]
+    assert stored[0].loaded_at == datetime(2022, 2, 1, 2, tzinfo=UTC)
+    assert stored[0].loaded_at.tzinfo is UTC
+
+
+async def test_a_unit_of_work_is_not_usable_outside_its_block(database: Database) -> None:
+    uow = database.unit_of_work()
+    with pytest.raises(RuntimeError, match="not open"):
+        await uow.commit()
