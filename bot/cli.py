@@ -256,7 +256,9 @@ async def _status(db: Any, args: argparse.Namespace) -> int:
                 count(r.numerator, lang),
                 count(r.denominator, lang),
                 percent(a.rate_percent(a.display_decimals()), a.display_decimals(), lang),
-                percent(r.target, 0, lang) if r.target is not None else "—",
+                percent(r.target, 0 if r.target == int(r.target) else 2, lang)
+                if r.target is not None
+                else "—",
                 r.status,
                 needed if r.needed is not None or not r.reachable else "—",
             ]

@@ -70,8 +70,15 @@ class _Row:
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """(row number, {column: cell}) for every non-empty data row of a .csv or .xlsx file."""
     suffix = path.suffix.lower()
+    if suffix not in {".csv", ".xlsx"}:
+        raise DomainError(f"{path.name}: expected a .csv or .xlsx file")
+    if not path.is_file():
+        raise DomainError(f"{path}: no such file")
     if suffix == ".csv":
-        text = path.read_bytes().decode("utf-8-sig")
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise DomainError(f"{path.name}: expected a UTF-8 text file") from None
         reader = csv.reader(io.StringIO(text), dialect=_dialect(text))
         rows = list(reader)
     elif suffix == ".xlsx":
@@ -138,6 +145,7 @@ async def import_figures(
         for number, record in read_rows(path):
             try:
                 row = _parse(number, record, catalogues)
+                _check_no_overlap(row, parsed)
             except (DomainError, LookupError) as error:
                 errors.append(RowError(number, _reason(error)))
                 continue
@@ -189,6 +197,20 @@ async def import_figures(
             unchanged += len(plan.unchanged)
         await uow.commit()
     return ImportReport(len(parsed), revisions, unchanged)
+
+
+def _check_no_overlap(row: _Row, earlier: list[_Row]) -> None:
+    for other in earlier:
+        if (
+            other.unit == row.unit
+            and other.element == row.element
+            and other.period != row.period
+            and other.period.overlaps(row.period)
+        ):
+            raise DomainError(
+                f"{row.period.key} overlaps {other.period.key} given in row {other.number}"
+                f" for the same unit and element; give one or the other"
+            )
 
 
 def _parse(number: int, record: dict[str, Any], catalogues: Catalogues) -> _Row:

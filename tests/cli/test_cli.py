@@ -147,6 +147,8 @@ def test_every_bad_row_is_reported_and_nothing_is_saved(
             ["so-xay-dung", "dossiers_resolved_late", "2022-03", "5"],  # 95 ≠ 100
             ["duy-tan", "land_fin_dossiers", "2022-03", "5"],  # not reported by communes
             ["so-y-te", "dossiers_received_online", "2022-03", "300"],  # > received (250)
+            ["so-cong-thuong", "dossiers_received", "2022-Q1", "30"],
+            ["so-cong-thuong", "dossiers_received", "2022-02", "10"],  # inside Q1 above
         ],
     )
     code, _, err = run(capsys, "figures", "import", str(bad))
@@ -163,6 +165,7 @@ def test_every_bad_row_is_reported_and_nothing_is_saved(
         (10, "early + on time + late must equal"),
         (14, "commune"),
         (2, "rows 2, 15"),
+        (17, "overlaps 2022-Q1 given in row 16"),
     ]:
         assert any(
             line.startswith(f"  row {number}:") and words in line for line in err.splitlines()
@@ -209,3 +212,32 @@ def test_a_broken_catalogue_names_the_file_the_key_and_what_was_expected(
     assert "indicators[" in err
     assert "(III.2).target.percent" in err
     assert "expected" in err
+
+
+def test_bad_arguments_get_a_clear_message_and_change_nothing(
+    database_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    run(capsys, "init")
+    cases = [
+        (("status", "--unit", "kon-tum", "--period", "2022-13"), "expected 2022-03, 2022-Q1"),
+        (("status", "--unit", "Đắk Hà", "--period", "2022"), "tu-mo-rong-dak-ha"),
+        (("status", "--unit", "Atlantis", "--period", "2022"), "no unit is named"),
+        (("figures", "import", str(tmp_path / "missing.csv")), "no such file"),
+        (("figures", "import", str(tmp_path / "figures.txt")), "expected a .csv or .xlsx"),
+    ]
+    for argv, words in cases:
+        code, _, err = run(capsys, *argv)
+        assert code == 1, argv
+        assert words in err, (argv, err)
+    header_only = tmp_path / "columns.csv"
+    header_only.write_text("unit;element;value\nso-y-te;dossiers_received;3\n", encoding="utf-8")
+    code, _, err = run(capsys, "figures", "import", str(header_only))
+    assert code == 1
+    assert "missing column(s) period" in err
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(b"unit,element,period,value\nX\xe3 X\xf4p,dossiers_received,2022-03,3\n")
+    code, _, err = run(capsys, "figures", "import", str(latin))
+    assert code == 1
+    assert "UTF-8" in err
+    _, out, _ = run(capsys, "status", "--unit", "kon-tum", "--period", "2022", "--format", "json")
+    assert all(r["numerator"] is None for r in json.loads(out))
