@@ -27,7 +27,14 @@ from telegram.ext import (
 from sandbox import EmulatorClient, RunningEmulator, running_emulator
 from sandbox.testing import TEST_TOKEN, BotApi, SpecChecker, png
 
-SPEC_PATH = Path(__file__).with_name("botapi_spec.json")
+# The shared, full spec when the checkout sits beside shared/ (as on developers' machines and in
+# CI); otherwise the slim copy kept here.
+_SHARED_SPEC = (
+    Path(__file__).resolve().parents[3].parent / "shared/telegram-bot-api-spec/api.min.json"
+)
+SPEC_PATH = (
+    _SHARED_SPEC if _SHARED_SPEC.is_file() else Path(__file__).with_name("botapi_spec.json")
+)
 
 
 @pytest.fixture(autouse=True)
