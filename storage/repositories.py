@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import hashlib
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from functools import lru_cache
 from itertools import islice
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import ColumnElement, CursorResult, Table, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from kpi.access import Invite, Membership, Person, Role
 from kpi.aggregate import Figure, Total, TotalKey
 from kpi.errors import UnknownUnitError
 from kpi.periods import Period
@@ -29,10 +33,16 @@ from services.ports import StoredCatalogue, UnitSync, UnitTotals
 from storage.tables import (
     NO_INTERVAL,
     catalogue_table,
+    conversation_table,
     current_table,
+    invite_table,
+    membership_table,
+    person_table,
+    processed_update_table,
     revision_table,
     total_table,
     unit_table,
+    utc_now,
 )
 
 # Rows per executemany batch, and ids per IN list (SQLite allows 32,766 variables).
@@ -511,3 +521,250 @@ def _revision(row: tuple[Any, ...]) -> Revision:
         number=number,
         previous=previous,
     )
+
+
+# people ------------------------------------------------------------------------------------
+_PERSON_COLUMNS = ("telegram_id", "name", "language", "is_admin", "active", "muted")
+
+
+class SqlPeopleStore:
+    def __init__(self, session: AsyncSession, ids: UnitIds) -> None:
+        self._session = session
+        self._ids = ids
+
+    async def _connection(self) -> AsyncConnection:
+        return await self._session.connection()
+
+    async def get(self, telegram_id: int) -> Person | None:
+        found = await self._people(person_table.c.telegram_id == telegram_id)
+        return found[0] if found else None
+
+    async def upsert(self, telegram_id: int, name: str) -> Person:
+        connection = await self._connection()
+        now = utc_now()
+        statement = _upsert(connection, person_table).values(
+            telegram_id=telegram_id,
+            name=name,
+            language=None,
+            is_admin=False,
+            active=True,
+            muted=False,
+            created_at=now,
+            updated_at=now,
+        )
+        await connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=[person_table.c.telegram_id],
+                set_={
+                    "name": statement.excluded.name,
+                    "updated_at": statement.excluded.updated_at,
+                },
+                where=person_table.c.name != statement.excluded.name,
+            )
+        )
+        person = await self.get(telegram_id)
+        assert person is not None
+        return person
+
+    async def set_language(self, telegram_id: int, language: str | None) -> None:
+        await self._set(telegram_id, language=language)
+
+    async def set_admin(self, telegram_id: int, is_admin: bool) -> None:
+        await self._set(telegram_id, is_admin=is_admin)
+
+    async def set_active(self, telegram_id: int, active: bool) -> None:
+        await self._set(telegram_id, active=active)
+
+    async def set_muted(self, telegram_id: int, muted: bool) -> None:
+        await self._set(telegram_id, muted=muted)
+
+    async def add_membership(self, telegram_id: int, unit: str, role: Role) -> None:
+        unit_id = await self._ids.id_of(unit)
+        connection = await self._connection()
+        await self._require(connection, telegram_id)
+        statement = _upsert(connection, membership_table).values(
+            telegram_id=telegram_id, unit_id=unit_id, role=Role(role).value
+        )
+        await connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=list(membership_table.primary_key.columns),
+                set_={"role": statement.excluded.role},
+            )
+        )
+
+    async def members_of(self, units: Sequence[str]) -> list[Person]:
+        ids = await self._ids.all()
+        unit_ids = [ids[code] for code in dict.fromkeys(units) if code in ids]
+        m = membership_table.c
+        connection = await self._connection()
+        people: set[int] = set()
+        for chunk in chunks(unit_ids, IN_LIST):
+            rows = await connection.execute(select(m.telegram_id).where(m.unit_id.in_(chunk)))
+            people.update(rows.scalars())
+        found: list[Person] = []
+        for chunk in chunks(sorted(people), IN_LIST):
+            found.extend(await self._people(person_table.c.telegram_id.in_(chunk)))
+        return found
+
+    async def admins(self) -> list[Person]:
+        return await self._people(person_table.c.is_admin.is_(True))
+
+    async def _people(self, where: ColumnElement[bool]) -> list[Person]:
+        """The people matching `where`, by Telegram id, each with their memberships by unit."""
+        p, m, u = person_table.c, membership_table.c, unit_table.c
+        connection = await self._connection()
+        rows = (
+            await connection.execute(
+                select(*(p[name] for name in _PERSON_COLUMNS)).where(where).order_by(p.telegram_id)
+            )
+        ).tuples()
+        people = {row[0]: dict(zip(_PERSON_COLUMNS, row, strict=True)) for row in rows}
+        if not people:
+            return []
+        memberships: dict[int, list[Membership]] = {id_: [] for id_ in people}
+        found = await connection.execute(
+            select(m.telegram_id, u.code, m.role)
+            .join(unit_table, u.id == m.unit_id)
+            .where(m.telegram_id.in_(list(people)))
+            .order_by(m.telegram_id, u.code)
+        )
+        for telegram_id, unit, role in found.tuples():
+            memberships[telegram_id].append(Membership(unit, Role(role)))
+        return [
+            Person(**fields, memberships=tuple(memberships[id_])) for id_, fields in people.items()
+        ]
+
+    async def _set(self, telegram_id: int, **values: object) -> None:
+        connection = await self._connection()
+        result = await connection.execute(
+            update(person_table)
+            .where(person_table.c.telegram_id == telegram_id)
+            .values(**values, updated_at=utc_now())
+        )
+        if result.rowcount != 1:
+            raise LookupError(f"no person has the Telegram id {telegram_id}")
+
+    @staticmethod
+    async def _require(connection: AsyncConnection, telegram_id: int) -> None:
+        c = person_table.c
+        if await connection.scalar(select(c.telegram_id).where(c.telegram_id == telegram_id)):
+            return
+        raise LookupError(f"no person has the Telegram id {telegram_id}")
+
+
+# invites -----------------------------------------------------------------------------------
+def invite_hash(code: str) -> str:
+    """What the invite table keeps of a code: its sha256, in hex."""
+    return hashlib.sha256(code.encode()).hexdigest()
+
+
+class SqlInviteStore:
+    def __init__(self, session: AsyncSession, ids: UnitIds) -> None:
+        self._session = session
+        self._ids = ids
+
+    async def add(self, invite: Invite) -> None:
+        unit_id = await self._ids.id_of(invite.unit)
+        connection = await self._session.connection()
+        await connection.execute(
+            invite_table.insert().values(
+                code_hash=invite_hash(invite.code),
+                unit_id=unit_id,
+                role=Role(invite.role).value,
+                created_by=invite.created_by,
+                created_at=invite.created_at,
+                expires_at=invite.expires_at,
+                used_at=invite.used_at,
+                used_by=invite.used_by,
+            )
+        )
+
+    async def get(self, code: str) -> Invite | None:
+        i, u = invite_table.c, unit_table.c
+        connection = await self._session.connection()
+        row = (
+            await connection.execute(
+                select(
+                    u.code, i.role, i.created_by, i.created_at, i.expires_at, i.used_at, i.used_by
+                )
+                .join(unit_table, u.id == i.unit_id)
+                .where(i.code_hash == invite_hash(code))
+            )
+        ).first()
+        if row is None:
+            return None
+        unit, role, created_by, created_at, expires_at, used_at, used_by = row
+        return Invite(code, unit, Role(role), created_by, created_at, expires_at, used_at, used_by)
+
+    async def mark_used(self, code: str, telegram_id: int, at: datetime) -> bool:
+        c = invite_table.c
+        connection = await self._session.connection()
+        result = await connection.execute(
+            update(invite_table)
+            .where(c.code_hash == invite_hash(code), c.used_at.is_(None))
+            .values(used_at=at, used_by=telegram_id)
+        )
+        return _changed(result) == 1
+
+
+# conversations and updates -----------------------------------------------------------------
+class SqlConversationStore:
+    """Values are kept as JSON text: tuples come back as lists, dict keys as strings."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def load(self, namespace: str) -> dict[str, object]:
+        c = conversation_table.c
+        connection = await self._session.connection()
+        rows = await connection.execute(
+            select(c.key, c.value).where(c.namespace == namespace).order_by(c.key)
+        )
+        return {key: json.loads(value) for key, value in rows.tuples()}
+
+    async def save(self, namespace: str, key: str, value: object | None) -> None:
+        c = conversation_table.c
+        connection = await self._session.connection()
+        if value is None:
+            await connection.execute(
+                delete(conversation_table).where(c.namespace == namespace, c.key == key)
+            )
+            return
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        statement = _upsert(connection, conversation_table).values(
+            namespace=namespace, key=key, value=text, updated_at=utc_now()
+        )
+        await connection.execute(
+            statement.on_conflict_do_update(
+                index_elements=list(conversation_table.primary_key.columns),
+                set_={
+                    "value": statement.excluded.value,
+                    "updated_at": statement.excluded.updated_at,
+                },
+            )
+        )
+
+
+class SqlUpdateLog:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def claim(self, bot_id: int, update_id: int, at: datetime) -> bool:
+        connection = await self._session.connection()
+        statement = _upsert(connection, processed_update_table).values(
+            bot_id=bot_id, update_id=update_id, at=at
+        )
+        result = await connection.execute(statement.on_conflict_do_nothing())
+        return _changed(result) == 1
+
+    async def prune(self, before: datetime) -> int:
+        """Forget the updates handled before `before`; returns how many."""
+        result = await (await self._session.connection()).execute(
+            delete(processed_update_table).where(processed_update_table.c.at < before)
+        )
+        return _changed(result)
+
+
+def _changed(result: CursorResult[Any]) -> int:
+    """Rows an INSERT, UPDATE or DELETE changed."""
+    return int(result.rowcount)

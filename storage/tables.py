@@ -4,6 +4,9 @@ Units are referred to by id inside the database; repositories translate codes. `
 `unit.rgt` are the unit's pre-order interval in the current tree (`UnitTree.interval`): a unit
 lies in the subtree of A when `A.lft <= unit.lft < A.rgt`. Inactive units get an empty interval
 (-1, -1) so that they fall in no subtree.
+
+People are keyed by their Telegram user id; invites by the sha256 of their code (the code itself
+is never stored).
 """
 
 from __future__ import annotations
@@ -11,7 +14,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Dialect, Index, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -151,8 +163,90 @@ class FigureTotalRow(SQLModel, table=True):
     reporters: int
 
 
+class PersonRow(SQLModel, table=True):
+    """Someone who talks to the bot (created when they join or are made an administrator)."""
+
+    __tablename__ = "person"
+
+    telegram_id: int = Field(
+        sa_column=Column(BigInteger, primary_key=True, autoincrement=False, nullable=False)
+    )
+    name: str
+    language: str | None = None
+    is_admin: bool = False
+    active: bool = True
+    muted: bool = False
+    created_at: datetime = _time()
+    updated_at: datetime = _time()
+
+
+class MembershipRow(SQLModel, table=True):
+    """A person bound to a unit with a role; one role per (person, unit)."""
+
+    __tablename__ = "membership"
+    __table_args__ = (Index("ix_membership_unit_id", "unit_id"),)
+
+    telegram_id: int = Field(
+        sa_column=Column(
+            BigInteger,
+            ForeignKey("person.telegram_id"),
+            primary_key=True,
+            autoincrement=False,
+            nullable=False,
+        )
+    )
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+    role: str
+
+
+class InviteRow(SQLModel, table=True):
+    """A single-use invite, found by the sha256 (hex) of its code."""
+
+    __tablename__ = "invite"
+
+    code_hash: str = Field(primary_key=True, max_length=64)
+    unit_id: int = Field(foreign_key="unit.id")
+    role: str
+    created_by: str
+    created_at: datetime = _time()
+    expires_at: datetime = _time()
+    used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    used_by: int | None = _big(nullable=True)
+
+
+class ConversationStateRow(SQLModel, table=True):
+    """One key of the chat conversations' durable state, its value as JSON text."""
+
+    __tablename__ = "conversation_state"
+
+    namespace: str = Field(primary_key=True)
+    key: str = Field(primary_key=True)
+    value: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = _time()
+
+
+class ProcessedUpdateRow(SQLModel, table=True):
+    """A Telegram update already handled, so that a redelivery is ignored; pruned by age."""
+
+    __tablename__ = "processed_update"
+    __table_args__ = (Index("ix_processed_update_at", "at"),)
+
+    bot_id: int = Field(
+        sa_column=Column(BigInteger, primary_key=True, autoincrement=False, nullable=False)
+    )
+    update_id: int = Field(
+        sa_column=Column(BigInteger, primary_key=True, autoincrement=False, nullable=False)
+    )
+    at: datetime = _time()
+
+
 catalogue_table = CatalogueRow.__table__  # type: ignore[attr-defined]
 unit_table = UnitRow.__table__  # type: ignore[attr-defined]
 revision_table = FigureRevisionRow.__table__  # type: ignore[attr-defined]
 current_table = FigureCurrentRow.__table__  # type: ignore[attr-defined]
 total_table = FigureTotalRow.__table__  # type: ignore[attr-defined]
+person_table = PersonRow.__table__  # type: ignore[attr-defined]
+membership_table = MembershipRow.__table__  # type: ignore[attr-defined]
+invite_table = InviteRow.__table__  # type: ignore[attr-defined]
+conversation_table = ConversationStateRow.__table__  # type: ignore[attr-defined]
+processed_update_table = ProcessedUpdateRow.__table__  # type: ignore[attr-defined]

@@ -8,10 +8,26 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from services.ports import CatalogueStore, FigureStore, UnitStore
+from services.ports import (
+    CatalogueStore,
+    ConversationStore,
+    FigureStore,
+    InviteStore,
+    PeopleStore,
+    UnitStore,
+)
 from storage.engine import create_engine, default_database_url
 from storage.migrate import upgrade
-from storage.repositories import SqlCatalogueStore, SqlFigureStore, SqlUnitStore, UnitIds
+from storage.repositories import (
+    SqlCatalogueStore,
+    SqlConversationStore,
+    SqlFigureStore,
+    SqlInviteStore,
+    SqlPeopleStore,
+    SqlUnitStore,
+    SqlUpdateLog,
+    UnitIds,
+)
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
@@ -26,6 +42,10 @@ class SqlUnitOfWork:
     catalogues: CatalogueStore
     units: UnitStore
     figures: FigureStore
+    people: PeopleStore
+    invites: InviteStore
+    conversations: ConversationStore
+    updates: SqlUpdateLog  # the port's UpdateLog, and `prune` for housekeeping
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
@@ -46,6 +66,10 @@ class SqlUnitOfWork:
         self.catalogues = SqlCatalogueStore(session)
         self.units = SqlUnitStore(session, ids)
         self.figures = SqlFigureStore(session, ids)
+        self.people = SqlPeopleStore(session, ids)
+        self.invites = SqlInviteStore(session, ids)
+        self.conversations = SqlConversationStore(session)
+        self.updates = SqlUpdateLog(session)
         return self
 
     async def __aexit__(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
 from types import TracebackType
 from typing import Self
 
+from kpi.access import Invite, Membership, Person, Role
 from kpi.aggregate import Figure, Total, TotalKey
+from kpi.errors import UnknownUnitError
 from kpi.periods import Period
 from kpi.revisions import Revision
 from kpi.units import UnitTree
@@ -21,7 +25,21 @@ class FakeState:
     revisions: list[Revision] = field(default_factory=list)
     current: dict[tuple[str, str, Period], int] = field(default_factory=dict)
     totals: dict[TotalKey, Total] = field(default_factory=dict)
+    people: dict[int, Person] = field(default_factory=dict)
+    invites: dict[str, Invite] = field(default_factory=dict)  # by code
+    conversations: dict[tuple[str, str], str] = field(default_factory=dict)  # JSON text
+    updates: dict[tuple[int, int], datetime] = field(default_factory=dict)
     commits: int = 0
+
+    def copy(self) -> FakeState:
+        """A copy whose containers can change without touching this state (values are
+        immutable: kpi dataclasses, text, numbers)."""
+        copied = replace(self)
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, dict | list):
+                setattr(copied, f.name, value.copy())
+        return copied
 
 
 class FakeCatalogues:
@@ -127,28 +145,137 @@ class FakeFigures:
         ]
 
 
+def _unknown_person(telegram_id: int) -> LookupError:
+    return LookupError(f"no person has the Telegram id {telegram_id}")
+
+
+class FakePeople:
+    def __init__(self, state: FakeState) -> None:
+        self.state = state
+
+    async def get(self, telegram_id: int) -> Person | None:
+        return self.state.people.get(telegram_id)
+
+    async def upsert(self, telegram_id: int, name: str) -> Person:
+        known = self.state.people.get(telegram_id)
+        person = Person(telegram_id, name) if known is None else replace(known, name=name)
+        self.state.people[telegram_id] = person
+        return person
+
+    async def set_language(self, telegram_id: int, language: str | None) -> None:
+        self._change(telegram_id, language=language)
+
+    async def set_admin(self, telegram_id: int, is_admin: bool) -> None:
+        self._change(telegram_id, is_admin=is_admin)
+
+    async def set_active(self, telegram_id: int, active: bool) -> None:
+        self._change(telegram_id, active=active)
+
+    async def set_muted(self, telegram_id: int, muted: bool) -> None:
+        self._change(telegram_id, muted=muted)
+
+    async def add_membership(self, telegram_id: int, unit: str, role: Role) -> None:
+        if unit not in self.state.units:
+            raise UnknownUnitError(unit)
+        person = self._known(telegram_id)
+        others = [m for m in person.memberships if m.unit != unit]
+        memberships = sorted([*others, Membership(unit, Role(role))], key=lambda m: m.unit)
+        self.state.people[telegram_id] = replace(person, memberships=tuple(memberships))
+
+    async def members_of(self, units: Sequence[str]) -> list[Person]:
+        wanted = set(units)
+        return [
+            p
+            for _, p in sorted(self.state.people.items())
+            if any(m.unit in wanted for m in p.memberships)
+        ]
+
+    async def admins(self) -> list[Person]:
+        return [p for _, p in sorted(self.state.people.items()) if p.is_admin]
+
+    def _known(self, telegram_id: int) -> Person:
+        person = self.state.people.get(telegram_id)
+        if person is None:
+            raise _unknown_person(telegram_id)
+        return person
+
+    def _change(self, telegram_id: int, **changes: object) -> None:
+        self.state.people[telegram_id] = replace(self._known(telegram_id), **changes)  # type: ignore[arg-type]
+
+
+class FakeInvites:
+    def __init__(self, state: FakeState) -> None:
+        self.state = state
+
+    async def add(self, invite: Invite) -> None:
+        if invite.unit not in self.state.units:
+            raise UnknownUnitError(invite.unit)
+        if invite.code in self.state.invites:
+            raise ValueError(f"an invite with the code {invite.code!r} exists")
+        self.state.invites[invite.code] = invite
+
+    async def get(self, code: str) -> Invite | None:
+        return self.state.invites.get(code)
+
+    async def mark_used(self, code: str, telegram_id: int, at: datetime) -> bool:
+        invite = self.state.invites.get(code)
+        if invite is None or invite.used_at is not None:
+            return False
+        self.state.invites[code] = replace(invite, used_at=at, used_by=telegram_id)
+        return True
+
+
+class FakeConversations:
+    """Keeps JSON text, as the database does, so that a value it cannot keep fails here too."""
+
+    def __init__(self, state: FakeState) -> None:
+        self.state = state
+
+    async def load(self, namespace: str) -> dict[str, object]:
+        return {
+            key: json.loads(text)
+            for (ns, key), text in sorted(self.state.conversations.items())
+            if ns == namespace
+        }
+
+    async def save(self, namespace: str, key: str, value: object | None) -> None:
+        if value is None:
+            self.state.conversations.pop((namespace, key), None)
+        else:
+            text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+            self.state.conversations[namespace, key] = text
+
+
+class FakeUpdates:
+    def __init__(self, state: FakeState) -> None:
+        self.state = state
+
+    async def claim(self, bot_id: int, update_id: int, at: datetime) -> bool:
+        if (bot_id, update_id) in self.state.updates:
+            return False
+        self.state.updates[bot_id, update_id] = at
+        return True
+
+
 class FakeUnitOfWork:
     """Copies the state on entry; writes it back only on commit."""
 
     def __init__(self, state: FakeState) -> None:
         self.shared = state
+        self._open(state)
+
+    def _open(self, state: FakeState) -> None:
         self.state = state
         self.catalogues = FakeCatalogues(state)
         self.units = FakeUnits(state)
         self.figures = FakeFigures(state)
+        self.people = FakePeople(state)
+        self.invites = FakeInvites(state)
+        self.conversations = FakeConversations(state)
+        self.updates = FakeUpdates(state)
 
     async def __aenter__(self) -> Self:
-        self.state = FakeState(
-            dict(self.shared.catalogues),
-            dict(self.shared.units),
-            list(self.shared.revisions),
-            dict(self.shared.current),
-            dict(self.shared.totals),
-            self.shared.commits,
-        )
-        self.catalogues = FakeCatalogues(self.state)
-        self.units = FakeUnits(self.state)
-        self.figures = FakeFigures(self.state)
+        self._open(self.shared.copy())
         return self
 
     async def __aexit__(

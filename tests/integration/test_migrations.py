@@ -10,13 +10,25 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
+from kpi.access import Membership, Role
 from storage import Database, current_revision, default_database_url, safe_url, upgrade
 from storage.engine import UnsupportedDatabaseError, async_url
 from storage.migrate import head_revision
 from storage.tables import metadata
 from tests.integration.builders import tree
 
-TABLES = {"catalogue", "unit", "figure_revision", "figure_current", "figure_total"}
+TABLES = {
+    "catalogue",
+    "unit",
+    "figure_revision",
+    "figure_current",
+    "figure_total",
+    "person",
+    "membership",
+    "invite",
+    "conversation_state",
+    "processed_update",
+}
 
 
 def _table_names(connection: Connection) -> set[str]:
@@ -33,7 +45,7 @@ async def test_an_empty_database_is_upgraded_to_the_head_revision(database_url: 
 
     await upgrade(database_url)
 
-    assert head_revision() == "0001"
+    assert head_revision() == "0002"
     assert await current_revision(database_url) == head_revision()
     async with Database.connect(database_url) as db, db.engine.connect() as connection:
         assert await connection.run_sync(_table_names) >= TABLES
@@ -52,6 +64,29 @@ async def test_the_migrations_create_exactly_the_tables_the_code_declares(
     await upgrade(database_url)
     async with Database.connect(database_url) as db, db.engine.connect() as connection:
         assert await connection.run_sync(_differences) == []
+
+
+async def test_a_database_at_0001_with_units_upgrades_to_the_head_and_keeps_them(
+    database_url: str,
+) -> None:
+    await upgrade(database_url, "0001")
+    async with Database.connect(database_url) as db:
+        async with db.engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO unit (code, level, name_vi, name_en, lft, rgt, active, confirmed)"
+                    " VALUES ('kon-tum', 'province', 'Tỉnh Kon Tum', 'Kon Tum', 0, 1, TRUE, TRUE)"
+                )
+            )
+        await db.upgrade()
+        async with db.unit_of_work() as uow:
+            await uow.people.upsert(1, "Lan")
+            await uow.people.add_membership(1, "kon-tum", Role.HEAD)
+            person = await uow.people.get(1)
+
+    assert await current_revision(database_url) == head_revision()
+    assert person is not None
+    assert person.memberships == (Membership("kon-tum", Role.HEAD),)
 
 
 async def test_migrations_run_from_any_current_directory(
