@@ -63,6 +63,17 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "run-or-sandbox", help="run the bot, or the sandbox when no bot token is configured"
     )
+    commands.add_parser(
+        "run", help="run the bot: long polling, or a webhook when WEBHOOK_URL is set"
+    )
+
+    admin = commands.add_parser("admin", help="administrators of the provincial office")
+    admin_commands = admin.add_subparsers(dest="action", required=True, metavar="ACTION")
+    admin_add = admin_commands.add_parser("add", help="make a Telegram user an administrator")
+    admin_add.add_argument("telegram_id", type=int, metavar="TELEGRAM_ID")
+    admin_add.add_argument(
+        "--name", default=None, help="their name (default: the one Telegram gives next time)"
+    )
     return parser
 
 
@@ -74,6 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return emulator_main(["--host", args.host, "--port", str(args.port)])
     if args.command == "run-or-sandbox":
         return _run_or_sandbox()
+    if args.command == "run":
+        return _run()
+    if args.command == "admin":
+        return asyncio.run(_admin_add(args))
     try:
         return asyncio.run(_dispatch(args))
     except CatalogueError as error:
@@ -85,16 +100,33 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run_or_sandbox() -> int:
-    import os
+    from bot.settings import Settings
 
-    if os.environ.get("TELEGRAM_BOT_TOKEN"):
-        print(
-            "The Telegram bot itself is not built yet (issue 4); the emulator runs meanwhile.",
-            file=sys.stderr,
-        )
+    if Settings().telegram_bot_token is not None:
+        return _run()
     from sandbox.__main__ import main as emulator_main
 
     return emulator_main(["--host", "127.0.0.1", "--port", "8080"])
+
+
+def _run() -> int:
+    """The bot until interrupted; settings problems are told without a traceback."""
+    from pydantic import ValidationError
+
+    from bot.app import run
+    from bot.logs import configure_logging
+    from bot.settings import MissingTokenError, Settings
+
+    try:
+        settings = Settings()
+        token = settings.token()
+    except (ValidationError, MissingTokenError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_PROBLEM
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    configure_logging(token, secret)
+    run(settings)
+    return EXIT_OK
 
 
 async def _dispatch(args: argparse.Namespace) -> int:
@@ -264,6 +296,22 @@ async def _status(db: Any, args: argparse.Namespace) -> int:
             ]
         )
     _table(["indicator", "name", "num", "den", "rate", "target", "status", "needed"], table)
+    return EXIT_OK
+
+
+async def _admin_add(args: argparse.Namespace) -> int:
+    """Read the database from the bot's settings (.env included), as `chitieu run` does."""
+    from bot.settings import Settings
+    from services.access import add_admin
+    from storage import Database
+
+    db = Database.connect(Settings().database_url)
+    try:
+        await db.upgrade()
+        person = await add_admin(db.unit_of_work, args.telegram_id, args.name)
+    finally:
+        await db.dispose()
+    print(f"{person.telegram_id} ({person.name}) is an administrator: they see every unit")
     return EXIT_OK
 
 

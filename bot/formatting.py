@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
 LOCALES = {"vi": "vi_VN", "en": "en_US"}
+TIMEZONE = "Asia/Ho_Chi_Minh"
 
 
 def locale_of(language: str) -> str:
@@ -29,3 +33,20 @@ def percent(value: Decimal | None, decimals: int = 2, language: str = "vi") -> s
         value, format=pattern, locale=locale_of(language), decimal_quantization=True
     )
     return f"{text} %" if language.startswith("vi") else f"{text}%"
+
+
+def day(value: date, language: str = "vi") -> str:
+    """date(2022, 3, 14) → "14/03/2022" (vi) or "Mar 14, 2022" (en)."""
+    pattern = "dd/MM/yyyy" if language.startswith("vi") else "medium"
+    return format_date(value, format=pattern, locale=locale_of(language))
+
+
+def moment(value: datetime, language: str = "vi", timezone: str = TIMEZONE) -> str:
+    """An aware datetime in the province's time zone: "09:05 14/03/2022" (vi) or
+    "Mar 14, 2022, 9:05 AM" (en). A naive datetime is refused: its zone would be a guess."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("moment() needs an aware datetime")
+    zone = ZoneInfo(timezone)
+    if language.startswith("vi"):
+        return format_datetime(value, "HH:mm dd/MM/yyyy", tzinfo=zone, locale="vi_VN")
+    return format_datetime(value, "MMM d, y, h:mm a", tzinfo=zone, locale=locale_of(language))

@@ -11,6 +11,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from kpi.access import Invite, Person, Role
 from kpi.aggregate import Figure, Total, TotalKey
 from kpi.periods import Period
 from kpi.revisions import Revision
@@ -92,6 +93,56 @@ class FigureStore(Protocol):
         """Every current figure (of one year, or all)."""
 
 
+class PeopleStore(Protocol):
+    async def get(self, telegram_id: int) -> Person | None:
+        """The person with their memberships, or None for a stranger."""
+
+    async def upsert(self, telegram_id: int, name: str) -> Person:
+        """Create the person, or refresh their display name."""
+
+    async def set_language(self, telegram_id: int, language: str | None) -> None: ...
+
+    async def set_admin(self, telegram_id: int, is_admin: bool) -> None: ...
+
+    async def set_active(self, telegram_id: int, active: bool) -> None: ...
+
+    async def set_muted(self, telegram_id: int, muted: bool) -> None: ...
+
+    async def add_membership(self, telegram_id: int, unit: str, role: Role) -> None:
+        """Bind the person to the unit (replacing an earlier role for the same unit)."""
+
+    async def members_of(self, units: Sequence[str]) -> list[Person]:
+        """Everyone bound to one of these units."""
+
+    async def admins(self) -> list[Person]: ...
+
+
+class InviteStore(Protocol):
+    async def add(self, invite: Invite) -> None:
+        """Keep the invite; only a hash of its code is stored."""
+
+    async def get(self, code: str) -> Invite | None:
+        """The invite for this code (its `code` field is the one given), or None."""
+
+    async def mark_used(self, code: str, telegram_id: int, at: datetime) -> bool:
+        """Atomically mark the invite used; False if someone used it first."""
+
+
+class ConversationStore(Protocol):
+    """Durable state of chat conversations (python-telegram-bot persistence), JSON values."""
+
+    async def load(self, namespace: str) -> dict[str, object]:
+        """Every key of a namespace ("conversation:submit", "user_data", "chat_data")."""
+
+    async def save(self, namespace: str, key: str, value: object | None) -> None:
+        """Write one key (None deletes it)."""
+
+
+class UpdateLog(Protocol):
+    async def claim(self, bot_id: int, update_id: int, at: datetime) -> bool:
+        """Record the update as handled; False when it was already claimed (a duplicate)."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: rolled back on exit unless `commit` was called."""
 
@@ -103,6 +154,18 @@ class UnitOfWork(Protocol):
 
     @property
     def figures(self) -> FigureStore: ...
+
+    @property
+    def people(self) -> PeopleStore: ...
+
+    @property
+    def invites(self) -> InviteStore: ...
+
+    @property
+    def conversations(self) -> ConversationStore: ...
+
+    @property
+    def updates(self) -> UpdateLog: ...
 
     async def __aenter__(self) -> Self: ...
 

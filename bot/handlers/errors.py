@@ -1,0 +1,105 @@
+"""The global error handler: a short apology to the person, the context to the administrators,
+and the bot keeps running. The token never appears in what is logged or sent."""
+
+from __future__ import annotations
+
+import html
+import logging
+import traceback
+
+from telegram import Update
+from telegram.error import TelegramError
+
+from bot.access import Caller, fallback_caller, identify_caller, reply
+from bot.context import Context
+from bot.handlers.updates import summary
+from bot.i18n import translator
+
+logger = logging.getLogger(__name__)
+
+TRACEBACK_CHARS = 2000  # the end of the traceback: where the error is
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Log the error, apologise to the person, tell the administrators."""
+    error = context.error
+    logger.error(
+        "error while handling %s",
+        f"update {update.update_id}" if isinstance(update, Update) else "no update",
+        exc_info=error,
+    )
+    caller = await _caller(update, context)
+    if isinstance(update, Update) and caller is not None:
+        try:
+            await reply(
+                update,
+                caller.t._(
+                    "Sorry, something went wrong on our side and your request was not"
+                    " completed. The administrators have been told; please try again later."
+                ),
+            )
+        except TelegramError as failed:
+            logger.warning("the apology could not be sent: %s", failed)
+    await report_to_admins(update, context, caller)
+
+
+async def _caller(update: object, context: Context) -> Caller | None:
+    """Who was asking, from the store if it answers, else from what Telegram says."""
+    if isinstance(update, Update):
+        try:
+            return await identify_caller(update, context)
+        except Exception:  # noqa: BLE001 (the store may be what failed: fall back, keep going)
+            logger.warning("could not identify the caller while handling an error")
+    return fallback_caller(update, context)
+
+
+async def admin_recipients(context: Context) -> dict[int, str]:
+    """Administrators to tell, with their language: ADMIN_TELEGRAM_IDS and stored admins."""
+    settings = context.services.settings
+    recipients: dict[int, str] = dict.fromkeys(
+        settings.admin_telegram_ids, settings.default_language
+    )
+    try:
+        async with context.services.database.unit_of_work() as uow:
+            for admin in await uow.people.admins():
+                if admin.active:
+                    recipients[admin.telegram_id] = admin.language or settings.default_language
+    except Exception:  # noqa: BLE001 (the store may be what failed: the configured ones remain)
+        logger.warning("could not read the stored administrators while reporting an error")
+    return recipients
+
+
+def report_text(update: object, context: Context, caller: Caller | None, language: str) -> str:
+    t = translator(language)
+    lines = [t._("An error happened while handling a request.")]
+    if isinstance(update, Update):
+        lines.append(
+            t._(
+                "Update {update}: {summary}; user {user}; chat {chat}.",
+                update=update.update_id,
+                summary=summary(update),
+                user=caller.telegram_id if caller else "-",
+                chat=update.effective_chat.id if update.effective_chat else "-",
+            )
+        )
+    error = context.error
+    if error is not None:
+        trace = "".join(traceback.format_exception(error))[-TRACEBACK_CHARS:]
+        lines.append(f"<pre>{html.escape(trace, quote=False)}</pre>")
+    return scrub("\n".join(lines), context)
+
+
+def scrub(text: str, context: Context) -> str:
+    """The text without the bot token (an HTTP error may quote the URL that holds it)."""
+    token = context.bot.token
+    return text.replace(token, "<token>") if token else text
+
+
+async def report_to_admins(update: object, context: Context, caller: Caller | None) -> None:
+    for admin, language in (await admin_recipients(context)).items():
+        try:
+            await context.bot.send_message(
+                admin, report_text(update, context, caller, language), parse_mode="HTML"
+            )
+        except TelegramError as failed:
+            logger.warning("administrator %d could not be told of the error: %s", admin, failed)

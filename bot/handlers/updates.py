@@ -1,0 +1,65 @@
+"""Around every update: drop duplicates first; afterwards write the persistence through and log
+one line (kind, ids, command name, duration; never the text a person typed)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop
+
+from bot.context import Context
+
+logger = logging.getLogger("bot.updates")
+
+
+async def claim_update(update: Update, context: Context) -> None:
+    """Group -1: handle each update id once; a duplicate (a redelivery) stops here."""
+    context.started = time.monotonic()
+    services = context.services
+    async with services.database.unit_of_work() as uow:
+        fresh = await uow.updates.claim(context.bot.id, update.update_id, services.clock())
+        await uow.commit()
+    if not fresh:
+        logger.info("update %d: a duplicate, ignored", update.update_id)
+        raise ApplicationHandlerStop
+
+
+async def after_update(update: Update, context: Context) -> None:
+    """The last group: save what the handlers changed now, not at the next persistence run."""
+    application = context.application
+    if update.effective_user is not None:
+        application.mark_data_for_update_persistence(user_ids=update.effective_user.id)
+    await application.update_persistence()
+    elapsed = (time.monotonic() - context.started) * 1000 if context.started else 0.0
+    logger.info(
+        "update %d %s user=%s chat=%s %.0f ms",
+        update.update_id,
+        summary(update),
+        update.effective_user.id if update.effective_user else "-",
+        update.effective_chat.id if update.effective_chat else "-",
+        elapsed,
+    )
+
+
+def summary(update: Update) -> str:
+    """What kind of update this is, without what the person wrote: "message /start",
+    "message text", "callback lang", "document"."""
+    message = update.message or update.edited_message
+    if message is not None:
+        kind = "edited" if update.edited_message else "message"
+        if message.text and message.text.startswith("/"):
+            command = message.text.split()[0].split("@")[0]
+            return f"{kind} {command[:33]}"
+        if message.document is not None:
+            return f"{kind} document"
+        if message.text is not None:
+            return f"{kind} text"
+        return f"{kind} other"
+    if update.callback_query is not None:
+        data = update.callback_query.data or ""
+        return f"callback {data.split(':')[0][:16]}"
+    if update.my_chat_member is not None:
+        return f"membership {update.my_chat_member.new_chat_member.status}"
+    return "other"
