@@ -27,6 +27,11 @@ i18n: $(STAMP) ## Compile the gettext catalogues (locales/*/LC_MESSAGES/*.mo)
 	  $(BIN)/pybabel compile --use-fuzzy -i "$$po" -o "$${po%.po}.mo" -l "$$(basename $$(dirname $$(dirname $$po)))" -D messages >/dev/null || exit 1; \
 	done
 
+.PHONY: messages
+messages: $(STAMP) ## Extract the bot's messages and update locales/vi (then translate the new ones)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k n_:1,2 -k N_ --no-location --sort-by-file -o locales/messages.pot .
+	$(BIN)/pybabel update -i locales/messages.pot -o locales/vi/LC_MESSAGES/messages.po -l vi -D messages --no-fuzzy-matching --ignore-obsolete
+
 .PHONY: run
 run: install ## Run the bot (the local sandbox when no TELEGRAM_BOT_TOKEN is configured)
 	$(BIN)/chitieu run-or-sandbox
