@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from fractions import Fraction
+from functools import cache
 
 from kpi.indicators import NeededMode
 
@@ -27,6 +28,7 @@ class Status(StrEnum):
         return {Status.BELOW_TARGET: 1, Status.BELOW_FLOOR: 2}.get(self, 0)
 
 
+@cache
 def percent_fraction(percent: Decimal) -> Fraction:
     """99 (percent, as a Decimal) → Fraction(99, 100)."""
     return Fraction(percent) / 100
@@ -158,4 +160,42 @@ def judge_each(aggregate: Attainment, units: Sequence[Attainment]) -> Attainment
         reachable,
         len(judged),
         sum(1 for u in judged if u.status is Status.MET),
+    )
+
+
+def judge_counts(
+    aggregate: Attainment,
+    judged: int,
+    met: int,
+    below_floor: int,
+    needed: int,
+    unreachable: int,
+) -> Attainment:
+    """An aggregate line of an indicator that binds every unit, from the units' counts: the rate
+    shown is the aggregate's; the status is the worst of the units' (met only when every unit
+    with data meets); `needed` sums what the units below target need."""
+    if aggregate.target is None:
+        return aggregate
+    if not judged:
+        status, reachable, total_needed = Status.NO_DATA, True, None
+    else:
+        status = (
+            Status.BELOW_FLOOR
+            if below_floor
+            else Status.MET
+            if met == judged
+            else Status.BELOW_TARGET
+        )
+        reachable = unreachable == 0
+        total_needed = needed if reachable else None
+    return Attainment(
+        aggregate.numerator,
+        aggregate.denominator,
+        aggregate.target,
+        aggregate.floor,
+        status,
+        total_needed,
+        reachable,
+        judged,
+        met,
     )

@@ -6,12 +6,24 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from kpi.aggregate import Total
-from kpi.attainment import Attainment, judge, judge_each
+from kpi.attainment import Attainment, judge, judge_counts
 from kpi.catalogue import Catalogue
 from kpi.indicators import Binding, Indicator, IndicatorKind
 from kpi.units import Level, Unit
 
 UnitTotals = Mapping[tuple[str, Level], Total]  # (element, contributing level) → total
+
+# Counters of indicators that bind each unit, kept as totals (see kpi.each_unit).
+COUNTERS = ("judged", "met", "below_target", "below_floor", "needed", "unreachable")
+
+
+def counter_code(indicator: str, counter: str) -> str:
+    return f"@{indicator}:{counter}"
+
+
+def read_counter(indicator: str, counter: str, totals: UnitTotals, levels: Sequence[Level]) -> int:
+    code = counter_code(indicator, counter)
+    return sum(totals[(code, lvl)].value for lvl in levels if (code, lvl) in totals)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,34 +81,49 @@ def evaluate_line(
     indicator: Indicator,
     level: Level | None,
     totals: UnitTotals,
-    each_unit: Callable[[Indicator], Sequence[Attainment]] | None = None,
 ) -> Line:
-    levels = (
-        [level]
-        if level is not None and indicator.targets_differ_by_level
-        else [
-            lvl for lvl in catalogue.units.levels_in_subtree(unit.code) if lvl in indicator.levels
-        ]
-    )
-    numerator, denominator = sums(indicator, totals, levels)
+    subtree_levels = catalogue.units.levels_in_subtree(unit.code)
+    judged_itself = unit.level in indicator.levels
+    by_level = level is not None and indicator.targets_differ_by_level
+    if by_level:
+        assert level is not None
+        levels = [level]  # one level of units against its own target
+    elif judged_itself:
+        levels = subtree_levels  # its own figures and, where the element says so, its subtree's
+    else:
+        levels = [lvl for lvl in subtree_levels if lvl in indicator.levels]  # a subtree's view
+
+    def own_only(code: str) -> bool:
+        return (
+            judged_itself and not by_level and not catalogue.elements[code].aggregates_over_subtree
+        )
+
+    numerator, denominator = sums(indicator, totals, levels, own_only, unit.level)
     target = indicator.target_for(level or unit.level, unit, catalogue.settings.increase_reading)
     if level is None and unit.level not in indicator.levels and indicator.target.by_level:
         target = None
     attainment = judge(numerator, denominator, target, indicator.floor, indicator.needed_mode)
-    if indicator.binding is Binding.EACH_UNIT and each_unit is not None:
-        attainment = judge_each(attainment, each_unit(indicator))
+    if indicator.binding is Binding.EACH_UNIT:
+        judged_levels = [lvl for lvl in levels if lvl in indicator.levels]
+
+        def count(counter: str) -> int:
+            return read_counter(indicator.code, counter, totals, judged_levels)
+
+        attainment = judge_counts(
+            attainment,
+            count("judged"),
+            count("met"),
+            count("below_floor"),
+            count("needed"),
+            count("unreachable"),
+        )
     return Line(indicator, level, attainment)
 
 
-def evaluate_unit(
-    catalogue: Catalogue,
-    unit: Unit,
-    totals: UnitTotals,
-    each_unit: Callable[[Indicator], Sequence[Attainment]] | None = None,
-) -> list[Line]:
+def evaluate_unit(catalogue: Catalogue, unit: Unit, totals: UnitTotals) -> list[Line]:
     """Every line of `unit`, in catalogue order."""
     return [
-        evaluate_line(catalogue, unit, indicator, level, totals, each_unit)
+        evaluate_line(catalogue, unit, indicator, level, totals)
         for indicator in catalogue.indicators_for(unit)
         for level in line_levels(catalogue, unit, indicator)
     ]

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import cache
 
 from kpi.errors import PeriodError
 
@@ -99,6 +100,9 @@ class Period:
 
     @property
     def key(self) -> str:
+        return _key(self.year, self.first, self.last)
+
+    def _compute_key(self) -> str:
         kind = self.kind
         if kind is PeriodKind.MONTH:
             return f"{self.year}-{self.first:02d}"
@@ -131,7 +135,7 @@ class Period:
 
     def supersets(self) -> tuple[Period, ...]:
         """Every canonical period of the year that contains this one, itself included."""
-        return tuple(p for p in canonical_periods(self.year) if p.contains(self))
+        return _supersets(self)
 
     # calendar -----------------------------------------------------------------------------
     def start(self, cutoff_day: int = DEFAULT_CUTOFF_DAY) -> date:
@@ -163,6 +167,12 @@ def _cutoff(year: int, month: int, cutoff_day: int) -> date:
     return date(year, month, min(cutoff_day, 28))
 
 
+@cache
+def _key(year: int, first: int, last: int) -> str:
+    return Period(year, first, last)._compute_key()  # noqa: SLF001 - the cached half of `key`
+
+
+@cache
 def canonical_periods(year: int) -> tuple[Period, ...]:
     """The 19 periods a year is reported in: 12 months, 4 quarters, H1, 9M and the year."""
     months = tuple(Period.month(year, m) for m in range(1, 13))
@@ -175,3 +185,8 @@ def cumulative_period(year: int, quarter: int) -> Period:
     return {1: Period.quarter(year, 1), 2: Period(year, 1, 6), 3: Period(year, 1, 9)}.get(
         quarter, Period.whole_year(year)
     )
+
+
+@cache
+def _supersets(period: Period) -> tuple[Period, ...]:
+    return tuple(p for p in canonical_periods(period.year) if p.contains(period))

@@ -82,8 +82,10 @@ class UnitTree:
     _order: dict[str, int] = field(init=False, repr=False)
     _end: dict[str, int] = field(init=False, repr=False)
     _names: dict[str, list[str]] = field(init=False, repr=False)
+    _ancestors: dict[str, tuple[Unit, ...]] = field(init=False, repr=False)
+    _levels: dict[str, tuple[Level, ...]] = field(init=False, repr=False)
 
-    def __post_init__(self) -> None:
+    def __post_init__(self) -> None:  # noqa: PLR0912 - one pass that checks and indexes the tree
         self._by_code = {}
         self._children = {}
         for unit in self.units:
@@ -115,6 +117,20 @@ class UnitTree:
         if len(ordered) != len(self.units):
             raise ValueError("the unit tree has a cycle")
         self.units = tuple(ordered)
+        self._ancestors = {}
+        for unit in self.units:  # pre-order: a parent's chain is known before its children's
+            parent = unit.parent
+            self._ancestors[unit.code] = (
+                () if parent is None else (self._by_code[parent], *self._ancestors[parent])
+            )
+        present: dict[str, set[Level]] = {u.code: {u.level} for u in self.units}
+        for unit in reversed(self.units):
+            if unit.parent is not None:
+                present[unit.parent] |= present[unit.code]
+        self._levels = {
+            code: tuple(level for level in Level if level in found)
+            for code, found in present.items()
+        }
         self._names = {}
         for unit in self.units:
             for key in {fold_name(unit.name.vi), fold_name(unit.name.en)}:
@@ -145,13 +161,10 @@ class UnitTree:
 
     def ancestors(self, code: str) -> list[Unit]:
         """The unit's ancestors, nearest first."""
-        result: list[Unit] = []
-        parent = self.get(code).parent
-        while parent is not None:
-            unit = self._by_code[parent]
-            result.append(unit)
-            parent = unit.parent
-        return result
+        try:
+            return list(self._ancestors[code])
+        except KeyError:
+            raise UnknownUnitError(code) from None
 
     def subtree(self, code: str) -> tuple[Unit, ...]:
         """The unit and everything under it, in pre-order."""
@@ -168,8 +181,10 @@ class UnitTree:
         return start <= self._order[self.get(code).code] < end
 
     def levels_in_subtree(self, code: str) -> list[Level]:
-        present = {u.level for u in self.subtree(code)}
-        return [level for level in Level if level in present]
+        try:
+            return list(self._levels[code])
+        except KeyError:
+            raise UnknownUnitError(code) from None
 
     def find(self, text: str) -> Unit:
         """The unit named or coded `text`; ambiguity and absence are errors with candidates."""

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from kpi.aggregate import rollup
 from kpi.catalogue import Catalogue
+from kpi.each_unit import counter_rollup
 from kpi.periods import Period
 from services.catalogue_file import load_catalogue, parse_catalogue_text
 from services.ports import StoredCatalogue, UnitOfWork, UnitSync
@@ -60,6 +61,7 @@ async def rebuild_totals(uow: UnitOfWork, catalogue: Catalogue) -> int:
         totals = rollup(
             catalogue.units, catalogue.elements, [f for f in figures if f.period.year == year]
         )
+        totals.update(counter_rollup(catalogue, totals))
         await uow.figures.replace_totals(year, totals.items())
         count += len(totals)
     return count

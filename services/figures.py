@@ -8,10 +8,13 @@ from datetime import UTC, datetime
 
 from kpi.aggregate import total_changes
 from kpi.catalogue import Catalogue
+from kpi.each_unit import counter_changes, each_unit_indicators
 from kpi.errors import FigureError
+from kpi.evaluation import UnitTotals
 from kpi.periods import Period
 from kpi.revisions import Author, Revision, Source
 from kpi.rules import RuleViolation, violations
+from kpi.units import Level
 from services.ports import UnitOfWork
 
 
@@ -120,6 +123,15 @@ async def apply_plan(
     now: datetime,
 ) -> list[Revision]:
     """Record the plan's changes as revisions and move the totals; the caller commits."""
+    unit = catalogue.units.get(plan.unit)
+    changed = {c.element for c in plan.changes}
+    judged = [
+        i
+        for i in each_unit_indicators(catalogue)
+        if unit.level in i.levels and changed & set(i.elements)
+    ]
+    periods = plan.period.supersets() if judged else ()
+    verdicts_before = {p: await _own_totals(uow, unit.code, unit.level, p) for p in periods}
     revisions: list[Revision] = []
     for change in plan.changes:
         element = catalogue.element(change.element)
@@ -134,7 +146,18 @@ async def apply_plan(
         await uow.figures.add_to_totals(
             total_changes(catalogue.units, element, plan.unit, before, after)
         )
+    for period, own_before in verdicts_before.items():
+        own_after = await _own_totals(uow, unit.code, unit.level, period)
+        await uow.figures.add_to_totals(
+            counter_changes(catalogue, unit, period.key, own_before, own_after, changed)
+        )
     return revisions
+
+
+async def _own_totals(uow: UnitOfWork, unit: str, level: Level, period: Period) -> UnitTotals:
+    """The unit's own figures for `period`, as totals (its row at its own level)."""
+    totals = await uow.figures.totals(unit, period)
+    return {key: total for key, total in totals.items() if key[1] is level}
 
 
 async def submit_figures(

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from kpi.attainment import Attainment
 from kpi.catalogue import Catalogue
-from kpi.evaluation import Line, evaluate_unit, own_attainment
-from kpi.indicators import Binding, Indicator
+from kpi.evaluation import Line, evaluate_unit
+from kpi.indicators import Indicator
 from kpi.periods import Period
 from kpi.units import Unit
 from services.ports import UnitOfWork, UnitTotals
@@ -20,47 +18,21 @@ from services.ports import UnitOfWork, UnitTotals
 async def unit_status(
     uow: UnitOfWork, catalogue: Catalogue, unit_code: str, period: Period
 ) -> list[Line]:
-    """Every line of the unit's indicators for `period`, aggregated over its subtree."""
+    """Every line of the unit's indicators for `period`, aggregated over its subtree.
+
+    One read of the unit's totals: subtree sums and each-unit counters are kept up to date on
+    every submission, so the cost does not grow with the subtree.
+    """
     unit = catalogue.units.get(unit_code)
-    totals = await uow.figures.totals(unit.code, period)
-    each = [i for i in catalogue.indicators_for(unit) if i.binding is Binding.EACH_UNIT]
-    judged: dict[str, list[Attainment]] = {}
-    if each:
-        members = [
-            u for u in catalogue.units.subtree(unit.code) if any(u.level in i.levels for i in each)
-        ]
-        own = await uow.figures.totals_of_units([u.code for u in members], period)
-        for indicator in each:
-            judged[indicator.code] = [
-                own_attainment(catalogue, u, indicator, own.get(u.code, {}))
-                for u in members
-                if u.level in indicator.levels
-            ]
-    return evaluate_unit(catalogue, unit, totals, lambda i: judged.get(i.code, []))
+    return evaluate_unit(catalogue, unit, await uow.figures.totals(unit.code, period))
 
 
 async def sweep(uow: UnitOfWork, catalogue: Catalogue, period: Period) -> dict[str, list[Line]]:
     """Every unit's lines for `period`, from one read of all totals (what the alert sweep does)."""
     everything = await uow.figures.totals_of_units(None, period)
-    units = catalogue.units
-    each = [i for i in catalogue.indicators.values() if i.binding is Binding.EACH_UNIT]
-    # each unit's own attainment on indicators that bind each unit, gathered up the tree once
-    gathered: dict[tuple[str, str], list[Attainment]] = defaultdict(list)
-    for indicator in each:
-        for unit in units:
-            if unit.level not in indicator.levels:
-                continue
-            mine = own_attainment(catalogue, unit, indicator, everything.get(unit.code, {}))
-            for holder in (unit.code, *(a.code for a in units.ancestors(unit.code))):
-                gathered[(holder, indicator.code)].append(mine)
     return {
-        unit.code: evaluate_unit(
-            catalogue,
-            unit,
-            everything.get(unit.code, {}),
-            lambda i, code=unit.code: gathered.get((code, i.code), []),  # type: ignore[misc]
-        )
-        for unit in units
+        unit.code: evaluate_unit(catalogue, unit, everything.get(unit.code, {}))
+        for unit in catalogue.units
     }
 
 

@@ -13,12 +13,22 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from itertools import islice
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, CursorResult, Table, bindparam, delete, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Table,
+    bindparam,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -85,36 +95,77 @@ def _upsert(connection: AsyncConnection, table: Table) -> Any:
     return sqlite.insert(table)
 
 
-class UnitIds:
-    """Unit code → id, read once per unit of work (and again after a sync)."""
+@dataclass(slots=True)
+class UnitIdCache:
+    """Unit code ↔ id, shared by the units of work of one Database.
 
-    def __init__(self, session: AsyncSession) -> None:
+    Ids never change for a code; new units (another process's `chitieu init`) are noticed by a
+    cheap count/max(id) check before the whole map is used, and single codes missing from the
+    cache are looked up one by one.
+    """
+
+    ids: dict[str, int] = field(default_factory=dict)
+    codes: dict[int, str] = field(default_factory=dict)
+    signature: tuple[int, int] | None = None  # (count, max id) when `ids` was complete
+
+    def clear(self) -> None:
+        self.ids.clear()
+        self.codes.clear()
+        self.signature = None
+
+
+class UnitIds:
+    """Unit code → id for one unit of work, backed by the Database's shared cache."""
+
+    def __init__(self, session: AsyncSession, cache: UnitIdCache | None = None) -> None:
         self._session = session
-        self._ids: dict[str, int] | None = None
-        self._codes: dict[int, str] | None = None
+        self._cache = cache if cache is not None else UnitIdCache()
+        self.synced = False
+
+    async def _signature(self) -> tuple[int, int]:
+        connection = await self._session.connection()
+        row = (
+            await connection.execute(
+                select(func.count(unit_table.c.id), func.coalesce(func.max(unit_table.c.id), 0))
+            )
+        ).one()
+        return int(row[0]), int(row[1])
 
     async def all(self) -> dict[str, int]:
-        if self._ids is None:
+        cache = self._cache
+        signature = await self._signature()
+        if cache.signature != signature:
             connection = await self._session.connection()
             rows = await connection.execute(select(unit_table.c.code, unit_table.c.id))
-            self._ids = dict(rows.tuples().all())
-        return self._ids
+            cache.clear()
+            cache.ids.update(rows.tuples().all())
+            cache.codes.update({id_: code for code, id_ in cache.ids.items()})
+            cache.signature = signature
+        return cache.ids
 
     async def id_of(self, code: str) -> int:
-        try:
-            return (await self.all())[code]
-        except KeyError:
-            raise UnknownUnitError(code) from None
+        cache = self._cache
+        found = cache.ids.get(code)
+        if found is not None:
+            return found
+        connection = await self._session.connection()
+        row = (
+            await connection.execute(select(unit_table.c.id).where(unit_table.c.code == code))
+        ).first()
+        if row is None:
+            raise UnknownUnitError(code)
+        cache.ids[code] = int(row[0])
+        cache.codes[int(row[0])] = code
+        return int(row[0])
 
     async def codes(self) -> dict[int, str]:
         """Id → code (the reverse of `all`)."""
-        if self._codes is None:
-            self._codes = {id_: code for code, id_ in (await self.all()).items()}
-        return self._codes
+        await self.all()
+        return self._cache.codes
 
     def forget(self) -> None:
-        self._ids = None
-        self._codes = None
+        self._cache.clear()
+        self.synced = True
 
 
 class SqlCatalogueStore:

@@ -26,6 +26,7 @@ from storage.repositories import (
     SqlPeopleStore,
     SqlUnitStore,
     SqlUpdateLog,
+    UnitIdCache,
     UnitIds,
 )
 
@@ -47,9 +48,11 @@ class SqlUnitOfWork:
     conversations: ConversationStore
     updates: SqlUpdateLog  # the port's UpdateLog, and `prune` for housekeeping
 
-    def __init__(self, sessions: SessionFactory) -> None:
+    def __init__(self, sessions: SessionFactory, unit_ids: UnitIdCache | None = None) -> None:
         self._sessions = sessions
         self._session: AsyncSession | None = None
+        self._unit_ids = unit_ids if unit_ids is not None else UnitIdCache()
+        self._ids: UnitIds | None = None
 
     @property
     def session(self) -> AsyncSession:
@@ -61,7 +64,8 @@ class SqlUnitOfWork:
         if self._session is not None:
             raise RuntimeError("a unit of work cannot be entered twice at once")
         session = self._sessions()
-        ids = UnitIds(session)
+        ids = UnitIds(session, self._unit_ids)
+        self._ids = ids
         self._session = session
         self.catalogues = SqlCatalogueStore(session)
         self.units = SqlUnitStore(session, ids)
@@ -79,6 +83,8 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         session, self._session = self.session, None
+        if self._ids is not None and self._ids.synced:
+            self._unit_ids.clear()  # a sync may have been rolled back: read the ids afresh
         try:
             await session.rollback()
         finally:
@@ -97,6 +103,7 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.sessions = session_factory(engine)
+        self.unit_ids = UnitIdCache()
 
     @classmethod
     def connect(cls, url: str | None = None, *, echo: bool = False) -> Database:
@@ -104,7 +111,7 @@ class Database:
         return cls(create_engine(url or default_database_url(), echo=echo))
 
     def unit_of_work(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.sessions)
+        return SqlUnitOfWork(self.sessions, self.unit_ids)
 
     async def upgrade(self) -> None:
         """Apply the migrations this code ships with."""
