@@ -46,6 +46,7 @@ from sqlalchemy.engine import make_url
 
 from bench._synthetic import YEAR, figures, shape, synthetic_catalogue
 from kpi.aggregate import Figure, Total, TotalKey, rollup
+from kpi.each_unit import counter_rollup
 from kpi.catalogue import Catalogue
 from kpi.evaluation import evaluate_unit
 from kpi.periods import Period
@@ -121,6 +122,7 @@ def make_dataset(size: int) -> Dataset:
     say(f"[{size}] {len(data):,} figures generated in {generate_s:.1f} s")
     started = time.perf_counter()
     totals = rollup(catalogue.units, catalogue.elements, data)
+    totals.update(counter_rollup(catalogue, totals))  # each-unit verdicts, as the service keeps
     rollup_s = time.perf_counter() - started
     say(f"[{size}] kpi.aggregate.rollup: {len(totals):,} totals in {rollup_s:.1f} s")
     return Dataset(catalogue, data, totals, generate_s, rollup_s)
