@@ -46,8 +46,8 @@ from sqlalchemy.engine import make_url
 
 from bench._synthetic import YEAR, figures, shape, synthetic_catalogue
 from kpi.aggregate import Figure, Total, TotalKey, rollup
-from kpi.each_unit import counter_rollup
 from kpi.catalogue import Catalogue
+from kpi.each_unit import counter_rollup
 from kpi.evaluation import evaluate_unit
 from kpi.periods import Period
 from kpi.units import Level, Unit
