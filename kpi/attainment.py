@@ -115,11 +115,21 @@ def judge(
         return Attainment(numerator, denominator, target, floor, Status.NO_DATA, None, True)
     assert numerator is not None
     assert denominator is not None
-    rate = Fraction(numerator, denominator)
-    needed, reachable = needed_to_reach(numerator, denominator, percent_fraction(target), mode)
-    if floor is not None and rate < percent_fraction(floor):
+    goal = percent_fraction(target)
+    # integer cross-multiplication: no Fraction is built on the common path (the sweep)
+    below_target = numerator * goal.denominator < goal.numerator * denominator
+    needed: int | None = 0
+    reachable = True
+    if below_target:
+        needed, reachable = needed_to_reach(numerator, denominator, goal, mode)
+    if floor is not None and below_target:
+        limit = percent_fraction(floor)
+        below_floor = numerator * limit.denominator < limit.numerator * denominator
+    else:
+        below_floor = False
+    if below_floor:
         status = Status.BELOW_FLOOR
-    elif rate < percent_fraction(target):
+    elif below_target:
         status = Status.BELOW_TARGET
     else:
         status = Status.MET
