@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from kpi.aggregate import Total
 from kpi.attainment import Attainment, judge, judge_counts
@@ -75,13 +76,24 @@ def sums(
     return add(indicator.numerator), add(indicator.denominator)
 
 
-def evaluate_line(
-    catalogue: Catalogue,
-    unit: Unit,
-    indicator: Indicator,
-    level: Level | None,
-    totals: UnitTotals,
-) -> Line:
+@dataclass(frozen=True, slots=True)
+class LinePlan:
+    """How to read one line from a unit's totals; the same for every unit of one shape."""
+
+    indicator: Indicator
+    level: Level | None
+    numerator: tuple[tuple[str, Level], ...]
+    denominator: tuple[tuple[str, Level], ...]
+    coverage: bool  # the denominator counts reporters (units that gave the flag)
+    target: Decimal | None
+    target_level: Level | None
+    judged_levels: tuple[Level, ...]  # each-unit indicators: whose counters are read
+
+
+def plan_line(
+    catalogue: Catalogue, unit: Unit, indicator: Indicator, level: Level | None
+) -> LinePlan:
+    """Which totals a line of `unit` reads: the subtree's, a level's, or the unit's own."""
     subtree_levels = catalogue.units.levels_in_subtree(unit.code)
     judged_itself = unit.level in indicator.levels
     by_level = level is not None and indicator.targets_differ_by_level
@@ -93,21 +105,78 @@ def evaluate_line(
     else:
         levels = [lvl for lvl in subtree_levels if lvl in indicator.levels]  # a subtree's view
 
-    def own_only(code: str) -> bool:
-        return (
-            judged_itself and not by_level and not catalogue.elements[code].aggregates_over_subtree
-        )
+    def keys(codes: Sequence[str]) -> tuple[tuple[str, Level], ...]:
+        result: list[tuple[str, Level]] = []
+        for code in codes:
+            own_only = (
+                judged_itself
+                and not by_level
+                and not catalogue.elements[code].aggregates_over_subtree
+            )
+            result.extend((code, lvl) for lvl in ([unit.level] if own_only else levels))
+        return tuple(result)
 
-    numerator, denominator = sums(indicator, totals, levels, own_only, unit.level)
-    target = indicator.target_for(level or unit.level, unit, catalogue.settings.increase_reading)
-    if level is None and unit.level not in indicator.levels and indicator.target.by_level:
+    coverage = indicator.kind is IndicatorKind.COVERAGE
+    if coverage:
+        assert indicator.flag is not None
+        numerator = denominator = keys([indicator.flag])
+    else:
+        numerator, denominator = keys(indicator.numerator), keys(indicator.denominator)
+    target_level = level or unit.level
+    target = indicator.target_for(target_level, None, catalogue.settings.increase_reading)
+    if level is None and not judged_itself and indicator.target.by_level:
         target = None
+    judged = tuple(lvl for lvl in levels if lvl in indicator.levels)
+    return LinePlan(
+        indicator, level, numerator, denominator, coverage, target, target_level, judged
+    )
+
+
+_PLANS: dict[int, tuple[Catalogue, dict[tuple[Level, tuple[Level, ...]], tuple[LinePlan, ...]]]]
+_PLANS = {}
+
+
+def plans_for(catalogue: Catalogue, unit: Unit) -> tuple[LinePlan, ...]:
+    """The lines of `unit`, planned once per catalogue and shape (level, levels below)."""
+    entry = _PLANS.get(id(catalogue))
+    if entry is None or entry[0] is not catalogue:
+        entry = (catalogue, {})
+        _PLANS[id(catalogue)] = entry
+    shape = (unit.level, tuple(catalogue.units.levels_in_subtree(unit.code)))
+    plans = entry[1].get(shape)
+    if plans is None:
+        plans = tuple(
+            plan_line(catalogue, unit, indicator, level)
+            for indicator in catalogue.indicators_for(unit)
+            for level in line_levels(catalogue, unit, indicator)
+        )
+        entry[1][shape] = plans
+    return plans
+
+
+def _read(keys: tuple[tuple[str, Level], ...], totals: UnitTotals, reporters: bool) -> int | None:
+    value = 0
+    seen = False
+    for key in keys:
+        total = totals.get(key)
+        if total is not None:
+            seen = seen or total.reporters != 0
+            value += total.reporters if reporters else total.value
+    return value if seen else None
+
+
+def evaluate_plan(catalogue: Catalogue, unit: Unit, plan: LinePlan, totals: UnitTotals) -> Line:
+    indicator = plan.indicator
+    numerator = _read(plan.numerator, totals, reporters=False)
+    denominator = _read(plan.denominator, totals, reporters=plan.coverage)
+    target = plan.target
+    if unit.code in indicator.target.unit_targets and target is not None:
+        target = indicator.target_for(plan.target_level, unit, catalogue.settings.increase_reading)
     attainment = judge(numerator, denominator, target, indicator.floor, indicator.needed_mode)
     if indicator.binding is Binding.EACH_UNIT:
-        judged_levels = [lvl for lvl in levels if lvl in indicator.levels]
 
         def count(counter: str) -> int:
-            return read_counter(indicator.code, counter, totals, judged_levels)
+            return read_counter(indicator.code, counter, totals, plan.judged_levels)
 
         attainment = judge_counts(
             attainment,
@@ -117,16 +186,22 @@ def evaluate_line(
             count("needed"),
             count("unreachable"),
         )
-    return Line(indicator, level, attainment)
+    return Line(indicator, plan.level, attainment)
+
+
+def evaluate_line(
+    catalogue: Catalogue,
+    unit: Unit,
+    indicator: Indicator,
+    level: Level | None,
+    totals: UnitTotals,
+) -> Line:
+    return evaluate_plan(catalogue, unit, plan_line(catalogue, unit, indicator, level), totals)
 
 
 def evaluate_unit(catalogue: Catalogue, unit: Unit, totals: UnitTotals) -> list[Line]:
     """Every line of `unit`, in catalogue order."""
-    return [
-        evaluate_line(catalogue, unit, indicator, level, totals)
-        for indicator in catalogue.indicators_for(unit)
-        for level in line_levels(catalogue, unit, indicator)
-    ]
+    return [evaluate_plan(catalogue, unit, plan, totals) for plan in plans_for(catalogue, unit)]
 
 
 def own_attainment(
