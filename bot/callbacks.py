@@ -1,0 +1,193 @@
+"""The data behind the read-only views' inline buttons: short, explicit, parsed strictly.
+
+    encode(StatusView("dak-glei", Period.parse("2022-Q1")))   # "st:dak-glei:2022-Q1"
+    decode("sd:so-y-te:2022:III.2")                            # DetailView(...)
+
+Telegram keeps 1 to 64 bytes of UTF-8 per button; the data names what to show, never what the
+presser may see: every press is authorised again on the unit it names. Anything that does not
+parse exactly (an old layout, a forged or truncated button) raises InvalidCallbackError.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+from kpi.errors import PeriodError
+from kpi.periods import Period
+
+MAX_BYTES: Final = 64  # Telegram's limit on callback_data, in bytes of UTF-8
+SEPARATOR: Final = ":"
+MAX_PAGE: Final = 999  # pages are numbered 0..999
+
+_UNIT = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_INDICATOR = re.compile(r"^[A-Z]+(?:\.[0-9a-z]+)*$")
+_PAGE = re.compile(r"^(?:0|[1-9][0-9]{0,2})$")
+
+
+class InvalidCallbackError(ValueError):
+    """Button data this version of the bot does not understand (stale, forged or malformed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class StatusView:
+    """A unit's lines for a period."""
+
+    unit: str
+    period: Period
+
+
+@dataclass(frozen=True, slots=True)
+class DetailView:
+    """One indicator of a unit for a period, in full."""
+
+    unit: str
+    period: Period
+    indicator: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChildrenView:
+    """A page of a unit's child units, each a button to its status."""
+
+    unit: str
+    period: Period
+    page: int
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryView:
+    """A page of the latest revisions of a unit's (and its subtree's) figures."""
+
+    unit: str
+    page: int
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryUnitsView:
+    """A page of a unit's child units, each a button to its history."""
+
+    unit: str
+    page: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnitsView:
+    """A unit of the tree with its children and the people bound to them (administrators)."""
+
+    unit: str
+    page: int
+
+
+View = StatusView | DetailView | ChildrenView | HistoryView | HistoryUnitsView | UnitsView
+
+
+class Prefix(StrEnum):
+    """The first field of the data: which view."""
+
+    STATUS = "st"
+    DETAIL = "sd"
+    CHILDREN = "sc"
+    HISTORY = "hi"
+    HISTORY_UNITS = "hu"
+    UNITS = "un"
+
+
+# What a CallbackQueryHandler matches to route a press to these views.
+PATTERN: Final = "^(?:" + "|".join(Prefix) + ")" + SEPARATOR
+
+
+def encode(view: View) -> str:
+    """The button data of a view; ValueError if it would not fit Telegram's 64 bytes."""
+    match view:
+        case StatusView(unit, period):
+            fields = [Prefix.STATUS, unit, period.key]
+        case DetailView(unit, period, indicator):
+            fields = [Prefix.DETAIL, unit, period.key, indicator]
+        case ChildrenView(unit, period, page):
+            fields = [Prefix.CHILDREN, unit, period.key, str(page)]
+        case HistoryView(unit, page):
+            fields = [Prefix.HISTORY, unit, str(page)]
+        case HistoryUnitsView(unit, page):
+            fields = [Prefix.HISTORY_UNITS, unit, str(page)]
+        case UnitsView(unit, page):
+            fields = [Prefix.UNITS, unit, str(page)]
+    data = SEPARATOR.join(fields)
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError(f"{data!r} is longer than Telegram's {MAX_BYTES} bytes")
+    # a view that would not read back is a bug of its caller, not a person's mistake
+    try:
+        if decode(data) == view:
+            return data
+    except InvalidCallbackError:
+        pass
+    raise ValueError(f"{view!r} cannot be written as button data")
+
+
+def decode(data: str | None) -> View:
+    """The view named by button data; InvalidCallbackError unless it is exactly well formed."""
+    if not data or len(data.encode()) > MAX_BYTES:
+        raise InvalidCallbackError("empty or longer than 64 bytes")
+    prefix, *fields = data.split(SEPARATOR)
+    match prefix, fields:
+        case (Prefix.STATUS, [unit, period]):
+            return StatusView(_unit(unit), _period(period))
+        case (Prefix.DETAIL, [unit, period, indicator]):
+            return DetailView(_unit(unit), _period(period), _indicator(indicator))
+        case (Prefix.CHILDREN, [unit, period, page]):
+            return ChildrenView(_unit(unit), _period(period), _page(page))
+        case (Prefix.HISTORY, [unit, page]):
+            return HistoryView(_unit(unit), _page(page))
+        case (Prefix.HISTORY_UNITS, [unit, page]):
+            return HistoryUnitsView(_unit(unit), _page(page))
+        case (Prefix.UNITS, [unit, page]):
+            return UnitsView(_unit(unit), _page(page))
+    raise InvalidCallbackError(f"unknown button data {data!r}")
+
+
+def _unit(text: str) -> str:
+    if not _UNIT.fullmatch(text):
+        raise InvalidCallbackError(f"not a unit code: {text!r}")
+    return text
+
+
+def _indicator(text: str) -> str:
+    if not _INDICATOR.fullmatch(text):
+        raise InvalidCallbackError(f"not an indicator code: {text!r}")
+    return text
+
+
+def _period(text: str) -> Period:
+    try:
+        period = Period.parse(text)
+    except PeriodError:
+        raise InvalidCallbackError(f"not a period: {text!r}") from None
+    if period.key != text:  # only the canonical spelling: "2022-Q1", never "2022 q1"
+        raise InvalidCallbackError(f"not a canonical period: {text!r}")
+    return period
+
+
+def _page(text: str) -> int:
+    if not _PAGE.fullmatch(text):
+        raise InvalidCallbackError(f"not a page number: {text!r}")
+    return int(text)
+
+
+__all__ = [
+    "MAX_BYTES",
+    "MAX_PAGE",
+    "PATTERN",
+    "ChildrenView",
+    "DetailView",
+    "HistoryUnitsView",
+    "HistoryView",
+    "InvalidCallbackError",
+    "Prefix",
+    "StatusView",
+    "UnitsView",
+    "View",
+    "decode",
+    "encode",
+]
