@@ -60,6 +60,29 @@ def _parser() -> argparse.ArgumentParser:
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=8081)
 
+    invite = commands.add_parser(
+        "invite", help="a single-use link that binds the person who opens it to a unit"
+    )
+    invite.add_argument("--unit", required=True, help="unit code or name")
+    invite.add_argument("--role", required=True, metavar="ROLE", help="head, member or viewer")
+    invite.add_argument(
+        "--expires", default="7", metavar="DAYS", help="days the link works, 1-90 (default 7)"
+    )
+
+    sandbox = commands.add_parser(
+        "sandbox", help="the emulator and its web chat, the bot, demo figures and demo users"
+    )
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=8080)
+    sandbox.add_argument(
+        "--keep", action="store_true", help="keep var/sandbox.db of the last run (no new figures)"
+    )
+    sandbox.add_argument(
+        "--today",
+        default=None,
+        help="the bot's date and time at start (default 2022-06-10T09:00, province time)",
+    )
+
     commands.add_parser(
         "run-or-sandbox", help="run the bot, or the sandbox when no bot token is configured"
     )
@@ -89,8 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run()
     if args.command == "admin":
         return asyncio.run(_admin_add(args))
+    if args.command == "sandbox":
+        return _sandbox(args)
     try:
-        return asyncio.run(_dispatch(args))
+        return asyncio.run(_invite(args) if args.command == "invite" else _dispatch(args))
     except CatalogueError as error:
         print(str(error), file=sys.stderr)
         return EXIT_PROBLEM
@@ -104,9 +129,138 @@ def _run_or_sandbox() -> int:
 
     if Settings().telegram_bot_token is not None:
         return _run()
-    from sandbox.__main__ import main as emulator_main
+    print("No TELEGRAM_BOT_TOKEN is configured: starting the sandbox.", file=sys.stderr)
+    return _sandbox(_parser().parse_args(["sandbox"]))
 
-    return emulator_main(["--host", "127.0.0.1", "--port", "8080"])
+
+def _sandbox(args: argparse.Namespace) -> int:
+    """The sandbox until SIGINT or SIGTERM (see bot/sandbox.py)."""
+    from bot.logs import configure_logging
+    from bot.sandbox import (
+        DEFAULT_TODAY,
+        SANDBOX_TOKEN,
+        SandboxOptions,
+        parse_today,
+        run_sandbox,
+    )
+
+    try:
+        today = parse_today(args.today) if args.today else DEFAULT_TODAY
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_PROBLEM
+    configure_logging(SANDBOX_TOKEN)
+    options = SandboxOptions(host=args.host, port=args.port, keep=args.keep, today=today)
+    try:
+        asyncio.run(
+            run_sandbox(options, say=lambda line: print(line, flush=True), handle_signals=True)
+        )
+    except OSError as error:  # the port is taken, the folder is not writable...
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_PROBLEM
+    return EXIT_OK
+
+
+async def _invite(args: argparse.Namespace) -> int:
+    """Create an invite; its deep link on the last line (the bot's name from getMe, else from
+    BOT_USERNAME)."""
+    from datetime import UTC, datetime
+
+    from bot.app import prepare_store
+    from bot.context import Services
+    from bot.formatting import deep_link, moment
+    from services.access import create_invite
+    from storage import Database
+
+    role, days = _role(args.role), _days(args.expires)
+    settings = _link_settings()
+    username = await _bot_username(settings)
+    database = Database.connect(settings.database_url)
+    try:
+        services = Services(database=database, settings=settings)
+        await prepare_store(services)
+        catalogue = services.catalogues.newest
+        invite = await create_invite(
+            database.unit_of_work,
+            catalogue,
+            args.unit,
+            role,
+            f"cli:{getpass.getuser()}",
+            datetime.now(UTC),
+            days,
+        )
+    finally:
+        await database.dispose()
+    unit = catalogue.units.get(invite.unit)
+    print(
+        f"Invite to {unit.name.vi} ({unit.code}) as {role.value}, single use, valid until"
+        f" {moment(invite.expires_at, 'vi', settings.timezone)} ({settings.timezone}):"
+    )
+    print(deep_link(username, invite.code))
+    return EXIT_OK
+
+
+def _role(text: str) -> Any:
+    from kpi.access import Role
+
+    try:
+        return Role(text.strip().lower())
+    except ValueError:
+        raise DomainError(f"--role is head, member or viewer, not {text!r}") from None
+
+
+def _days(text: str) -> int:
+    from services.access import MAX_DAYS, MIN_DAYS
+
+    try:
+        days = int(text)
+    except ValueError:
+        days = 0
+    if not MIN_DAYS <= days <= MAX_DAYS:
+        raise DomainError(
+            f"--expires is a number of days from {MIN_DAYS} to {MAX_DAYS}, not {text!r}"
+        )
+    return days
+
+
+def _link_settings() -> Any:
+    """The bot's settings, and BOT_USERNAME (environment or .env) for links made offline."""
+    from bot.settings import Settings
+
+    class LinkSettings(Settings):
+        bot_username: str | None = None
+
+    return LinkSettings()
+
+
+async def _bot_username(settings: Any) -> str:
+    """The bot's username from getMe (Telegram, or BOT_API_BASE_URL) when a token is set;
+    else, or when Telegram cannot be reached, BOT_USERNAME."""
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    configured = (settings.bot_username or "").strip().removeprefix("@") or None
+    if settings.telegram_bot_token is not None:
+        base = settings.bot_api_base_url
+        bot: Bot = Bot(
+            settings.token(),
+            base_url=f"{base}/bot" if base else "https://api.telegram.org/bot",
+            base_file_url=f"{base}/file/bot" if base else "https://api.telegram.org/file/bot",
+        )
+        try:
+            async with bot:
+                return str(bot.username)
+        except TelegramError as error:
+            if configured is None:
+                raise DomainError(
+                    f"could not ask Telegram for the bot's name ({error}); set BOT_USERNAME"
+                ) from None
+            print(f"warning: getMe failed ({error}); using BOT_USERNAME", file=sys.stderr)
+    if configured is None:
+        raise DomainError(
+            "the link needs the bot's username: set BOT_USERNAME (or TELEGRAM_BOT_TOKEN)"
+        )
+    return configured
 
 
 def _run() -> int:

@@ -50,3 +50,8 @@ def moment(value: datetime, language: str = "vi", timezone: str = TIMEZONE) -> s
     if language.startswith("vi"):
         return format_datetime(value, "HH:mm dd/MM/yyyy", tzinfo=zone, locale="vi_VN")
     return format_datetime(value, "MMM d, y, h:mm a", tzinfo=zone, locale=locale_of(language))
+
+
+def deep_link(bot_username: str, code: str) -> str:
+    """The link that opens the bot with `/start <code>`: "https://t.me/<bot>?start=<code>"."""
+    return f"https://t.me/{bot_username.removeprefix('@')}?start={code}"

@@ -20,7 +20,7 @@ from telegram import Update
 from telegram.ext import Application, BaseHandler, TypeHandler
 
 from bot.context import Context
-from bot.handlers import basics, errors, updates
+from bot.handlers import basics, errors, history, invite, status, submit, units, updates
 
 Handlers = Callable[[], Sequence[BaseHandler[Any, Context, Any]]]
 
@@ -31,10 +31,16 @@ LAST_GROUP = 1000
 # The feature modules, in the order their handlers are tried.
 MODULES: tuple[Handlers, ...] = (
     # conversations first, e.g. submit.handlers,
+    submit.handlers,
+    invite.handlers,
     basics.handlers,
+    status.handlers,
+    history.handlers,
+    units.handlers,
 )
 # Tried after every module: the answer to a private message nobody took.
-FALLBACKS: tuple[Handlers, ...] = (basics.fallbacks,)
+# status.fallbacks: the answer to a button nobody took ("no longer valid").
+FALLBACKS: tuple[Handlers, ...] = (basics.fallbacks, status.fallbacks)
 
 
 def register(

@@ -97,7 +97,14 @@ async def test_the_command_menu_is_published_in_vietnamese_english_and_for_admin
     vietnamese = await bot.bot_api("getMyCommands")
     english = await bot.bot_api("getMyCommands", language_code="en")
     admins = await bot.bot_api("getMyCommands", scope={"type": "chat", "chat_id": ADMIN})
-    assert {c["command"] for c in vietnamese} == {"status", "submit", "history", "help", "lang", "cancel"}
+    assert {c["command"] for c in vietnamese} == {
+        "status",
+        "submit",
+        "history",
+        "help",
+        "lang",
+        "cancel",
+    }
     assert {"command": "help", "description": "Giới thiệu và danh sách lệnh"} in vietnamese
     assert {"command": "help", "description": "What this bot does and its commands"} in english
     assert {"invite", "units", "status", "help"} <= {c["command"] for c in admins}
