@@ -39,6 +39,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("status", N_("Your unit's attainment"), Audience.MEMBERS),
     Command("submit", N_("Report your unit's figures"), Audience.MEMBERS),
     Command("history", N_("Latest changes to your unit's figures"), Audience.MEMBERS),
+    Command("deadlines", N_("When your unit's reports are due"), Audience.MEMBERS),
     Command("units", N_("Units and the people bound to them"), Audience.ADMINS),
     Command("invite", N_("Invite a unit's head or official"), Audience.ADMINS),
     Command("help", N_("What this bot does and its commands"), Audience.EVERYONE),

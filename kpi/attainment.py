@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -11,8 +10,6 @@ from fractions import Fraction
 from functools import cache
 
 from kpi.indicators import NeededMode
-
-ONE = Fraction(1)
 
 
 class Status(StrEnum):
@@ -91,13 +88,15 @@ def needed_to_reach(
     CONVERT: the least whole x ≤ b − a with (a + x) / b ≥ t, i.e. ceil(t·b − a).
     Returns (needed, reachable); needed is None when unreachable.
     """
-    if denominator > 0 and Fraction(numerator, denominator) >= target:
+    p, q = target.numerator, target.denominator  # t = p / q, in lowest terms
+    if denominator > 0 and numerator * q >= p * denominator:
         return 0, True
+    short = p * denominator - q * numerator  # (t·b − a)·q, > 0 here
     if mode is NeededMode.CONVERT:
-        return max(0, math.ceil(target * denominator - numerator)), True
-    if target >= ONE:
+        return max(0, -(-short // q)), True
+    if p >= q:
         return (0, True) if numerator >= denominator else (None, False)
-    return max(0, math.ceil((target * denominator - numerator) / (1 - target))), True
+    return max(0, -(-short // (q - p))), True  # ceil(((t·b − a)·q) / ((1 − t)·q))
 
 
 def judge(

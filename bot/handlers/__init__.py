@@ -20,7 +20,17 @@ from telegram import Update
 from telegram.ext import Application, BaseHandler, TypeHandler
 
 from bot.context import Context
-from bot.handlers import basics, errors, history, invite, status, submit, units, updates
+from bot.handlers import (
+    basics,
+    deadlines,
+    errors,
+    history,
+    invite,
+    status,
+    submit,
+    units,
+    updates,
+)
 
 Handlers = Callable[[], Sequence[BaseHandler[Any, Context, Any]]]
 
@@ -36,6 +46,7 @@ MODULES: tuple[Handlers, ...] = (
     basics.handlers,
     status.handlers,
     history.handlers,
+    deadlines.handlers,
     units.handlers,
 )
 # Tried after every module: the answer to a private message nobody took.

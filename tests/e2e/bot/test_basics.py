@@ -101,6 +101,7 @@ async def test_the_command_menu_is_published_in_vietnamese_english_and_for_admin
         "status",
         "submit",
         "history",
+        "deadlines",
         "help",
         "lang",
         "cancel",

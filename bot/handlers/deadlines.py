@@ -1,0 +1,104 @@
+"""/deadlines [unit]: the unit's reports of the year (Q1, 6 months, 9 months, the year), each with
+the period it counts to, the day it is due, the days left (or overdue) and whether it is made.
+
+Members see their own unit (and may name one below it); administrators the province, or the
+unit they name. No "report now" button: /submit starts with a unit, not a period, so the
+answer points to /submit instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Update
+from telegram.ext import BaseHandler, CommandHandler
+
+from bot import formatting
+from bot.access import Caller, require_person
+from bot.context import Context
+from bot.handlers.status import find_unit, home_unit, not_yours, now, say
+from bot.i18n import N_, Translator
+from kpi.catalogue import Catalogue
+from kpi.periods import PeriodKind
+from kpi.units import Unit
+from services.deadlines import Deadline, deadlines_for
+
+REPORT_NAMES = {
+    PeriodKind.QUARTER: N_("Quarter I"),
+    PeriodKind.HALF: N_("Six months"),
+    PeriodKind.NINE_MONTHS: N_("Nine months"),
+    PeriodKind.YEAR: N_("Whole year"),
+}
+
+
+def deadline_line(deadline: Deadline, catalogue: Catalogue, t: Translator) -> str:
+    """ "Quý I (đến 14/03/2022): hạn 18/03/2022 — đã báo cáo ✅"."""
+    language = t.language
+    period = deadline.period
+    name = REPORT_NAMES.get(period.kind)
+    head = t._(
+        "{report} (to {end}): due {due}",
+        report=t._(name) if name is not None else period.key,
+        end=formatting.day(period.end(catalogue.calendar.cutoff_day), language),
+        due=formatting.day(deadline.due, language),
+    )
+    if deadline.reported:
+        return head + " — " + t._("reported ✅")
+    days = deadline.days_left
+    if days > 1:
+        when = t._("{count} days left", count=days)
+    elif days == 1:
+        when = t._("1 day left")
+    elif days == 0:
+        when = t._("due today")
+    elif days == -1:
+        when = t._("1 day overdue")
+    else:
+        when = t._("{count} days overdue", count=-days)
+    lacking = len(deadline.missing)
+    if lacking == 1:
+        state = t._("not reported (1 data element missing)")
+    else:
+        state = t._("not reported ({count} data elements missing)", count=lacking)
+    return f"{head} — {when} — {state}"
+
+
+def deadlines_text(
+    catalogue: Catalogue, unit: Unit, deadlines: list[Deadline], t: Translator
+) -> str:
+    name = unit.name.get(t.language)
+    if not deadlines:
+        return t._("No report of {year} is waiting for {unit}.", year=catalogue.year, unit=name)
+    lines = [t._("Report deadlines of {unit}:", unit=name)]
+    lines.extend(f"• {deadline_line(d, catalogue, t)}" for d in deadlines)
+    if not all(d.reported for d in deadlines):
+        lines.extend(("", t._("To report the figures, send /submit.")))
+    return "\n".join(lines)
+
+
+@require_person
+async def deadlines(update: Update, context: Context, caller: Caller) -> None:
+    """/deadlines [unit]: the reports due this year, the next one first."""
+    current = now(context)
+    catalogue = context.services.catalogues.for_year(current.month.year)
+    tree = catalogue.units
+    if context.args:
+        found = find_unit(" ".join(context.args), caller, tree)
+        if isinstance(found, str):
+            await say(update, found)
+            return
+        unit = found
+    else:
+        home = home_unit(caller, tree)
+        if home is None:
+            await say(update, not_yours(caller.t))
+            return
+        unit = home
+    async with context.services.database.unit_of_work() as uow:
+        due = await deadlines_for(uow, catalogue, unit.code, current.today)
+    await say(update, deadlines_text(catalogue, unit, due, caller.t))
+
+
+def handlers() -> list[BaseHandler[Any, Context, Any]]:
+    """The commands of this module, in the order they are tried."""
+    return [CommandHandler("deadlines", deadlines)]
