@@ -10,11 +10,12 @@ districts) gets every element its levels report for the twelve months of 2022, l
 
 - `unit_status` of the root and of random communes (fresh unit of work per call): p50, p99;
 - `sweep` (every unit and indicator once, what the alert sweep does): seconds;
-- the naive loop: for every unit, `storage.naive.naive_subtree_values` of its subtree and
-  `evaluate_unit` on those sums. The sums are placed at the unit's own level and each-unit
-  indicators are not judged, so the naive evaluation does no more work than the real one: the
-  naive time is a lower bound and the speed-up a conservative one. With more than
-  `NAIVE_ALL` units it runs on a sample stratified by level and is extrapolated.
+- the naive loop: for every unit, the lines `unit_status` gives, computed the naive way: one
+  query summing the subtree's current figures by element and level
+  (`storage.naive.naive_subtree_values_by_level`) and, where an indicator binds each unit
+  (III.4.b), one query for the members' own figures (`naive_member_values`), each member judged;
+  then `evaluate_unit`. With more than `NAIVE_ALL` units it runs on a sample stratified by level
+  and is extrapolated.
 
 The last line printed is `key=value` pairs, ending with `targets_met=1|0`.
 """
@@ -47,14 +48,14 @@ from sqlalchemy.engine import make_url
 from bench._synthetic import YEAR, figures, shape, synthetic_catalogue
 from kpi.aggregate import Figure, Total, TotalKey, rollup
 from kpi.catalogue import Catalogue
-from kpi.each_unit import counter_rollup
-from kpi.evaluation import evaluate_unit
+from kpi.each_unit import COUNTERS, Counts, counter_code, counter_rollup, each_unit_indicators
+from kpi.evaluation import evaluate_unit, own_attainment
 from kpi.periods import Period
 from kpi.units import Level, Unit
 from services.catalogue_file import DEFAULT_CATALOGUE, load_catalogue
 from services.status import sweep, unit_status
 from storage import Database
-from storage.naive import naive_subtree_values
+from storage.naive import naive_member_values, naive_subtree_values_by_level
 from storage.tables import current_table, revision_table, unit_table
 
 PERIOD = Period.parse(f"{YEAR}-Q1")
@@ -283,13 +284,42 @@ def naive_sample(catalogue: Catalogue, rng: random.Random) -> tuple[list[Unit], 
 async def naive_loop(
     db: Database, catalogue: Catalogue, units: Sequence[Unit]
 ) -> dict[Level, list[float]]:
-    """Seconds per unit of the naive query and evaluation, by level."""
+    """Seconds per unit of the naive queries and evaluation, by level.
+
+    The naive way computes the same lines as `unit_status`: one query summing the subtree's
+    current figures by element and level, and, where an indicator binds each unit (III.4.b),
+    one query for the members' own figures, each member judged and the verdicts counted.
+    """
     spent: dict[Level, list[float]] = {level: [] for level in Level}
+    each = each_unit_indicators(catalogue)
     async with db.unit_of_work() as uow:
         for unit in units:
             started = time.perf_counter()
-            sums = await naive_subtree_values(uow, unit.code, PERIOD)
-            totals = {(element, unit.level): Total(value, 1) for element, value in sums.items()}
+            sums = await naive_subtree_values_by_level(uow, unit.code, PERIOD)
+            totals: dict[tuple[str, Level], Total] = {
+                (element, Level(level)): Total(value, 1)
+                for (element, level), value in sums.items()
+            }
+            present = set(catalogue.units.levels_in_subtree(unit.code))
+            for indicator in each:
+                judged_levels = sorted(present & indicator.levels)
+                if not judged_levels:
+                    continue
+                members = await naive_member_values(
+                    uow,
+                    unit.code,
+                    PERIOD,
+                    list(indicator.elements),
+                    [lvl.value for lvl in judged_levels],
+                )
+                for code, own in members.items():
+                    member = catalogue.units.get(code)
+                    mine = {(e, member.level): Total(v, 1) for e, v in own.items()}
+                    counts = Counts.of(own_attainment(catalogue, member, indicator, mine))
+                    for counter in COUNTERS:
+                        key = (counter_code(indicator.code, counter), member.level)
+                        previous = totals.get(key, Total(0, 0))
+                        totals[key] = previous + Total(getattr(counts, counter), counts.judged)
             evaluate_unit(catalogue, unit, totals)
             spent[unit.level].append(time.perf_counter() - started)
     return spent

@@ -1,0 +1,635 @@
+"""Benchmark of the bot's throughput and reply latency against a bare python-telegram-bot echo bot.
+
+    python -m bench.updates [--people 50] [--seconds 30] [--backends sqlite,postgresql]
+
+One process, one event loop: the Bot API emulator (`sandbox`, rate limits off), the bots polling
+it (`poll_interval=0`) and the people, each an asyncio task with its own control client. For
+each backend (a SQLite file in a temporary directory; PostgreSQL in a throw-away database of
+`BENCH_DATABASE_URL` or `TEST_DATABASE_URL`), on a fresh emulator:
+
+1. the echo bot: a bare `Application` (default settings, one update at a time, as ours) that
+   sends every text back; the people each send a text and wait for the echo, in a loop;
+2. our bot, built by `bot.app.build_application` as the end-to-end tests build it, on a
+   database with the catalogue, the sandbox's demo figures (January to May 2022) and the people
+   bound to departments and communes (heads and members), its clock at the sandbox's 10/06/2022.
+   Each person loops through: /status; a press on the view (an indicator in full or another
+   period: the message is edited); /submit; a period button (this month, or the previous one,
+   which the demo units already reported: a correction); every question (counts typed, now and
+   then mistyped first and refused, one group of related elements skipped, yes/no pressed);
+   Confirm; and, for a correction, the reason.
+
+Every update sent is timed with `time.perf_counter` from just before the control call that
+delivers it to the moment the emulator's /wait (on a per-chat cursor) shows the bot's answer:
+the new message, or the edit of the pressed one. Throughput is the answers received within the
+measured window (after `--warmup` seconds) divided by its length. Latency percentiles are over
+the updates sent within the window. The last line printed is `key=value` pairs ending with
+`targets_met=1|0`: on every backend, our throughput at least half the echo bot's, our p99 at
+most 250 ms, and no error (no timeout, no unexpected answer, nothing logged as an error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import random
+import sys
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import SecretStr
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
+
+from bench._people import REASON, Person, form_answers, roster
+from bench.status import POSTGRES_ENV, backend_url, percentile, postgres_admin_url, render, say
+from bot import demo
+from bot.app import BotApplication, build_application
+from bot.context import Clock
+from bot.sandbox import DEFAULT_TODAY, shifted_clock
+from bot.settings import Settings
+from kpi.catalogue import Catalogue
+from kpi.periods import cumulative_period
+from sandbox import Emulator, EmulatorClient, running_emulator
+from services import access
+from services.access import Outcome
+from services.catalogues import Catalogues, load_into_store
+from storage import Database
+
+JSON = dict[str, Any]
+Metrics = dict[str, float | int]
+Accept = Callable[[JSON], bool]
+
+OURS_TOKEN = "710000:bench-chitieu"  # noqa: S105 (an emulator bot, not a secret)
+ECHO_TOKEN = "720000:bench-echo"  # noqa: S105
+POLL_TIMEOUT = 1  # seconds of a getUpdates long poll (the end-to-end tests' value)
+ANSWER_TIMEOUT = 10.0  # seconds an answer may take before the step counts as an error
+PROGRESS_EVERY = 5.0  # seconds between progress lines
+SEED = 2022
+
+TARGET_RATIO = 0.5
+TARGET_P99_MS = 250.0
+
+BACKENDS = ("sqlite", "postgresql")
+STATUS_PREFIXES = ("st:", "sd:", "sc:")
+FORM_PREFIX = "sb:"
+
+
+# --- answers as the emulator lists them -------------------------------------------------------
+
+
+def button_data(message: JSON) -> list[str]:
+    return [
+        button["callback_data"]
+        for row in message.get("buttons") or []
+        for button in row
+        if "callback_data" in button
+    ]
+
+
+def form_actions(message: JSON) -> dict[str, list[str]]:
+    """The form's buttons by action ("sb:token:step:action[:argument]")."""
+    actions: dict[str, list[str]] = {}
+    for data in button_data(message):
+        parts = data.split(":")
+        if data.startswith(FORM_PREFIX) and len(parts) >= 4:
+            actions.setdefault(parts[3], []).append(data)
+    return actions
+
+
+def is_status_view(message: JSON) -> bool:
+    return any(data.startswith(STATUS_PREFIXES) for data in button_data(message))
+
+
+def is_form_prompt(message: JSON) -> bool:
+    return bool(form_actions(message))
+
+
+def is_anything(message: JSON) -> bool:
+    del message
+    return True
+
+
+def edit_of(message_id: int) -> Accept:
+    def accept(message: JSON) -> bool:
+        return bool(message["message_id"] == message_id and message["edited"])
+
+    return accept
+
+
+class UnexpectedAnswerError(Exception):
+    """The bot answered, but not with what the script expected."""
+
+
+class PhaseOverError(Exception):
+    """The measured window is over: the person stops before sending another update."""
+
+
+# --- timing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    kind: str
+    started: float
+    ended: float
+
+    @property
+    def ms(self) -> float:
+        return 1000 * (self.ended - self.started)
+
+
+@dataclass
+class Phase:
+    """One measured run: its samples, what the people saw happen, and its window."""
+
+    label: str
+    warmup: float
+    seconds: float
+    started: float = field(default_factory=time.perf_counter)
+    samples: list[Sample] = field(default_factory=list)
+    outcomes: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def window_start(self) -> float:
+        return self.started + self.warmup
+
+    @property
+    def deadline(self) -> float:
+        return self.window_start + self.seconds
+
+    def measured(self) -> list[Sample]:
+        return [s for s in self.samples if self.window_start <= s.started < self.deadline]
+
+    def throughput(self) -> float:
+        done = [s for s in self.samples if self.window_start <= s.ended <= self.deadline]
+        return len(done) / self.seconds
+
+    def error(self, what: str) -> None:
+        self.errors.append(what)
+        if len(self.errors) <= 5:
+            say(f"  {self.label}: error: {what}")
+
+
+class Talk:
+    """A person's private chat with one bot: each update timed until the bot's answer."""
+
+    def __init__(
+        self, client: EmulatorClient, emulator: Emulator, user_id: int, phase: Phase
+    ) -> None:
+        self.client = client
+        self.emulator = emulator
+        self.user_id = user_id
+        self.chat_id = user_id  # a private chat's id is the user's
+        self.phase = phase
+
+    async def send(self, text: str, kind: str, accept: Accept) -> JSON:
+        return await self._timed(kind, lambda: self.client.send(self.user_id, text), accept)
+
+    async def press(self, message: JSON, data: str, kind: str, accept: Accept) -> JSON:
+        message_id = message["message_id"]
+        return await self._timed(
+            kind, lambda: self.client.press(self.user_id, self.chat_id, message_id, data), accept
+        )
+
+    async def _timed(
+        self, kind: str, deliver: Callable[[], Awaitable[JSON]], accept: Accept
+    ) -> JSON:
+        if time.perf_counter() >= self.phase.deadline:
+            raise PhaseOverError
+        cursor = self.emulator.seq  # everything the bot says from now on comes after this
+        started = time.perf_counter()
+        await deliver()
+        answer = await self._answer(cursor, accept, kind)
+        self.phase.samples.append(Sample(kind, started, time.perf_counter()))
+        return answer
+
+    async def _answer(self, cursor: int, accept: Accept, kind: str) -> JSON:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + ANSWER_TIMEOUT
+        seen: list[str] = []  # e.g. the first parts of a long view, before its buttons
+        while (remaining := deadline - loop.time()) > 0:
+            found = await self.client.wait(self.chat_id, cursor, remaining)
+            for message in found["messages"]:
+                if accept(message):
+                    answer: JSON = message
+                    return answer
+                seen.append((message.get("text") or "")[:80])
+            cursor = found["cursor"]
+        raise TimeoutError(
+            f"{kind}: no expected answer within {ANSWER_TIMEOUT} s; saw {seen[-3:]}"
+        )
+
+
+# --- the people's scripts ---------------------------------------------------------------------
+
+
+Script = Callable[[Talk, random.Random], Awaitable[None]]
+
+
+async def echo_round(talk: Talk, rng: random.Random) -> None:
+    await talk.send(f"Xin chào {rng.randrange(10**6)}", "echo", is_anything)
+
+
+@dataclass(frozen=True, slots=True)
+class OurWorld:
+    catalogue: Catalogue
+    report_key: str  # the period /status shows by default (pressing it would edit nothing)
+
+
+def status_choices(view: JSON, shown: str) -> list[str]:
+    """An indicator in full, the units below, another period: every button that edits."""
+    return [d for d in button_data(view) if d.startswith(STATUS_PREFIXES) and d != shown]
+
+
+def one(actions: dict[str, list[str]], action: str, where: str) -> str:
+    if action not in actions:
+        raise UnexpectedAnswerError(f"{where}: no {action!r} button, only {sorted(actions)}")
+    return actions[action][0]
+
+
+async def ours_round(talk: Talk, rng: random.Random, world: OurWorld, person: Person) -> None:
+    phase = talk.phase
+    view = await talk.send("/status", "status", is_status_view)
+    choices = status_choices(view, f"st:{person.unit.code}:{world.report_key}")
+    await talk.press(view, rng.choice(choices), "status_press", edit_of(view["message_id"]))
+
+    prompt = await talk.send("/submit", "submit", is_form_prompt)
+    periods = form_actions(prompt).get("p", [])[:2]  # this month, the previous one
+    if not periods:
+        raise UnexpectedAnswerError("submit: no period buttons")
+    prompt = await talk.press(prompt, rng.choice(periods), "period", is_form_prompt)
+    answers, _month = form_answers(world.catalogue, person, rng)
+    for answer in answers:
+        actions = form_actions(prompt)
+        if "s" not in actions:
+            raise UnexpectedAnswerError(f"question {answer.element}: no Skip, {sorted(actions)}")
+        if answer.skip:
+            prompt = await talk.press(prompt, actions["s"][0], "skip", is_form_prompt)
+        elif answer.flag is not None:
+            yes_no = one(actions, "y" if answer.flag else "n", answer.element)
+            prompt = await talk.press(prompt, yes_no, "flag", is_form_prompt)
+        else:
+            assert answer.text is not None
+            if answer.typo is not None:
+                prompt = await talk.send(answer.typo, "typo", is_form_prompt)
+            prompt = await talk.send(answer.text, "answer", is_form_prompt)
+    actions = form_actions(prompt)
+    if "ok" not in actions:
+        phase.outcomes["rule_broken"] += 1
+        await talk.press(prompt, one(actions, "x", "summary"), "cancel", is_anything)
+        return
+    after = await talk.press(prompt, actions["ok"][0], "confirm", is_anything)
+    after_actions = form_actions(after)
+    if "sum" in after_actions and "e" not in after_actions:  # why are saved figures changed?
+        await talk.send(REASON, "reason", is_anything)
+        phase.outcomes["correction"] += 1
+    elif after_actions:
+        raise UnexpectedAnswerError(f"confirm: buttons {sorted(after_actions)}")
+    else:
+        saved = "Đã lưu" in (after.get("text") or "")
+        phase.outcomes["saved" if saved else "unchanged"] += 1
+
+
+async def person_loop(talk: Talk, script: Script, seed: int) -> None:
+    """Rounds of the script until the window closes; an error is counted and the chat reset."""
+    rng = random.Random(seed)
+    while time.perf_counter() < talk.phase.deadline:
+        try:
+            await script(talk, rng)
+            talk.phase.outcomes["rounds"] += 1
+        except PhaseOverError:
+            return
+        except (UnexpectedAnswerError, TimeoutError) as problem:
+            talk.phase.error(f"person {talk.user_id}: {problem}")
+            try:
+                await talk.client.send(talk.user_id, "/cancel")
+                await asyncio.sleep(0.5)
+            except Exception as failed:  # noqa: BLE001 (keep the other people going)
+                talk.phase.error(f"person {talk.user_id}: /cancel failed: {failed}")
+
+
+async def progress(phase: Phase) -> None:
+    while True:
+        await asyncio.sleep(PROGRESS_EVERY)
+        elapsed = time.perf_counter() - phase.started
+        recent = [s for s in phase.samples if s.ended >= time.perf_counter() - PROGRESS_EVERY]
+        p50 = percentile([s.ms for s in recent], 50) if recent else 0.0
+        say(
+            f"  {phase.label}: {elapsed:4.0f} s, {len(phase.samples)} updates answered,"
+            f" last {PROGRESS_EVERY:.0f} s: {len(recent) / PROGRESS_EVERY:.0f}/s,"
+            f" p50 {p50:.0f} ms"
+        )
+
+
+async def drive(
+    phase: Phase,
+    base_url: str,
+    emulator: Emulator,
+    bot_id: int,
+    people: Sequence[int],
+    scripts: Sequence[Script],
+) -> None:
+    """Every person at once, each with their own control client, until the window closes."""
+    async with AsyncExitStack() as stack:
+        clients = [
+            await stack.enter_async_context(
+                EmulatorClient(base_url, bot_id=bot_id, timeout=ANSWER_TIMEOUT)
+            )
+            for _ in people
+        ]
+        reporter = asyncio.create_task(progress(phase))
+        phase.started = time.perf_counter()
+        try:
+            await asyncio.gather(
+                *(
+                    person_loop(Talk(client, emulator, user, phase), script, SEED + user)
+                    for client, user, script in zip(clients, people, scripts, strict=True)
+                )
+            )
+        finally:
+            reporter.cancel()
+
+
+def summarise(phase: Phase, prefix: str) -> Metrics:
+    measured = phase.measured()
+    latencies = [s.ms for s in measured]
+    metrics: Metrics = {
+        f"{prefix}_ups": phase.throughput(),
+        f"{prefix}_p50_ms": percentile(latencies, 50) if latencies else float("nan"),
+        f"{prefix}_p99_ms": percentile(latencies, 99) if latencies else float("nan"),
+    }
+    kinds = sorted({s.kind for s in measured})
+    by_kind = ", ".join(
+        f"{kind} {percentile(ms, 50):.0f}/{percentile(ms, 99):.0f}"
+        for kind in kinds
+        if (ms := [s.ms for s in measured if s.kind == kind])
+    )
+    outcomes = ", ".join(f"{name} {count}" for name, count in sorted(phase.outcomes.items()))
+    say(
+        f"  {phase.label}: {len(measured)} updates in {phase.seconds:.0f} s:"
+        f" {metrics[f'{prefix}_ups']:.1f} updates/s, p50 {metrics[f'{prefix}_p50_ms']:.1f} ms,"
+        f" p99 {metrics[f'{prefix}_p99_ms']:.1f} ms; errors {len(phase.errors)}"
+    )
+    if kinds:
+        say(f"  {phase.label}: p50/p99 ms by kind: {by_kind}")
+    if outcomes:
+        say(f"  {phase.label}: {outcomes}")
+    return metrics
+
+
+# --- the echo bot -----------------------------------------------------------------------------
+
+
+async def _echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message = update.effective_message
+    if message is not None and message.text:
+        await context.bot.send_message(message.chat_id, message.text)
+
+
+def build_echo_bot(base_url: str) -> Application[Any, Any, Any, Any, Any, Any]:
+    application = (
+        ApplicationBuilder()
+        .token(ECHO_TOKEN)
+        .base_url(f"{base_url}/bot")
+        .base_file_url(f"{base_url}/file/bot")
+        .build()
+    )
+    application.add_handler(MessageHandler(filters.TEXT, _echo))
+    return application
+
+
+@asynccontextmanager
+async def polling(application: Application[Any, Any, Any, Any, Any, Any]) -> AsyncIterator[None]:
+    """The application initialised, polling with no pause and started; stopped in reverse."""
+    async with AsyncExitStack() as stack:
+        await stack.enter_async_context(application)
+        updater = application.updater
+        assert updater is not None
+        await updater.start_polling(poll_interval=0, timeout=POLL_TIMEOUT)
+        stack.push_async_callback(updater.stop)
+        await application.start()
+        stack.push_async_callback(application.stop)
+        yield
+
+
+async def run_echo(
+    base_url: str, emulator: Emulator, count: int, args: argparse.Namespace, label: str
+) -> Phase:
+    async with EmulatorClient(base_url) as control:
+        for index in range(count):
+            await control.create_user(720_001 + index, f"Người {index + 1}", language_code="vi")
+    application = build_echo_bot(base_url)
+    phase = Phase(f"{label} echo", args.warmup, args.seconds)
+    async with polling(application):
+        people = [720_001 + index for index in range(count)]
+        await drive(
+            phase,
+            base_url,
+            emulator,
+            application.bot.id,
+            people,
+            [echo_round] * count,
+        )
+    return phase
+
+
+# --- our bot ----------------------------------------------------------------------------------
+
+
+def bot_settings(base_url: str, database_url: str) -> Settings:
+    return Settings(
+        _env_file=None,  # not the developer's .env
+        telegram_bot_token=SecretStr(OURS_TOKEN),
+        bot_api_base_url=base_url,
+        database_url=database_url,
+        admin_telegram_ids=[],
+        webhook_url=None,
+        webhook_secret=None,
+    )
+
+
+async def prepare(
+    database: Database, settings: Settings, clock: Clock, count: int, label: str
+) -> tuple[Catalogue, list[Person]]:
+    """Schema, catalogue, the demo's figures and the people bound to their units."""
+    started = time.perf_counter()
+    await database.upgrade()
+    await load_into_store(database.unit_of_work, settings.catalog_path, clock())
+    async with database.unit_of_work() as uow:
+        catalogue = (await Catalogues.from_store(uow)).for_year(demo.YEAR)
+    today = clock().astimezone(settings.tzinfo).date()
+    submissions = await demo.load_demo_figures(database.unit_of_work, catalogue, today)
+    people = roster(catalogue, count)
+    now = clock()
+    for person in people:
+        invite = await access.create_invite(
+            database.unit_of_work, catalogue, person.unit.code, person.role, "bench", now
+        )
+        redeemed = await access.redeem_invite(
+            database.unit_of_work, invite.code, person.telegram_id, person.name, now
+        )
+        if redeemed.outcome is not Outcome.JOINED:
+            raise RuntimeError(f"could not bind {person}: {redeemed}")
+    units = Counter(p.unit.level.value for p in people)
+    say(
+        f"  {label}: schema, catalogue, {submissions} demo submissions and {len(people)} people"
+        f" ({', '.join(f'{n} {level}' for level, n in sorted(units.items()))})"
+        f" in {time.perf_counter() - started:.1f} s"
+    )
+    return catalogue, people
+
+
+async def run_ours(
+    base_url: str, emulator: Emulator, database_url: str, args: argparse.Namespace, label: str
+) -> Phase:
+    settings = bot_settings(base_url, database_url)
+    clock = shifted_clock(DEFAULT_TODAY.replace(tzinfo=settings.tzinfo))
+    database = Database.connect(database_url)
+    try:
+        catalogue, people = await prepare(database, settings, clock, args.people, label)
+        async with EmulatorClient(base_url) as control:
+            for person in people:
+                await control.create_user(
+                    person.telegram_id, person.name, language_code="vi", last_name=""
+                )
+        application: BotApplication = build_application(settings, database=database, clock=clock)
+        phase = Phase(f"{label} ours", args.warmup, args.seconds)
+        async with polling(application):
+            today = clock().astimezone(settings.tzinfo).date()
+            month = application.services.catalogues.current_month(today)
+            world = OurWorld(catalogue, cumulative_period(month.year, month.quarter_number).key)
+
+            def script_of(person: Person) -> Script:
+                async def script(talk: Talk, rng: random.Random) -> None:
+                    await ours_round(talk, rng, world, person)
+
+                return script
+
+            await drive(
+                phase,
+                base_url,
+                emulator,
+                application.bot.id,
+                [p.telegram_id for p in people],
+                [script_of(p) for p in people],
+            )
+    finally:
+        await database.dispose()
+    return phase
+
+
+# --- errors the bots log ----------------------------------------------------------------------
+
+
+class ErrorCount(logging.Handler):
+    """Counts what is logged at ERROR or above (the bot's error handler, PTB's own)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+        if self.count <= 3:
+            say(f"  logged: {record.name}: {record.getMessage()[:200]}")
+
+
+# --- one backend, the whole run ---------------------------------------------------------------
+
+
+async def bench_backend(backend: str, args: argparse.Namespace, errors: ErrorCount) -> Metrics:
+    say(f"[{backend}] {args.people} people, {args.warmup:.0f} s warm-up, {args.seconds:.0f} s")
+    logged = errors.count
+    async with running_emulator() as server:
+        assert not server.emulator.limiter.settings.enabled  # limits off
+        echo = await run_echo(server.base_url, server.emulator, args.people, args, backend)
+    echo_metrics = summarise(echo, f"{backend}_echo")
+    async with running_emulator() as server, backend_url(backend) as url:
+        ours = await run_ours(server.base_url, server.emulator, url, args, backend)
+    metrics = summarise(ours, f"{backend}_ours")
+    metrics.update(echo_metrics)
+    metrics[f"{backend}_ratio"] = metrics[f"{backend}_ours_ups"] / metrics[f"{backend}_echo_ups"]
+    metrics[f"{backend}_p50_ms"] = metrics.pop(f"{backend}_ours_p50_ms")
+    metrics[f"{backend}_p99_ms"] = metrics.pop(f"{backend}_ours_p99_ms")
+    metrics[f"{backend}_errors"] = len(echo.errors) + len(ours.errors) + errors.count - logged
+    return metrics
+
+
+def judge(metrics: Metrics, backends: Sequence[str], skipped: Sequence[str]) -> list[str]:
+    missed = [f"{backend}: not measured" for backend in skipped]
+    for backend in backends:
+        ratio = metrics[f"{backend}_ratio"]
+        p99 = metrics[f"{backend}_p99_ms"]
+        if not ratio >= TARGET_RATIO:
+            missed.append(f"{backend}: ratio {ratio:.2f} < {TARGET_RATIO}")
+        if not p99 <= TARGET_P99_MS:
+            missed.append(f"{backend}: p99 {p99:.1f} ms > {TARGET_P99_MS:.0f} ms")
+        if metrics[f"{backend}_errors"]:
+            missed.append(f"{backend}: {metrics[f'{backend}_errors']} errors")
+    return missed
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.updates", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument("--people", type=int, default=50, help="people at once (default 50)")
+    parser.add_argument("--seconds", type=float, default=30, help="measured seconds per bot")
+    parser.add_argument("--warmup", type=float, default=3, help="unmeasured seconds first")
+    parser.add_argument("--backends", default=",".join(BACKENDS), help="sqlite,postgresql")
+    args = parser.parse_args(argv)
+    args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    if set(args.backends) - set(BACKENDS) or not args.backends:
+        parser.error(f"backends are among {', '.join(BACKENDS)}")
+    if args.people < 1 or args.seconds <= 0 or args.warmup < 0:
+        parser.error("--people ≥ 1, --seconds > 0, --warmup ≥ 0")
+    return args
+
+
+def ordered(metrics: Metrics, backends: Sequence[str]) -> Metrics:
+    """The key figures first, per backend, in the order the README shows them."""
+    names = ("ours_ups", "echo_ups", "ratio", "p50_ms", "p99_ms", "echo_p50_ms", "echo_p99_ms")
+    shown: Metrics = {}
+    for backend in backends:
+        for name in (*names, "errors"):
+            shown[f"{backend}_{name}"] = metrics[f"{backend}_{name}"]
+    shown.update({k: v for k, v in metrics.items() if k not in shown})
+    return shown
+
+
+async def main(argv: Sequence[str]) -> int:
+    args = parse_args(argv)
+    os.environ.setdefault("PTB_TIMEDELTA", "1")  # RetryAfter as a timedelta, without a warning
+    started = time.perf_counter()
+    errors = ErrorCount()
+    logging.getLogger().addHandler(errors)
+    backends: list[str] = list(args.backends)
+    skipped: list[str] = []
+    if "postgresql" in backends and postgres_admin_url() is None:
+        say(f"postgresql: skipped ({' and '.join(POSTGRES_ENV)} are not set)")
+        backends.remove("postgresql")
+        skipped.append("postgresql")
+    metrics: Metrics = {}
+    for backend in backends:
+        metrics.update(await bench_backend(backend, args, errors))
+    missed = judge(metrics, backends, skipped)
+    for what in missed:
+        say(f"target missed: {what}")
+    metrics = ordered(metrics, backends)
+    metrics["people"] = args.people
+    metrics["seconds"] = args.seconds
+    metrics["wall_s"] = time.perf_counter() - started
+    metrics["targets_met"] = int(not missed and bool(backends))
+    say(" ".join(f"{key}={render(value)}" for key, value in metrics.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(sys.argv[1:])))
