@@ -80,7 +80,11 @@ def test_translations_keep_the_placeholders_of_their_message() -> None:
 
 def test_the_catalogue_has_no_translation_the_bot_no_longer_uses() -> None:
     used = used_messages()
-    stale = [entry.id for entry in vietnamese() if entry.id and entry.id not in used]
+    stale = [
+        entry.id
+        for entry in vietnamese()
+        if entry.id and (entry.id[0] if isinstance(entry.id, tuple) else entry.id) not in used
+    ]
     assert not stale, f"remove or mark obsolete: {stale}"
 
 
