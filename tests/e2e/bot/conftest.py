@@ -12,18 +12,14 @@ the emulator's /wait, never on the wall clock.
 from __future__ import annotations
 
 import copy
-import os
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
-from uuid import uuid4
 
-import asyncpg
 import httpx
 import pytest
 from pydantic import SecretStr
-from sqlalchemy.engine import make_url
 from telegram.ext import BaseHandler
 
 from bot.app import BotApplication, build_application
@@ -35,7 +31,7 @@ from sandbox.testing import TEST_BOT_ID, TEST_TOKEN, BotApi
 from services import access
 from services.catalogues import Catalogues
 from storage import Database
-from storage.engine import SEARCH_PATH
+from tests.backends import BACKENDS, empty_database
 
 JSON = dict[str, Any]
 Modules = Sequence[Callable[[], Sequence[BaseHandler[Any, Context, Any]]]]
@@ -46,48 +42,12 @@ WAIT = 10.0  # seconds the emulator may take to see an answer (a deadline, not a
 
 # --- databases --------------------------------------------------------------------------------
 
-BACKENDS = [
-    pytest.param("sqlite", id="sqlite"),
-    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
-]
-
-
-def _postgres_base_url() -> str:
-    url = os.environ.get("TEST_DATABASE_URL", "").strip()
-    if not url:
-        reason = "TEST_DATABASE_URL is not set: the bot's PostgreSQL end-to-end tests are skipped"
-        if os.environ.get("CHITIEU_REQUIRE_ALL") == "1":
-            pytest.fail(f"{reason} (and CHITIEU_REQUIRE_ALL=1 requires every backend)")
-        pytest.skip(reason)
-    return url
-
-
-async def _admin_sql(url: str, sql: str) -> None:
-    parsed = make_url(url).set(drivername="postgresql")
-    connection = await asyncpg.connect(parsed.render_as_string(hide_password=False))
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
-
 
 @pytest.fixture(params=BACKENDS)
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """An empty database: a SQLite file, or a fresh schema of TEST_DATABASE_URL."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
-        return
-    base = _postgres_base_url()
-    schema = f"bot_{uuid4().hex[:16]}"
-    await _admin_sql(base, f'CREATE SCHEMA "{schema}"')
-    try:
-        yield (
-            make_url(base)
-            .update_query_dict({SEARCH_PATH: schema})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        await _admin_sql(base, f'DROP SCHEMA "{schema}" CASCADE')
+    async with empty_database(request.param, tmp_path, "bot") as url:
+        yield url
 
 
 # --- the driver -------------------------------------------------------------------------------
