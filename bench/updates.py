@@ -1,6 +1,6 @@
 """Benchmark of the bot's throughput and reply latency against a bare python-telegram-bot echo bot.
 
-    python -m bench.updates [--people 50] [--seconds 30] [--backends sqlite,postgresql]
+    python -m bench.updates [--people 50] [--seconds 30] [--think 0] [--backends sqlite,postgresql]
 
 One process, one event loop: the Bot API emulator (`sandbox`, rate limits off), the bots polling
 it (`poll_interval=0`) and the people, each an asyncio task with its own control client. For
@@ -18,6 +18,10 @@ each backend (a SQLite file in a temporary directory; PostgreSQL in a throw-away
    then mistyped first and refused, one group of related elements skipped, yes/no pressed);
    Confirm; and, for a correction, the reason.
 
+With `--think S` each person pauses 0 to 2×S seconds (uniformly) before every update, as people
+reading and typing do; by default they do not pause, so the bots run saturated and the latency
+is mostly queueing (with N people and X updates/s, a closed loop waits about N/X).
+
 Every update sent is timed with `time.perf_counter` from just before the control call that
 delivers it to the moment the emulator's /wait (on a per-chat cursor) shows the bot's answer:
 the new message, or the edit of the pressed one. Throughput is the answers received within the
@@ -34,11 +38,12 @@ import asyncio
 import logging
 import os
 import random
+import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,6 +83,7 @@ TARGET_P99_MS = 250.0
 BACKENDS = ("sqlite", "postgresql")
 STATUS_PREFIXES = ("st:", "sd:", "sc:")
 FORM_PREFIX = "sb:"
+UPDATES_LOGGER = "bot.updates"  # one line per update handled, with its duration
 
 
 # --- answers as the emulator lists them -------------------------------------------------------
@@ -151,10 +157,12 @@ class Phase:
     label: str
     warmup: float
     seconds: float
+    think: float = 0.0  # mean seconds a person pauses before each update (0: none)
     started: float = field(default_factory=time.perf_counter)
     samples: list[Sample] = field(default_factory=list)
     outcomes: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
+    cpu_s: float = 0.0  # CPU seconds of the whole process (every thread) within the window
 
     @property
     def window_start(self) -> float:
@@ -183,6 +191,7 @@ class Talk:
     def __init__(
         self, client: EmulatorClient, emulator: Emulator, user_id: int, phase: Phase
     ) -> None:
+        self.rng = random.Random(SEED - user_id)  # the pauses, apart from the script's choices
         self.client = client
         self.emulator = emulator
         self.user_id = user_id
@@ -201,6 +210,8 @@ class Talk:
     async def _timed(
         self, kind: str, deliver: Callable[[], Awaitable[JSON]], accept: Accept
     ) -> JSON:
+        if self.phase.think > 0:  # reading the answer, typing the next: 0 to twice the mean
+            await asyncio.sleep(self.rng.uniform(0, 2 * self.phase.think))
         if time.perf_counter() >= self.phase.deadline:
             raise PhaseOverError
         cursor = self.emulator.seq  # everything the bot says from now on comes after this
@@ -315,6 +326,14 @@ async def person_loop(talk: Talk, script: Script, seed: int) -> None:
                 talk.phase.error(f"person {talk.user_id}: /cancel failed: {failed}")
 
 
+async def cpu_in_window(phase: Phase) -> None:
+    """The process's CPU time over the measured window (the bot, the emulator, the people)."""
+    await asyncio.sleep(max(0.0, phase.window_start - time.perf_counter()))
+    before = time.process_time()
+    await asyncio.sleep(max(0.0, phase.deadline - time.perf_counter()))
+    phase.cpu_s = time.process_time() - before
+
+
 async def progress(phase: Phase) -> None:
     while True:
         await asyncio.sleep(PROGRESS_EVERY)
@@ -344,8 +363,11 @@ async def drive(
             )
             for _ in people
         ]
-        reporter = asyncio.create_task(progress(phase))
         phase.started = time.perf_counter()
+        reporters = [
+            asyncio.create_task(progress(phase)),
+            asyncio.create_task(cpu_in_window(phase)),
+        ]
         try:
             await asyncio.gather(
                 *(
@@ -354,7 +376,8 @@ async def drive(
                 )
             )
         finally:
-            reporter.cancel()
+            for reporter in reporters:
+                reporter.cancel()
 
 
 def summarise(phase: Phase, prefix: str) -> Metrics:
@@ -377,6 +400,11 @@ def summarise(phase: Phase, prefix: str) -> Metrics:
         f" {metrics[f'{prefix}_ups']:.1f} updates/s, p50 {metrics[f'{prefix}_p50_ms']:.1f} ms,"
         f" p99 {metrics[f'{prefix}_p99_ms']:.1f} ms; errors {len(phase.errors)}"
     )
+    if phase.cpu_s and measured:
+        say(
+            f"  {phase.label}: CPU {1000 * phase.cpu_s / len(measured):.1f} ms per update"
+            f" (process, every thread; {100 * phase.cpu_s / phase.seconds:.0f} % of one core)"
+        )
     if kinds:
         say(f"  {phase.label}: p50/p99 ms by kind: {by_kind}")
     if outcomes:
@@ -426,7 +454,7 @@ async def run_echo(
         for index in range(count):
             await control.create_user(720_001 + index, f"Người {index + 1}", language_code="vi")
     application = build_echo_bot(base_url)
-    phase = Phase(f"{label} echo", args.warmup, args.seconds)
+    phase = Phase(f"{label} echo", args.warmup, args.seconds, args.think)
     async with polling(application):
         people = [720_001 + index for index in range(count)]
         await drive(
@@ -500,7 +528,7 @@ async def run_ours(
                     person.telegram_id, person.name, language_code="vi", last_name=""
                 )
         application: BotApplication = build_application(settings, database=database, clock=clock)
-        phase = Phase(f"{label} ours", args.warmup, args.seconds)
+        phase = Phase(f"{label} ours", args.warmup, args.seconds, args.think)
         async with polling(application):
             today = clock().astimezone(settings.tzinfo).date()
             month = application.services.catalogues.current_month(today)
@@ -541,6 +569,49 @@ class ErrorCount(logging.Handler):
             say(f"  logged: {record.name}: {record.getMessage()[:200]}")
 
 
+class HandlingTimes(logging.Handler):
+    """The bot's own time per update, from the line `bot.handlers.updates` logs after each
+    (from the duplicate check to the persistence written): its service time, without queueing."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.by_kind: dict[str, list[float]] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[4], float):
+            kind = str(args[1]).split(":")[0]
+            self.by_kind.setdefault(kind, []).append(args[4])
+
+    @contextmanager
+    def watching(self) -> Iterator[None]:
+        logger = logging.getLogger(UPDATES_LOGGER)
+        level, propagate = logger.level, logger.propagate
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+        logger.addHandler(self)
+        try:
+            yield
+        finally:
+            logger.removeHandler(self)
+            logger.setLevel(level)
+            logger.propagate = propagate
+
+    def describe(self) -> str:
+        every = [ms for times in self.by_kind.values() for ms in times]
+        if not every:
+            return "nothing logged"
+        kinds = ", ".join(
+            f"{kind} {statistics.fmean(times):.1f}"
+            for kind, times in sorted(self.by_kind.items(), key=lambda item: -len(item[1]))
+        )
+        return (
+            f"{len(every)} updates, mean {statistics.fmean(every):.1f} ms,"
+            f" p50 {percentile(every, 50):.1f}, p99 {percentile(every, 99):.1f};"
+            f" mean ms by kind: {kinds}"
+        )
+
+
 # --- one backend, the whole run ---------------------------------------------------------------
 
 
@@ -552,7 +623,10 @@ async def bench_backend(backend: str, args: argparse.Namespace, errors: ErrorCou
         echo = await run_echo(server.base_url, server.emulator, args.people, args, backend)
     echo_metrics = summarise(echo, f"{backend}_echo")
     async with running_emulator() as server, backend_url(backend) as url:
-        ours = await run_ours(server.base_url, server.emulator, url, args, backend)
+        handling = HandlingTimes()
+        with handling.watching():
+            ours = await run_ours(server.base_url, server.emulator, url, args, backend)
+    say(f"  {backend} ours: handling time (the bot's own log): {handling.describe()}")
     metrics = summarise(ours, f"{backend}_ours")
     metrics.update(echo_metrics)
     metrics[f"{backend}_ratio"] = metrics[f"{backend}_ours_ups"] / metrics[f"{backend}_echo_ups"]
@@ -583,13 +657,19 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--people", type=int, default=50, help="people at once (default 50)")
     parser.add_argument("--seconds", type=float, default=30, help="measured seconds per bot")
     parser.add_argument("--warmup", type=float, default=3, help="unmeasured seconds first")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0,
+        help="mean seconds a person pauses before each update (default 0: as fast as answered)",
+    )
     parser.add_argument("--backends", default=",".join(BACKENDS), help="sqlite,postgresql")
     args = parser.parse_args(argv)
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     if set(args.backends) - set(BACKENDS) or not args.backends:
         parser.error(f"backends are among {', '.join(BACKENDS)}")
-    if args.people < 1 or args.seconds <= 0 or args.warmup < 0:
-        parser.error("--people ≥ 1, --seconds > 0, --warmup ≥ 0")
+    if args.people < 1 or args.seconds <= 0 or args.warmup < 0 or args.think < 0:
+        parser.error("--people ≥ 1, --seconds > 0, --warmup ≥ 0, --think ≥ 0")
     return args
 
 
@@ -625,6 +705,7 @@ async def main(argv: Sequence[str]) -> int:
     metrics = ordered(metrics, backends)
     metrics["people"] = args.people
     metrics["seconds"] = args.seconds
+    metrics["think_s"] = args.think
     metrics["wall_s"] = time.perf_counter() - started
     metrics["targets_met"] = int(not missed and bool(backends))
     say(" ".join(f"{key}={render(value)}" for key, value in metrics.items()))
