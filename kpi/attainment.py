@@ -136,39 +136,16 @@ def judge(
 
 
 def judge_each(aggregate: Attainment, units: Sequence[Attainment]) -> Attainment:
-    """An aggregate line of an indicator that binds every unit separately.
-
-    The rate shown is the aggregate's; the status is the worst of the units' (met only when
-    every unit with data meets), and `needed` sums what each unit below its target needs.
-    """
+    """An aggregate line of an indicator that binds every unit separately, from the units'
+    own attainments (the counted form, kept as totals, is `judge_counts`)."""
     judged = [u for u in units if u.status not in (Status.NO_DATA, Status.NO_TARGET)]
-    if aggregate.target is None:
-        return aggregate
-    if not judged:
-        return Attainment(
-            aggregate.numerator,
-            aggregate.denominator,
-            aggregate.target,
-            aggregate.floor,
-            Status.NO_DATA,
-            None,
-            True,
-            0,
-            0,
-        )
-    worst = max(judged, key=lambda u: u.status.severity).status
-    reachable = all(u.reachable for u in judged)
-    needed = sum(u.needed or 0 for u in judged) if reachable else None
-    return Attainment(
-        aggregate.numerator,
-        aggregate.denominator,
-        aggregate.target,
-        aggregate.floor,
-        worst,
-        needed,
-        reachable,
+    return judge_counts(
+        aggregate,
         len(judged),
-        sum(1 for u in judged if u.status is Status.MET),
+        sum(u.status is Status.MET for u in judged),
+        sum(u.status is Status.BELOW_FLOOR for u in judged),
+        sum(u.needed or 0 for u in judged),
+        sum(not u.reachable for u in judged),
     )
 
 

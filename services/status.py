@@ -9,9 +9,7 @@ from typing import Any
 
 from kpi.catalogue import Catalogue
 from kpi.evaluation import Line, evaluate_unit
-from kpi.indicators import Indicator
 from kpi.periods import Period
-from kpi.units import Unit
 from services.ports import UnitOfWork, UnitTotals
 
 
@@ -99,10 +97,6 @@ def status_rows(lines: Sequence[Line], language: str = "vi") -> list[StatusRow]:
             )
         )
     return rows
-
-
-def applicable_units(catalogue: Catalogue, indicator: Indicator) -> list[Unit]:
-    return [u for u in catalogue.units if u.level in indicator.levels]
 
 
 __all__ = ["StatusRow", "UnitTotals", "status_rows", "sweep", "unit_status"]
