@@ -20,7 +20,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from telegram import Update
+from telegram import Update, User
 
 from bot.context import Context
 from bot.i18n import Translator, normalise, translator
@@ -72,10 +72,26 @@ async def identify_caller(update: Update, context: Context) -> Caller | None:
     user = update.effective_user
     if user is None:
         return None
-    services = context.services
-    person = await people.identify(services.database.unit_of_work, user.id, user.full_name)
-    settings = services.settings
-    caller = Caller(
+    person = await people.identify(context.services.database.unit_of_work, user.id, user.full_name)
+    caller = context.caller = _caller(user, person, context)
+    return caller
+
+
+def prime_caller(update: Update, context: Context, person: Person | None) -> None:
+    """Take `person`, just read for the update's user (None: a stranger), as what
+    `identify_caller` would find, when that would write nothing (the name is unchanged), so
+    that it needs no transaction of its own."""
+    user = update.effective_user
+    if user is None or context.caller is not None:
+        return
+    if person is not None and user.full_name and user.full_name != person.name:
+        return  # identify_caller refreshes the name
+    context.caller = _caller(user, person, context)
+
+
+def _caller(user: User, person: Person | None, context: Context) -> Caller:
+    settings = context.services.settings
+    return Caller(
         telegram_id=user.id,
         name=user.full_name,
         person=person,
@@ -87,8 +103,6 @@ async def identify_caller(update: Update, context: Context) -> Caller | None:
         is_admin=user.id in settings.admin_telegram_ids
         or (person is not None and person.is_admin),
     )
-    context.caller = caller
-    return caller
 
 
 def fallback_caller(update: object, context: Context) -> Caller | None:

@@ -10,9 +10,11 @@ equal to the member on load) and user_data dicts with string keys.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.ext import BasePersistence, PersistenceInput
@@ -43,6 +45,14 @@ def _key(text: str) -> ConversationKey:
     return tuple(json.loads(text))
 
 
+@dataclass(slots=True)
+class _Batch:
+    """Writes to commit together (the latest value of each key), and when they were."""
+
+    done: asyncio.Future[None]
+    writes: dict[tuple[str, str], object | None] = field(default_factory=dict)
+
+
 class StorePersistence(BasePersistence[UserData, ChatData, BotData]):
     """`ApplicationBuilder().persistence(StorePersistence(database.unit_of_work))`."""
 
@@ -50,15 +60,42 @@ class StorePersistence(BasePersistence[UserData, ChatData, BotData]):
         super().__init__(store_data=STORED, update_interval=update_interval)
         self._unit_of_work = unit_of_work
         self._user_data: dict[int, str] = {}  # what is stored, as JSON: skip unchanged writes
+        self._batch: _Batch | None = None  # the writes waiting for the next transaction
+        self._lock = asyncio.Lock()  # one batch written at a time
 
     async def _load(self, namespace: str) -> dict[str, object]:
         async with self._unit_of_work() as uow:
             return await uow.conversations.load(namespace)
 
     async def _save(self, namespace: str, key: str, value: object | None) -> None:
-        async with self._unit_of_work() as uow:
-            await uow.conversations.save(namespace, key, value)
-            await uow.commit()
+        """Write one key, committed before returning. PTB hands over a run's changes (user_data,
+        conversation states) concurrently: they are gathered into one batch and written in one
+        transaction, batches one after another (on SQLite they would only queue for the write
+        lock anyway). A failed batch fails every write in it."""
+        batch = self._batch
+        if batch is None:
+            batch = self._batch = _Batch(asyncio.get_running_loop().create_future())
+        batch.writes[namespace, key] = value
+        await asyncio.sleep(0)  # let the other writes of the same run join the batch
+        async with self._lock:
+            if self._batch is batch:
+                self._batch = None
+                await self._write(batch)
+        await batch.done
+
+    async def _write(self, batch: _Batch) -> None:
+        try:
+            async with self._unit_of_work() as uow:
+                for (namespace, key), value in batch.writes.items():
+                    await uow.conversations.save(namespace, key, value)
+                await uow.commit()
+        except Exception as error:  # noqa: BLE001 - handed to every write of the batch
+            batch.done.set_exception(error)
+        except BaseException:
+            batch.done.cancel()
+            raise
+        else:
+            batch.done.set_result(None)
 
     # --- conversations ------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from kpi.aggregate import total_changes
+from kpi.aggregate import Total, TotalKey, total_changes
 from kpi.catalogue import Catalogue
 from kpi.each_unit import counter_changes, each_unit_indicators
 from kpi.errors import FigureError
@@ -67,6 +67,7 @@ async def plan_submission(
     unit = catalogue.units.get(unit_code)
     problems: list[Problem] = []
     plan = Plan(unit.code, period)
+    allowed: list[tuple[str, int]] = []
     for code, value in values.items():
         element = catalogue.element(code)
         if unit.level not in element.levels:
@@ -83,7 +84,10 @@ async def plan_submission(
         except FigureError as error:
             problems.append(Problem("invalid_value", str(error), code))
             continue
-        series = await uow.figures.series(unit.code, code, period.year)
+        allowed.append((code, value))
+    stored = await uow.figures.series_of(unit.code, [code for code, _ in allowed], period.year)
+    for code, value in allowed:
+        series = stored[code]
         clash = next((p for p, _ in series if p != period and p.overlaps(period)), None)
         if clash is not None:
             problems.append(
@@ -101,8 +105,9 @@ async def plan_submission(
         else:
             plan.changes.append(Change(code, old, value))
     # the rules see the new values over the unit's other current values for the same period
+    current = await uow.figures.current_of(unit.code, period)
     for element in catalogue.elements_for(unit.level):
-        plan.values[element.code] = await uow.figures.current(unit.code, element.code, period)
+        plan.values[element.code] = current.get(element.code)
     plan.values.update(values)
     problems.extend(
         Problem("rule", v.rule.message.en, None, v)
@@ -132,25 +137,33 @@ async def apply_plan(
     ]
     periods = plan.period.supersets() if judged else ()
     verdicts_before = {p: await _own_totals(uow, unit.code, unit.level, p) for p in periods}
-    revisions: list[Revision] = []
+    series = await uow.figures.series_of(
+        plan.unit, [c.element for c in plan.changes], plan.period.year
+    )
+    moved: list[tuple[TotalKey, Total]] = []
     for change in plan.changes:
-        element = catalogue.element(change.element)
-        before = await uow.figures.series(plan.unit, change.element, plan.period.year)
+        before = series[change.element]
         after = [(p, v) for p, v in before if p != plan.period] + [(plan.period, change.new)]
-        revision = await uow.figures.add_revision(
-            Revision(
-                plan.unit, change.element, plan.period, change.new, author, source, now, reason
+        moved.extend(
+            total_changes(
+                catalogue.units, catalogue.element(change.element), plan.unit, before, after
             )
         )
-        revisions.append(revision)
-        await uow.figures.add_to_totals(
-            total_changes(catalogue.units, element, plan.unit, before, after)
-        )
+    revisions = await uow.figures.add_revisions(
+        [
+            Revision(plan.unit, c.element, plan.period, c.new, author, source, now, reason)
+            for c in plan.changes
+        ]
+    )
+    await uow.figures.add_to_totals(moved)
+    counted: list[tuple[TotalKey, Total]] = []
     for period, own_before in verdicts_before.items():
         own_after = await _own_totals(uow, unit.code, unit.level, period)
-        await uow.figures.add_to_totals(
+        counted.extend(
             counter_changes(catalogue, unit, period.key, own_before, own_after, changed)
         )
+    if counted:
+        await uow.figures.add_to_totals(counted)
     return revisions
 
 

@@ -62,8 +62,21 @@ class FigureStore(Protocol):
     async def current(self, unit: str, element: str, period: Period) -> int | None:
         """The current value for exactly this period, if any."""
 
+    async def series_of(
+        self, unit: str, elements: Sequence[str], year: int
+    ) -> dict[str, list[tuple[Period, int]]]:
+        """`series` of several elements at once: every element asked for is a key (an empty
+        list when it has no figure), in one query."""
+
+    async def current_of(self, unit: str, period: Period) -> dict[str, int]:
+        """The unit's current values for exactly this period, by element (those it has)."""
+
     async def add_revision(self, revision: Revision) -> Revision:
         """Append a revision and make it current; returns it with `number` and `previous`."""
+
+    async def add_revisions(self, revisions: Sequence[Revision]) -> list[Revision]:
+        """`add_revision` for each (of one unit and period, distinct elements), in few round
+        trips; returned in the same order."""
 
     async def history(
         self,

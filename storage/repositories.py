@@ -305,6 +305,34 @@ class SqlFigureStore:
         )
         return None if value is None else int(value)
 
+    async def series_of(
+        self, unit: str, elements: Sequence[str], year: int
+    ) -> dict[str, list[tuple[Period, int]]]:
+        wanted = list(dict.fromkeys(elements))
+        found: dict[str, list[tuple[Period, int]]] = {code: [] for code in wanted}
+        if not wanted:
+            return found
+        c = current_table.c
+        unit_id = await self._ids.id_of(unit)
+        connection = await self._connection()
+        for chunk in chunks(wanted, IN_LIST):
+            rows = await connection.execute(
+                select(c.element_code, c.year, c.first_month, c.last_month, c.value)
+                .where(c.unit_id == unit_id, c.year == year, c.element_code.in_(chunk))
+                .order_by(c.element_code, c.first_month, c.last_month)
+            )
+            for element, y, first, last, value in rows.tuples().all():
+                found[element].append((Period(y, first, last), value))
+        return found
+
+    async def current_of(self, unit: str, period: Period) -> dict[str, int]:
+        c = current_table.c
+        unit_id = await self._ids.id_of(unit)
+        rows = await (await self._connection()).execute(
+            select(c.element_code, c.value).where(c.unit_id == unit_id, c.period_key == period.key)
+        )
+        return {element: int(value) for element, value in rows.tuples().all()}
+
     async def current_figures(self, year: int | None = None) -> list[Figure]:
         c = current_table.c
         statement = select(
@@ -379,6 +407,96 @@ class SqlFigureStore:
             )
         )
         return dataclasses.replace(revision, number=number, previous=previous)
+
+    async def add_revisions(self, revisions: Sequence[Revision]) -> list[Revision]:
+        """Three statements for all: the current values (locked), the revisions, the current
+        rows."""
+        if not revisions:
+            return []
+        for revision in revisions:
+            if revision.at.tzinfo is None:
+                raise ValueError(f"a revision's time must be time-zone aware: {revision.at!r}")
+        keys = [(r.unit, r.element, r.period.key) for r in revisions]
+        if len(set(keys)) != len(keys):
+            raise ValueError("add_revisions takes each unit, element and period at most once")
+        connection = await self._connection()
+        unit_ids = [await self._ids.id_of(r.unit) for r in revisions]
+        fc, fr = current_table.c, revision_table.c
+        latest: dict[tuple[int, str, str], tuple[int, int]] = {}
+        rows = await connection.execute(
+            select(fc.unit_id, fc.element_code, fc.period_key, fc.value, fr.number)
+            .join(revision_table, fr.id == fc.revision_id)
+            .where(
+                fc.unit_id.in_(sorted(set(unit_ids))),
+                fc.element_code.in_(sorted({r.element for r in revisions})),
+                fc.period_key.in_(sorted({r.period.key for r in revisions})),
+            )
+            .with_for_update(of=current_table)
+        )
+        for unit_id, element, period_key, value, number in rows.tuples().all():
+            latest[unit_id, element, period_key] = (int(value), int(number))
+        numbered: list[tuple[int, int | None]] = []
+        for unit_id, revision in zip(unit_ids, revisions, strict=True):
+            found = latest.get((unit_id, revision.element, revision.period.key))
+            numbered.append((1, None) if found is None else (found[1] + 1, found[0]))
+        revision_ids = list(
+            (
+                await connection.execute(
+                    revision_table.insert().returning(fr.id, sort_by_parameter_order=True),
+                    [
+                        {
+                            "unit_id": unit_id,
+                            "element_code": r.element,
+                            "period_key": r.period.key,
+                            "year": r.period.year,
+                            "first_month": r.period.first,
+                            "last_month": r.period.last,
+                            "value": r.value,
+                            "number": number,
+                            "previous": previous,
+                            "author_id": r.author.id,
+                            "author_name": r.author.name,
+                            "source": r.source.value,
+                            "reason": r.reason,
+                            "created_at": r.at,
+                        }
+                        for unit_id, r, (number, previous) in zip(
+                            unit_ids, revisions, numbered, strict=True
+                        )
+                    ],
+                )
+            ).scalars()
+        )
+        statement = _upsert(connection, current_table)
+        statement = statement.on_conflict_do_update(
+            index_elements=list(current_table.primary_key.columns),
+            set_={
+                "value": statement.excluded.value,
+                "revision_id": statement.excluded.revision_id,
+                "updated_at": statement.excluded.updated_at,
+            },
+        )
+        await connection.execute(
+            statement,
+            [
+                {
+                    "unit_id": unit_id,
+                    "element_code": r.element,
+                    "period_key": r.period.key,
+                    "year": r.period.year,
+                    "first_month": r.period.first,
+                    "last_month": r.period.last,
+                    "value": r.value,
+                    "revision_id": revision_id,
+                    "updated_at": r.at,
+                }
+                for unit_id, r, revision_id in zip(unit_ids, revisions, revision_ids, strict=True)
+            ],
+        )
+        return [
+            dataclasses.replace(r, number=number, previous=previous)
+            for r, (number, previous) in zip(revisions, numbered, strict=True)
+        ]
 
     async def history(
         self,

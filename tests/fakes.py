@@ -85,6 +85,24 @@ class FakeFigures:
     async def current(self, unit: str, element: str, period: Period) -> int | None:
         return self.state.current.get((unit, element, period))
 
+    async def series_of(
+        self, unit: str, elements: Sequence[str], year: int
+    ) -> dict[str, list[tuple[Period, int]]]:
+        return {code: await self.series(unit, code, year) for code in elements}
+
+    async def current_of(self, unit: str, period: Period) -> dict[str, int]:
+        return {
+            e: v
+            for (u, e, p), v in sorted(self.state.current.items())
+            if u == unit and p == period
+        }
+
+    async def add_revisions(self, revisions: Sequence[Revision]) -> list[Revision]:
+        keys = [(r.unit, r.element, r.period) for r in revisions]
+        if len(set(keys)) != len(keys):
+            raise ValueError("add_revisions takes each unit, element and period at most once")
+        return [await self.add_revision(r) for r in revisions]
+
     async def add_revision(self, revision: Revision) -> Revision:
         key = (revision.unit, revision.element, revision.period)
         number = 1 + sum(1 for r in self.state.revisions if (r.unit, r.element, r.period) == key)

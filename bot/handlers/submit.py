@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import warnings
 from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -41,15 +42,12 @@ from bot.submit_form import Action, Form, Press
 from kpi.catalogue import Catalogue
 from kpi.elements import DataElement, ElementKind
 from kpi.errors import AmbiguousUnitError, CountError, UnknownUnitError
+from kpi.evaluation import Line
 from kpi.periods import Period
-from kpi.revisions import Author, Source
+from kpi.revisions import Author, Revision, Source
 from kpi.units import Unit, UnitTree
-from services.figures import (
-    RejectedSubmissionError,
-    apply_plan,
-    plan_submission,
-    submit_figures,
-)
+from services.figures import Plan, RejectedSubmissionError, apply_plan, plan_submission
+from services.ports import UnitOfWork
 from services.status import unit_status
 
 
@@ -307,9 +305,8 @@ async def set_period(
     questions = questions_of(catalogue, form.unit)
     if form.period != chosen.key:
         async with context.services.database.unit_of_work() as uow:
-            stored = {
-                q.code: await uow.figures.current(form.unit, q.code, chosen) for q in questions
-            }
+            current = await uow.figures.current_of(form.unit, chosen)
+        stored = {q.code: current.get(q.code) for q in questions}
         form.period, form.answers, form.current = chosen.key, {}, sf.current_values(stored)
     form.index, form.reviewing = 0, False
     return await ask_question(update, context, caller, form)
@@ -508,22 +505,26 @@ async def confirm_pressed(
         drop_form(context)
         await say(update, not_yours_text(caller, unit_label(context, form.unit, caller.language)))
         return ConversationHandler.END
+    saved: Saved | None = None
     async with context.services.database.unit_of_work() as uow:
+        # planned once: a new submission (no correction, so no reason) is saved right here
         try:
             plan = await plan_submission(uow, catalogue, form.unit, period, form.answers)
         except RejectedSubmissionError:
             plan = None
+        if plan is not None and plan.changes and not plan.is_correction:
+            saved = await commit_plan(uow, context, caller, form, plan, None)
     if plan is None:
         return await show_summary(update, context, caller, form)
+    if saved is not None:
+        return await announce(update, context, caller, form, saved)
     if not plan.changes:
         drop_form(context)
         await say(update, t._("Nothing to save: every figure is as already saved."))
         return ConversationHandler.END
-    if plan.is_correction:
-        text, rows = sf.reason_prompt(questions_of(catalogue, form.unit), plan, t)
-        await show(update, context, form, text, rows)
-        return State.REASON
-    return await save(update, context, caller, form, None)
+    text, rows = sf.reason_prompt(questions_of(catalogue, form.unit), plan, t)
+    await show(update, context, form, text, rows)
+    return State.REASON
 
 
 async def reason_typed(update: Update, context: Context) -> Next:
@@ -540,37 +541,62 @@ async def reason_typed(update: Update, context: Context) -> Next:
     return await save(update, context, caller, form, text.strip())
 
 
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """A submission saved: its plan, its revisions and the unit's standing after it."""
+
+    plan: Plan
+    revisions: list[Revision]
+    lines: list[Line]
+
+
+async def commit_plan(
+    uow: UnitOfWork, context: Context, caller: Caller, form: Form, plan: Plan, reason: str | None
+) -> Saved:
+    """Save the plan (checked in this unit of work) all at once, then read the unit's new
+    standing."""
+    services = context.services
+    catalogue, period = form_catalogue(context, form)
+    revisions = await apply_plan(
+        uow, catalogue, plan, author_of(caller), Source.CHAT, reason, services.clock()
+    )
+    await uow.commit()
+    lines = await unit_status(uow, catalogue, form.unit, period)
+    return Saved(plan, revisions, lines)
+
+
 async def save(
     update: Update, context: Context, caller: Caller, form: Form, reason: str | None
 ) -> State | int:
     """Save every answer at once (or nothing, showing why), then the unit's new standing."""
-    services = context.services
     catalogue, period = form_catalogue(context, form)
-    try:
-        plan, revisions = await submit_figures(
-            services.database.unit_of_work,
-            catalogue,
-            form.unit,
-            period,
-            form.answers,
-            author_of(caller),
-            Source.CHAT,
-            reason,
-            services.clock(),
-        )
-    except RejectedSubmissionError:
+    saved: Saved | None = None
+    async with context.services.database.unit_of_work() as uow:
+        try:
+            plan = await plan_submission(uow, catalogue, form.unit, period, form.answers)
+        except RejectedSubmissionError:
+            pass
+        else:
+            saved = await commit_plan(uow, context, caller, form, plan, reason)
+    if saved is None:
         return await show_summary(update, context, caller, form)
-    async with services.database.unit_of_work() as uow:
-        lines = await unit_status(uow, catalogue, form.unit, period)
+    return await announce(update, context, caller, form, saved)
+
+
+async def announce(
+    update: Update, context: Context, caller: Caller, form: Form, saved: Saved
+) -> State | int:
+    """Say what was saved and the rates it touched; the form is done."""
+    catalogue, period = form_catalogue(context, form)
     touched = [
         render.line_text(line, catalogue, caller.t)
-        for line in sf.touched_lines(lines, {c.element for c in plan.changes})
+        for line in sf.touched_lines(saved.lines, {c.element for c in saved.plan.changes})
     ]
     drop_form(context)
     await say(
         update,
         sf.saved_text(
-            len(revisions),
+            len(saved.revisions),
             unit_label(context, form.unit, caller.language),
             period,
             touched,

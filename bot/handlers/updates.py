@@ -9,6 +9,7 @@ import time
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
+from bot.access import prime_caller
 from bot.context import Context
 
 logger = logging.getLogger("bot.updates")
@@ -18,12 +19,17 @@ async def claim_update(update: Update, context: Context) -> None:
     """Group -1: handle each update id once; a duplicate (a redelivery) stops here."""
     context.started = time.monotonic()
     services = context.services
+    user = update.effective_user
     async with services.database.unit_of_work() as uow:
+        # who is asking, read here (before the claim's write, not to hold a write lock longer)
+        # so that the handlers need no transaction of their own to know it
+        person = await uow.people.get(user.id) if user is not None else None
         fresh = await uow.updates.claim(context.bot.id, update.update_id, services.clock())
         await uow.commit()
     if not fresh:
         logger.info("update %d: a duplicate, ignored", update.update_id)
         raise ApplicationHandlerStop
+    prime_caller(update, context, person)
 
 
 async def after_update(update: Update, context: Context) -> None:

@@ -13,6 +13,7 @@ from kpi.periods import Period
 from kpi.revisions import Revision, Source
 from storage import Database
 from tests.integration.builders import (
+    ALICE,
     BOB,
     DAK_HA,
     HA_MON,
@@ -183,3 +184,72 @@ async def test_a_revision_time_without_a_time_zone_is_refused(units: Database) -
     async with units.unit_of_work() as uow:
         with pytest.raises(ValueError, match="time-zone aware"):
             await uow.figures.add_revision(naive)
+
+
+async def test_series_of_and_current_of_read_several_elements_at_once(units: Database) -> None:
+    async with units.unit_of_work() as uow:
+        await uow.figures.add_revision(revision(HA_MON.code, RECEIVED.code, Q1, 30))
+        await uow.figures.add_revision(revision(HA_MON.code, RECEIVED.code, MARCH, 10))
+        await uow.figures.add_revision(revision(HA_MON.code, ONLINE.code, MARCH, 4))
+        await uow.figures.add_revision(revision(DAK_HA.code, RECEIVED.code, MARCH, 99))
+        await uow.figures.add_revision(
+            revision(HA_MON.code, ONLINE.code, Period.month(2023, 3), 7)
+        )
+
+        many = await uow.figures.series_of(HA_MON.code, [RECEIVED.code, ONLINE.code, "x"], 2022)
+        one_by_one = {
+            code: await uow.figures.series(HA_MON.code, code, 2022)
+            for code in (RECEIVED.code, ONLINE.code, "x")
+        }
+        none = await uow.figures.series_of(HA_MON.code, [], 2022)
+        march = await uow.figures.current_of(HA_MON.code, MARCH)
+        quarter = await uow.figures.current_of(HA_MON.code, Q1)
+        empty = await uow.figures.current_of(SA_BINH.code, MARCH)
+
+    assert (
+        many
+        == one_by_one
+        == {
+            RECEIVED.code: [(Q1, 30), (MARCH, 10)],
+            ONLINE.code: [(MARCH, 4)],
+            "x": [],
+        }
+    )
+    assert none == {}
+    assert march == {RECEIVED.code: 10, ONLINE.code: 4}
+    assert quarter == {RECEIVED.code: 30}
+    assert empty == {}
+
+
+async def test_add_revisions_numbers_each_as_add_revision_does(units: Database) -> None:
+    async with units.unit_of_work() as uow:
+        await uow.figures.add_revision(revision(HA_MON.code, RECEIVED.code, MARCH, 10))
+        await uow.figures.add_revision(revision(HA_MON.code, RECEIVED.code, MARCH, 11))
+        stored = await uow.figures.add_revisions(
+            [
+                revision(HA_MON.code, RECEIVED.code, MARCH, 12, minutes=5, author=BOB),
+                revision(HA_MON.code, ONLINE.code, MARCH, 3, minutes=5, author=BOB),
+                revision(HA_MON.code, RECEIVED.code, Q1, 40, minutes=5, author=BOB),
+            ]
+        )
+        none = await uow.figures.add_revisions([])
+        await uow.commit()
+
+    async with units.unit_of_work() as uow:
+        current = await uow.figures.current_of(HA_MON.code, MARCH)
+        history = await uow.figures.history([HA_MON.code], element=RECEIVED.code, period=MARCH)
+        with pytest.raises(ValueError, match="at most once"):
+            await uow.figures.add_revisions([revision(HA_MON.code, ONLINE.code, MARCH, 1)] * 2)
+
+    assert [(r.element, r.period, r.value, r.number, r.previous) for r in stored] == [
+        (RECEIVED.code, MARCH, 12, 3, 11),
+        (ONLINE.code, MARCH, 3, 1, None),
+        (RECEIVED.code, Q1, 40, 1, None),
+    ]
+    assert none == []
+    assert current == {RECEIVED.code: 12, ONLINE.code: 3}
+    assert [(r.value, r.number, r.author) for r in history] == [
+        (12, 3, BOB),
+        (11, 2, ALICE),
+        (10, 1, ALICE),
+    ]

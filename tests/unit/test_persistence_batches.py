@@ -1,0 +1,57 @@
+"""StorePersistence: the writes PTB hands over together are committed in one transaction."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.persistence import StorePersistence, conversation_namespace
+from tests.fakes import FakeConversations, FakeState, FakeUnitOfWork
+
+
+async def test_concurrent_writes_are_committed_together_and_each_returns_after_it() -> None:
+    state = FakeState()
+    persistence = StorePersistence(lambda: FakeUnitOfWork(state))
+
+    await asyncio.gather(
+        persistence.update_user_data(7, {"submit": {"unit": "so-tu-phap"}}),
+        persistence.update_conversation("submit", (7, 7), "question"),
+    )
+
+    assert state.commits == 1
+    assert state.conversations == {
+        ("user_data", "7"): '{"submit": {"unit": "so-tu-phap"}}',
+        (conversation_namespace("submit"), "[7, 7]"): '"question"',
+    }
+    await persistence.update_conversation("submit", (7, 7), None)
+    assert state.commits == 2
+    assert (conversation_namespace("submit"), "[7, 7]") not in state.conversations
+    assert await StorePersistence(lambda: FakeUnitOfWork(state)).get_user_data() == {
+        7: {"submit": {"unit": "so-tu-phap"}}
+    }
+
+
+async def test_a_failed_batch_fails_every_write_in_it_and_the_next_one_is_written(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    state = FakeState()
+    persistence = StorePersistence(lambda: FakeUnitOfWork(state))
+    save = FakeConversations.save
+
+    async def broken(self: FakeConversations, namespace: str, key: str, value: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(FakeConversations, "save", broken)
+    results = await asyncio.gather(
+        persistence.update_user_data(7, {"a": 1}),
+        persistence.update_conversation("submit", (7, 7), "question"),
+        return_exceptions=True,
+    )
+    assert [type(r) for r in results] == [OSError, OSError]
+    assert state.commits == 0
+
+    monkeypatch.setattr(FakeConversations, "save", save)
+    await persistence.update_user_data(7, {"a": 1})  # not marked as stored: written again
+    assert state.commits == 1
+    assert state.conversations == {("user_data", "7"): '{"a": 1}'}
