@@ -16,7 +16,7 @@ from telegram.ext import BaseHandler, CommandHandler
 from bot import formatting
 from bot.access import Caller, require_person
 from bot.context import Context
-from bot.handlers.status import find_unit, home_unit, not_yours, now, say
+from bot.handlers.status import asked_unit, now, say
 from bot.i18n import N_, Translator
 from kpi.catalogue import Catalogue
 from kpi.periods import PeriodKind
@@ -81,19 +81,9 @@ async def deadlines(update: Update, context: Context, caller: Caller) -> None:
     """/deadlines [unit]: the reports due this year, the next one first."""
     current = now(context)
     catalogue = context.services.catalogues.for_year(current.month.year)
-    tree = catalogue.units
-    if context.args:
-        found = find_unit(" ".join(context.args), caller, tree)
-        if isinstance(found, str):
-            await say(update, found)
-            return
-        unit = found
-    else:
-        home = home_unit(caller, tree)
-        if home is None:
-            await say(update, not_yours(caller.t))
-            return
-        unit = home
+    unit = await asked_unit(update, list(context.args or []), caller, catalogue.units)
+    if unit is None:
+        return
     async with context.services.database.unit_of_work() as uow:
         due = await deadlines_for(uow, catalogue, unit.code, current.today)
     await say(update, deadlines_text(catalogue, unit, due, caller.t))

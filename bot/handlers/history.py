@@ -13,13 +13,10 @@ from bot.access import Caller, require_person
 from bot.callbacks import HistoryUnitsView, HistoryView, Prefix
 from bot.context import Context
 from bot.handlers.status import (
+    asked_unit,
     catalogue_of,
-    find_unit,
-    home_unit,
-    not_yours,
     now,
     pressed,
-    say,
     show,
     visible_parent,
 )
@@ -67,19 +64,9 @@ async def show_history_units(
 async def history(update: Update, context: Context, caller: Caller) -> None:
     """/history [unit]: the latest changes to the figures of the unit and the units below it."""
     tree = catalogue_of(context, None).units
-    if context.args:
-        found = find_unit(" ".join(context.args), caller, tree)
-        if isinstance(found, str):
-            await say(update, found)
-            return
-        unit = found
-    else:
-        home = home_unit(caller, tree)
-        if home is None:
-            await say(update, not_yours(caller.t))
-            return
-        unit = home
-    await show_history(update, context, caller, unit.code, 0)
+    unit = await asked_unit(update, list(context.args or []), caller, tree)
+    if unit is not None:
+        await show_history(update, context, caller, unit.code, 0)
 
 
 @require_person

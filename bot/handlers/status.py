@@ -194,6 +194,23 @@ async def say(update: Update, text: str) -> None:
         await update.effective_message.reply_text(text)
 
 
+async def asked_unit(
+    update: Update, words: list[str], caller: Caller, tree: UnitTree, default: Unit | None = None
+) -> Unit | None:
+    """The unit named by `words`, else `default`, else the caller's home unit; None (after
+    telling the person why) when it is unknown, ambiguous or not theirs."""
+    if words:
+        found = find_unit(" ".join(words), caller, tree)
+        if isinstance(found, str):
+            await say(update, found)
+            return None
+        return found
+    unit = default or home_unit(caller, tree)
+    if unit is None:
+        await say(update, not_yours(caller.t))
+    return unit
+
+
 def stale(t: Translator) -> str:
     return t._("This button is no longer valid. Send the command again for a fresh view.")
 
@@ -269,20 +286,9 @@ async def status(update: Update, context: Context, caller: Caller) -> None:
     if args and (typed := parse_period(args[-1], context)) is not None:
         period = typed
         args = args[:-1]
-    tree = catalogue_of(context, period).units
-    if args:
-        found = find_unit(" ".join(args), caller, tree)
-        if isinstance(found, str):
-            await say(update, found)
-            return
-        unit = found
-    else:
-        home = home_unit(caller, tree)
-        if home is None:
-            await say(update, not_yours(caller.t))
-            return
-        unit = home
-    await show_status(update, context, caller, unit.code, period)
+    unit = await asked_unit(update, list(args), caller, catalogue_of(context, period).units)
+    if unit is not None:
+        await show_status(update, context, caller, unit.code, period)
 
 
 async def show_detail(update: Update, context: Context, caller: Caller, view: DetailView) -> None:

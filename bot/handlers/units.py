@@ -13,7 +13,7 @@ from bot import render
 from bot.access import Caller, require_admin
 from bot.callbacks import Prefix, UnitsView
 from bot.context import Context
-from bot.handlers.status import catalogue_of, find_unit, now, pressed, say, show, visible_parent
+from bot.handlers.status import asked_unit, catalogue_of, now, pressed, show, visible_parent
 
 
 async def show_units(
@@ -39,14 +39,9 @@ async def show_units(
 async def units(update: Update, context: Context, caller: Caller) -> None:
     """/units [unit]: the unit (the province by default) and the units below it."""
     tree = catalogue_of(context, None).units
-    unit = tree.root
-    if context.args:
-        found = find_unit(" ".join(context.args), caller, tree)
-        if isinstance(found, str):
-            await say(update, found)
-            return
-        unit = found
-    await show_units(update, context, caller, unit.code, 0)
+    unit = await asked_unit(update, list(context.args or []), caller, tree, default=tree.root)
+    if unit is not None:
+        await show_units(update, context, caller, unit.code, 0)
 
 
 @require_admin
