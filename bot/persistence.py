@@ -45,6 +45,11 @@ def _key(text: str) -> ConversationKey:
     return tuple(json.loads(text))
 
 
+def _state_text(state: object) -> str:
+    """A state as the store keeps it (JSON), to tell an unchanged state from a new one."""
+    return json.dumps(state, sort_keys=True)
+
+
 @dataclass(slots=True)
 class _Batch:
     """Writes to commit together (the latest value of each key), and when they were."""
@@ -60,6 +65,8 @@ class StorePersistence(BasePersistence[UserData, ChatData, BotData]):
         super().__init__(store_data=STORED, update_interval=update_interval)
         self._unit_of_work = unit_of_work
         self._user_data: dict[int, str] = {}  # what is stored, as JSON: skip unchanged writes
+        # the conversation states stored, as JSON by (namespace, key): skip unchanged writes
+        self._states: dict[tuple[str, str], str] = {}
         self._batch: _Batch | None = None  # the writes waiting for the next transaction
         self._lock = asyncio.Lock()  # one batch written at a time
 
@@ -100,13 +107,26 @@ class StorePersistence(BasePersistence[UserData, ChatData, BotData]):
     # --- conversations ------------------------------------------------------------------------
 
     async def get_conversations(self, name: str) -> ConversationDict:
-        stored = await self._load(conversation_namespace(name))
+        namespace = conversation_namespace(name)
+        stored = await self._load(namespace)
+        for key, state in stored.items():
+            self._states[namespace, key] = _state_text(state)
         return {_key(key): state for key, state in stored.items()}
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
-        await self._save(conversation_namespace(name), _key_text(key), new_state)
+        """PTB hands over every state a handler returned, changed or not: only changes are
+        written (the store already holds the others)."""
+        stored = (conversation_namespace(name), _key_text(key))
+        text = None if new_state is None else _state_text(new_state)
+        if self._states.get(stored) == text:
+            return
+        await self._save(*stored, new_state)
+        if text is None:
+            self._states.pop(stored, None)
+        else:
+            self._states[stored] = text
 
     # --- user_data ----------------------------------------------------------------------------
 

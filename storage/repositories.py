@@ -779,26 +779,34 @@ class SqlPeopleStore:
         return await self._people(person_table.c.is_admin.is_(True))
 
     async def _people(self, where: ColumnElement[bool]) -> list[Person]:
-        """The people matching `where`, by Telegram id, each with their memberships by unit."""
+        """The people matching `where`, by Telegram id, each with their memberships by unit (one
+        query: a row per membership, or one without for a person who has none)."""
         p, m, u = person_table.c, membership_table.c, unit_table.c
         connection = await self._connection()
         rows = (
             await connection.execute(
-                select(*(p[name] for name in _PERSON_COLUMNS)).where(where).order_by(p.telegram_id)
+                select(*(p[name] for name in _PERSON_COLUMNS), u.code, m.role)
+                .select_from(
+                    person_table.outerjoin(
+                        membership_table.join(unit_table, u.id == m.unit_id),
+                        m.telegram_id == p.telegram_id,
+                    )
+                )
+                .where(where)
+                .order_by(p.telegram_id, u.code)
             )
         ).tuples()
-        people = {row[0]: dict(zip(_PERSON_COLUMNS, row, strict=True)) for row in rows}
-        if not people:
-            return []
-        memberships: dict[int, list[Membership]] = {id_: [] for id_ in people}
-        found = await connection.execute(
-            select(m.telegram_id, u.code, m.role)
-            .join(unit_table, u.id == m.unit_id)
-            .where(m.telegram_id.in_(list(people)))
-            .order_by(m.telegram_id, u.code)
-        )
-        for telegram_id, unit, role in found.tuples():
-            memberships[telegram_id].append(Membership(unit, Role(role)))
+        width = len(_PERSON_COLUMNS)
+        people: dict[int, dict[str, Any]] = {}
+        memberships: dict[int, list[Membership]] = {}
+        for row in rows:
+            telegram_id = row[0]
+            if telegram_id not in people:
+                people[telegram_id] = dict(zip(_PERSON_COLUMNS, row[:width], strict=True))
+                memberships[telegram_id] = []
+            unit, role = row[width], row[width + 1]
+            if unit is not None:
+                memberships[telegram_id].append(Membership(unit, Role(role)))
         return [
             Person(**fields, memberships=tuple(memberships[id_])) for id_, fields in people.items()
         ]

@@ -55,3 +55,21 @@ async def test_a_failed_batch_fails_every_write_in_it_and_the_next_one_is_writte
     await persistence.update_user_data(7, {"a": 1})  # not marked as stored: written again
     assert state.commits == 1
     assert state.conversations == {("user_data", "7"): '{"a": 1}'}
+
+
+async def test_an_unchanged_conversation_state_is_not_written_again() -> None:
+    state = FakeState()
+    persistence = StorePersistence(lambda: FakeUnitOfWork(state))
+    await persistence.update_conversation("submit", (7, 7), "question")
+    await persistence.update_conversation("submit", (7, 7), "question")
+    assert state.commits == 1
+
+    reloaded = StorePersistence(lambda: FakeUnitOfWork(state))
+    assert await reloaded.get_conversations("submit") == {(7, 7): "question"}
+    await reloaded.update_conversation("submit", (7, 7), "question")
+    await reloaded.update_conversation("submit", (8, 8), None)  # never stored
+    assert state.commits == 1
+    await reloaded.update_conversation("submit", (7, 7), "confirm")
+    await reloaded.update_conversation("submit", (7, 7), None)
+    assert state.commits == 3
+    assert state.conversations == {}
