@@ -268,7 +268,17 @@
     return SAFE_SCHEMES.test(h) ? h : null;
   }
 
+  // A deep link to a bot (https://t.me/<bot>?start=CODE) opens the chat with /start CODE, as
+  // Telegram does; here it is sent to the bot of this page.
+  const DEEP_LINK = /^https?:\/\/t\.me\/[A-Za-z0-9_]+\?start=([A-Za-z0-9_-]{1,64})$/;
+
   function link(href, children) {
+    const deep = DEEP_LINK.exec(String(href || "").trim());
+    if (deep) {
+      const a = el("a", { href: "#", class: "cmd", "data-command": `/start ${deep[1]}` });
+      a.append(...children);
+      return a;
+    }
     const safe = safeHref(href);
     const a = el("a", safe ? { href: safe, target: "_blank", rel: "noopener noreferrer" } : {});
     a.append(...children);

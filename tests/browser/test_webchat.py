@@ -280,4 +280,11 @@ async def test_bot_html_is_rendered_safely(emulator: RunningEmulator, browser: B
         '<a href="https://example.org" target="_blank" rel="noopener noreferrer">'
         "https://example.org</a>"
     )
+    # an invite deep link opens the chat with /start CODE, as Telegram does
+    link = "https://t.me/ChiTieuBot?start=Ab3_x-9"
+    rendered = await page.evaluate(
+        "([t, e]) => window.chitieuWebChat.entities(t, e)",
+        [link, [{"type": "url", "offset": 0, "length": len(link)}]],
+    )
+    assert rendered == f'<a href="#" class="cmd" data-command="/start Ab3_x-9">{link}</a>'
     await page.close()
