@@ -9,6 +9,9 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
+from bot.i18n import Translator
+from kpi.periods import Period, PeriodKind
+
 LOCALES = {"vi": "vi_VN", "en": "en_US"}
 TIMEZONE = "Asia/Ho_Chi_Minh"
 
@@ -55,3 +58,17 @@ def moment(value: datetime, language: str = "vi", timezone: str = TIMEZONE) -> s
 def deep_link(bot_username: str, code: str) -> str:
     """The link that opens the bot with `/start <code>`: "https://t.me/<bot>?start=<code>"."""
     return f"https://t.me/{bot_username.removeprefix('@')}?start={code}"
+
+
+def period_name(period: Period, t: Translator) -> str:
+    """ "Tháng 3/2022", "Quý 1/2022", "6 tháng đầu năm 2022", "9 tháng năm 2022", "Năm 2022"."""
+    kind = period.kind
+    if kind is PeriodKind.MONTH:
+        return t._("Month {month}/{year}", month=period.first, year=period.year)
+    if kind is PeriodKind.QUARTER:
+        return t._("Quarter {quarter}/{year}", quarter=period.quarter_number, year=period.year)
+    if kind is PeriodKind.HALF:
+        return t._("First half of {year}", year=period.year)
+    if kind is PeriodKind.NINE_MONTHS:
+        return t._("First nine months of {year}", year=period.year)
+    return t._("Year {year}", year=period.year)

@@ -26,13 +26,14 @@ from bot.callbacks import (
     View,
     encode,
 )
+from bot.formatting import period_name
 from bot.i18n import N_, Translator
 from kpi.attainment import Attainment, Status
 from kpi.catalogue import Catalogue
 from kpi.elements import ElementKind
 from kpi.evaluation import Line
 from kpi.indicators import Indicator, IndicatorKind
-from kpi.periods import Period, PeriodKind
+from kpi.periods import Period
 from kpi.revisions import Revision, Source
 from kpi.units import Level, Unit
 
@@ -69,20 +70,6 @@ SOURCE_NAMES: Mapping[Source, str] = {
 
 def glyph(status: Status) -> str:
     return GLYPHS[status]
-
-
-def period_name(period: Period, t: Translator) -> str:
-    """ "Tháng 3/2022", "Quý 1/2022", "6 tháng đầu năm 2022", "9 tháng năm 2022", "Năm 2022"."""
-    kind = period.kind
-    if kind is PeriodKind.MONTH:
-        return t._("Month {month}/{year}", month=period.first, year=period.year)
-    if kind is PeriodKind.QUARTER:
-        return t._("Quarter {quarter}/{year}", quarter=period.quarter_number, year=period.year)
-    if kind is PeriodKind.HALF:
-        return t._("First half of {year}", year=period.year)
-    if kind is PeriodKind.NINE_MONTHS:
-        return t._("First nine months of {year}", year=period.year)
-    return t._("Year {year}", year=period.year)
 
 
 def period_heading(period: Period, catalogue: Catalogue, t: Translator) -> str:

@@ -22,14 +22,14 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Final
 
-from bot.formatting import count
+from bot.formatting import count, period_name
 from bot.i18n import N_, Translator
 from kpi.catalogue import Catalogue
 from kpi.elements import DataElement, ElementKind
 from kpi.errors import CountError, PeriodError
 from kpi.evaluation import Line
 from kpi.numbers import CountProblem, parse_count, parse_flag
-from kpi.periods import Period, PeriodKind
+from kpi.periods import Period
 from services.figures import Plan, Problem
 
 FORM_KEY: Final = "submit"  # context.user_data[FORM_KEY]
@@ -348,21 +348,6 @@ def part_too_large_text(problem: PartTooLarge, t: Translator) -> str:
 # --- periods ----------------------------------------------------------------------------------
 
 
-def period_label(period: Period, t: Translator) -> str:
-    """ "Tháng 3/2022", "Quý 1/2022", "6 tháng đầu năm 2022", "Năm 2022" (the messages of
-    bot.render.period_name, which this telegram-free module cannot import)."""
-    kind = period.kind
-    if kind is PeriodKind.MONTH:
-        return t._("Month {month}/{year}", month=period.first, year=period.year)
-    if kind is PeriodKind.QUARTER:
-        return t._("Quarter {quarter}/{year}", quarter=period.quarter_number, year=period.year)
-    if kind is PeriodKind.HALF:
-        return t._("First half of {year}", year=period.year)
-    if kind is PeriodKind.NINE_MONTHS:
-        return t._("First nine months of {year}", year=period.year)
-    return t._("Year {year}", year=period.year)
-
-
 def period_choices(current: Period) -> list[tuple[Period, str]]:
     """The periods offered as buttons: (period, which), which is current|previous|quarter."""
     choices = [(current, "current")]
@@ -423,7 +408,7 @@ def period_prompt(
     if note:
         text += "\n" + note
     rows: Keyboard = [
-        [Button(t._(labels[which], period=period_label(period, t)), Action.PERIOD, period.key)]
+        [Button(t._(labels[which], period=period_name(period, t)), Action.PERIOD, period.key)]
         for period, which in choices
     ]
     rows.append([Button(t._("Another period…"), Action.OTHER_PERIOD)])
@@ -544,7 +529,7 @@ def problem_text(problem: Problem, catalogue: Catalogue, period: Period, t: Tran
             "• {element}: figures were already given for a period that overlaps {period};"
             " correct that period instead.",
             element=catalogue.element(problem.element).short.get(language),
-            period=period_label(period, t),
+            period=period_name(period, t),
         )
     return f"• {problem.message}"
 
@@ -698,7 +683,7 @@ def saved_text(
         "Saved for {unit}, {period}: figures changed: {count}.",
         count=count_saved,
         unit=unit_name,
-        period=period_label(period, t),
+        period=period_name(period, t),
     )
     if rates:
         text += "\n\n" + t._("Where the unit stands now:") + "\n" + "\n".join(rates)
@@ -706,7 +691,7 @@ def saved_text(
 
 
 def heading(unit_name: str, period: Period, t: Translator) -> str:
-    return t._("{unit}, {period}", unit=unit_name, period=period_label(period, t))
+    return t._("{unit}, {period}", unit=unit_name, period=period_name(period, t))
 
 
 def current_values(values: Mapping[str, int | None]) -> dict[str, int]:

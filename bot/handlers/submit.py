@@ -36,6 +36,7 @@ from bot import render
 from bot import submit_form as sf
 from bot.access import Caller, identify_caller, require_person, role_name
 from bot.context import Context
+from bot.formatting import period_name
 from bot.handlers.basics import cancelled
 from bot.i18n import translator
 from bot.submit_form import Action, Form, Press
@@ -298,7 +299,7 @@ async def set_period(
             t._(
                 "{unit} has no figures to report for {period}.",
                 unit=unit_label(context, form.unit, caller.language),
-                period=sf.period_label(chosen, t),
+                period=period_name(chosen, t),
             ),
         )
         return State.PERIOD

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from bot import submit_form as sf
+from bot.formatting import period_name
 from bot.i18n import translator
 from bot.submit_form import Action, Button, Form, PeriodRefusal
 from kpi.catalogue import Catalogue
@@ -427,6 +428,6 @@ def test_a_reason_is_required_and_at_most_500_characters() -> None:
 
 
 def test_periods_are_named_the_way_the_status_names_them() -> None:
-    assert sf.period_label(DECEMBER, VI) == "Tháng 12/2022"
-    assert sf.period_label(Period.quarter(2022, 4), VI) == "Quý 4/2022"
-    assert sf.period_label(Period.parse("2022"), EN) == "Year 2022"
+    assert period_name(DECEMBER, VI) == "Tháng 12/2022"
+    assert period_name(Period.quarter(2022, 4), VI) == "Quý 4/2022"
+    assert period_name(Period.parse("2022"), EN) == "Year 2022"
