@@ -28,7 +28,7 @@ from bot.callbacks import (
 )
 from bot.formatting import period_name
 from bot.i18n import N_, Translator
-from kpi.attainment import Attainment, Status
+from kpi.attainment import Attainment, Status, round_percent
 from kpi.catalogue import Catalogue
 from kpi.elements import ElementKind
 from kpi.evaluation import Line
@@ -388,9 +388,7 @@ def baseline_text(indicator: Indicator, level: Level | None, t: Translator) -> s
         assert baseline.numerator is not None
         assert baseline.denominator is not None
         rate = baseline.rate
-        value = formatting.percent(
-            Decimal(rate.numerator * 100) / Decimal(rate.denominator), 2, language
-        )
+        value = formatting.percent(round_percent(rate, 2), 2, language)
         return t._(
             "Baseline {year}: {rate} ({numerator}/{denominator})",
             year=baseline.year,
