@@ -156,6 +156,47 @@ class UpdateLog(Protocol):
         """Record the update as handled; False when it was already claimed (a duplicate)."""
 
 
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """A message to queue in the outbox. The same `key` is queued once, ever: queueing again
+    (a retry, a second sweep, a restart) changes nothing."""
+
+    key: str  # idempotency key, at most 255 characters, e.g. "alert:<unit>:<line>:<scope>:<n>"
+    chat_id: int
+    kind: str  # reminder | escalation | summary | alert | recovery | broadcast
+    text: str  # any length: services.outbox.enqueue splits what Telegram would refuse
+    markup: dict[str, object] | None = None  # reply_markup as Bot API JSON
+    not_before: datetime | None = None  # None: as soon as possible
+    broadcast_id: int | None = None
+
+
+class Outbox(Protocol):
+    async def add(self, messages: Sequence[OutgoingMessage], now: datetime) -> int:
+        """Queue each message whose key is new (known keys are ignored); how many were queued.
+        Texts are stored as given: call services.outbox.enqueue, which splits long ones."""
+
+
+class ChatStore(Protocol):
+    """Group chats the bot is in and the units they follow."""
+
+    async def subscribers(self, units: Sequence[str]) -> dict[str, list[int]]:
+        """For each of these unit codes, the active group chats subscribed to it exactly (not
+        to its ancestors); units nobody follows are absent."""
+
+
+class BroadcastStore(Protocol):
+    """Broadcasts and their delivery reports."""
+
+
+class AlertStore(Protocol):
+    """The last judged state of each (unit, indicator line, scope)."""
+
+
+class ScheduleLog(Protocol):
+    async def claim(self, name: str, fire_time: datetime, at: datetime) -> bool:
+        """Record that the job `name` ran for `fire_time`; False if it already had."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: rolled back on exit unless `commit` was called."""
 
@@ -179,6 +220,21 @@ class UnitOfWork(Protocol):
 
     @property
     def updates(self) -> UpdateLog: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    @property
+    def chats(self) -> ChatStore: ...
+
+    @property
+    def broadcasts(self) -> BroadcastStore: ...
+
+    @property
+    def alerts(self) -> AlertStore: ...
+
+    @property
+    def schedule(self) -> ScheduleLog: ...
 
     async def __aenter__(self) -> Self: ...
 

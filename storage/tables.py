@@ -240,6 +240,116 @@ class ProcessedUpdateRow(SQLModel, table=True):
     at: datetime = _time()
 
 
+class ChatRow(SQLModel, table=True):
+    """A group chat the bot is in (private chats are people). `active` turns False when the bot
+    is removed or blocked; a group migrated to a supergroup gets a new row, the old one
+    keeps `migrated_to`."""
+
+    __tablename__ = "chat"
+
+    chat_id: int = Field(
+        sa_column=Column(BigInteger, primary_key=True, autoincrement=False, nullable=False)
+    )
+    title: str
+    kind: str  # group | supergroup | channel
+    active: bool = True
+    migrated_to: int | None = _big(nullable=True)
+    updated_at: datetime = _time()
+
+
+class SubscriptionRow(SQLModel, table=True):
+    """A group chat following a unit's subtree."""
+
+    __tablename__ = "subscription"
+    __table_args__ = (Index("ix_subscription_unit_id", "unit_id"),)
+
+    chat_id: int = Field(
+        sa_column=Column(
+            BigInteger,
+            ForeignKey("chat.chat_id"),
+            primary_key=True,
+            autoincrement=False,
+            nullable=False,
+        )
+    )
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+    created_by: int = _big()
+    created_at: datetime = _time()
+
+
+class BroadcastRow(SQLModel, table=True):
+    """A message an administrator sent to an audience; its deliveries are outbox rows."""
+
+    __tablename__ = "broadcast"
+
+    id: int | None = Field(default=None, primary_key=True)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    audience: str = Field(sa_column=Column(Text, nullable=False))  # JSON
+    created_by: int = _big()
+    created_at: datetime = _time()
+    recipients: int = 0
+    report_chat_id: int | None = _big(nullable=True)
+    report_message_id: int | None = _big(nullable=True)
+    finished_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
+
+
+class OutboxRow(SQLModel, table=True):
+    """One outgoing message, queued in the transaction that caused it; `key` makes queueing
+    idempotent. state: pending → sending → sent | blocked | failed | cancelled."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_due", "state", "not_before", "id"),
+        Index("ix_outbox_broadcast", "broadcast_id", "state"),
+        Index("ix_outbox_chat", "chat_id", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=255)
+    chat_id: int = _big()
+    kind: str
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    markup: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
+    state: str = "pending"
+    attempts: int = 0
+    not_before: datetime = _time()
+    created_at: datetime = _time()
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    message_id: int | None = _big(nullable=True)
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    broadcast_id: int | None = Field(default=None, foreign_key="broadcast.id")
+
+
+class AlertStateRow(SQLModel, table=True):
+    """The last judged state of one unit's indicator line over one scope (the quarter, the
+    year so far), and when it was last announced."""
+
+    __tablename__ = "alert_state"
+
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+    line: str = Field(primary_key=True)
+    scope: str = Field(primary_key=True)  # quarter | year
+    period_key: str
+    state: str
+    since: datetime = _time()
+    notified_state: str | None = None
+    notified_at: datetime | None = Field(
+        default=None, sa_column=Column(UTCDateTime, nullable=True)
+    )
+
+
+class ScheduleRunRow(SQLModel, table=True):
+    """A scheduled job's run at one fire time, so that nothing fires twice."""
+
+    __tablename__ = "schedule_run"
+
+    name: str = Field(primary_key=True)
+    fire_time: datetime = Field(sa_column=Column(UTCDateTime, primary_key=True, nullable=False))
+    ran_at: datetime = _time()
+
+
 catalogue_table = CatalogueRow.__table__  # type: ignore[attr-defined]
 unit_table = UnitRow.__table__  # type: ignore[attr-defined]
 revision_table = FigureRevisionRow.__table__  # type: ignore[attr-defined]
@@ -250,3 +360,9 @@ membership_table = MembershipRow.__table__  # type: ignore[attr-defined]
 invite_table = InviteRow.__table__  # type: ignore[attr-defined]
 conversation_table = ConversationStateRow.__table__  # type: ignore[attr-defined]
 processed_update_table = ProcessedUpdateRow.__table__  # type: ignore[attr-defined]
+chat_table = ChatRow.__table__  # type: ignore[attr-defined]
+subscription_table = SubscriptionRow.__table__  # type: ignore[attr-defined]
+broadcast_table = BroadcastRow.__table__  # type: ignore[attr-defined]
+outbox_table = OutboxRow.__table__  # type: ignore[attr-defined]
+alert_state_table = AlertStateRow.__table__  # type: ignore[attr-defined]
+schedule_run_table = ScheduleRunRow.__table__  # type: ignore[attr-defined]

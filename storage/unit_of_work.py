@@ -9,15 +9,24 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.ports import (
+    AlertStore,
+    BroadcastStore,
     CatalogueStore,
+    ChatStore,
     ConversationStore,
     FigureStore,
     InviteStore,
+    Outbox,
     PeopleStore,
+    ScheduleLog,
     UnitStore,
 )
+from storage.alerts import SqlAlertStore, SqlScheduleLog
+from storage.broadcasts import SqlBroadcastStore
+from storage.chats import SqlChatStore
 from storage.engine import create_engine, default_database_url
 from storage.migrate import upgrade
+from storage.outbox import SqlOutbox
 from storage.repositories import (
     SqlCatalogueStore,
     SqlConversationStore,
@@ -47,6 +56,11 @@ class SqlUnitOfWork:
     invites: InviteStore
     conversations: ConversationStore
     updates: SqlUpdateLog  # the port's UpdateLog, and `prune` for housekeeping
+    outbox: Outbox
+    chats: ChatStore
+    broadcasts: BroadcastStore
+    alerts: AlertStore
+    schedule: ScheduleLog
 
     def __init__(self, sessions: SessionFactory, unit_ids: UnitIdCache | None = None) -> None:
         self._sessions = sessions
@@ -74,6 +88,11 @@ class SqlUnitOfWork:
         self.invites = SqlInviteStore(session, ids)
         self.conversations = SqlConversationStore(session)
         self.updates = SqlUpdateLog(session)
+        self.outbox = SqlOutbox(session)
+        self.chats = SqlChatStore(session, ids)
+        self.broadcasts = SqlBroadcastStore(session, ids)
+        self.alerts = SqlAlertStore(session, ids)
+        self.schedule = SqlScheduleLog(session)
         return self
 
     async def __aexit__(

@@ -15,7 +15,16 @@ from kpi.errors import UnknownUnitError
 from kpi.periods import Period
 from kpi.revisions import Revision
 from kpi.units import UnitTree
-from services.ports import StoredCatalogue, UnitSync, UnitTotals
+from services.ports import OutgoingMessage, StoredCatalogue, UnitSync, UnitTotals
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedMessage:
+    """A message in the fake outbox: what was queued and when."""
+
+    message: OutgoingMessage
+    queued_at: datetime
+    state: str = "pending"
 
 
 @dataclass
@@ -29,6 +38,13 @@ class FakeState:
     invites: dict[str, Invite] = field(default_factory=dict)  # by code
     conversations: dict[tuple[str, str], str] = field(default_factory=dict)  # JSON text
     updates: dict[tuple[int, int], datetime] = field(default_factory=dict)
+    outbox: dict[str, QueuedMessage] = field(default_factory=dict)  # by key, in queue order
+    subscriptions: dict[tuple[int, str], bool] = field(
+        default_factory=dict
+    )  # (chat, unit) → active
+    broadcasts: dict[int, object] = field(default_factory=dict)
+    alert_states: dict[tuple[str, str, str], object] = field(default_factory=dict)
+    schedule_runs: dict[tuple[str, datetime], datetime] = field(default_factory=dict)
     commits: int = 0
 
     def copy(self) -> FakeState:
@@ -275,6 +291,52 @@ class FakeUpdates:
         return True
 
 
+class FakeOutbox:
+    def __init__(self, state: FakeState) -> None:
+        self.state = state
+
+    async def add(self, messages: Sequence[OutgoingMessage], now: datetime) -> int:
+        queued = 0
+        for message in messages:
+            if message.key not in self.state.outbox:
+                self.state.outbox[message.key] = QueuedMessage(message, now)
+                queued += 1
+        return queued
+
+
+class FakeChats:
+    def __init__(self, state: FakeState) -> None:
+        self.state = state
+
+    async def subscribers(self, units: Sequence[str]) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {}
+        for (chat_id, unit), active in sorted(self.state.subscriptions.items()):
+            if active and unit in units:
+                found.setdefault(unit, []).append(chat_id)
+        return found
+
+
+class FakeBroadcasts:
+    def __init__(self, state: FakeState) -> None:
+        self.state = state
+
+
+class FakeAlerts:
+    def __init__(self, state: FakeState) -> None:
+        self.state = state
+
+
+class FakeSchedule:
+    def __init__(self, state: FakeState) -> None:
+        self.state = state
+
+    async def claim(self, name: str, fire_time: datetime, at: datetime) -> bool:
+        if (name, fire_time) in self.state.schedule_runs:
+            return False
+        self.state.schedule_runs[name, fire_time] = at
+        return True
+
+
 class FakeUnitOfWork:
     """Copies the state on entry; writes it back only on commit."""
 
@@ -291,6 +353,11 @@ class FakeUnitOfWork:
         self.invites = FakeInvites(state)
         self.conversations = FakeConversations(state)
         self.updates = FakeUpdates(state)
+        self.outbox = FakeOutbox(state)
+        self.chats = FakeChats(state)
+        self.broadcasts = FakeBroadcasts(state)
+        self.alerts = FakeAlerts(state)
+        self.schedule = FakeSchedule(state)
 
     async def __aenter__(self) -> Self:
         self._open(self.shared.copy())
