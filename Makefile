@@ -68,6 +68,7 @@ typecheck: install ## Check types with mypy --strict
 .PHONY: bench
 bench: install ## Run the benchmarks (each prints key=value on its last line)
 	$(BIN)/python -m bench.status
+	$(BIN)/python -m bench.broadcast
 
 .PHONY: clean
 clean: ## Remove the virtualenv, caches and the local database

@@ -19,10 +19,13 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot.commands import publish_commands
+from bot.concurrency import PerChatUpdateProcessor
 from bot.context import CONTEXT_TYPES, BotData, ChatData, Clock, Context, Services, UserData
 from bot.handlers import MODULES, Handlers, register
 from bot.persistence import StorePersistence
+from bot.scheduling import build_runner, submission_alerts
 from bot.settings import Settings
+from scheduler.runner import Runner
 from services.catalogues import Catalogues, load_into_store
 from storage import Database, safe_url
 
@@ -37,6 +40,7 @@ class BotApplication(Application[Any, Context, UserData, ChatData, BotData, Any]
         self.bot_data.services = services
         self._owns_database = owns_database
         self._prepared = False
+        self._runner: Runner | None = None
 
     @property
     def services(self) -> Services:
@@ -46,10 +50,31 @@ class BotApplication(Application[Any, Context, UserData, ChatData, BotData, Any]
         if not self._prepared:
             await prepare_store(self.services)
             self._prepared = True
+        if self.services.alerts is None:
+            self.services.alerts = submission_alerts(self.services)
         await super().initialize()
         await publish_commands(
             self.bot, await admin_ids(self.services), self.services.settings.default_language
         )
+
+    async def start(self) -> None:
+        await super().start()
+        if self.services.settings.scheduler_enabled and self._runner is None:
+            self._runner = build_runner(self.services, self.bot)
+            self.services.outbox_ready = self._runner.notify
+            await self._runner.start()
+
+    async def stop(self) -> None:
+        runner, self._runner = self._runner, None
+        if runner is not None:
+            self.services.outbox_ready = lambda: None
+            await runner.stop()
+        await super().stop()
+
+    @property
+    def runner(self) -> Runner | None:
+        """The scheduler and delivery runner while started (None when disabled)."""
+        return self._runner
 
     async def shutdown(self) -> None:
         await super().shutdown()
@@ -97,6 +122,7 @@ def build_application(
         .context_types(CONTEXT_TYPES)
         .defaults(Defaults(tzinfo=settings.tzinfo))
         .persistence(StorePersistence(database.unit_of_work))
+        .concurrent_updates(PerChatUpdateProcessor())  # each person in order, people at once
         .application_class(BotApplication, {"services": services, "owns_database": owns_database})
     )
     if settings.bot_api_base_url:

@@ -16,7 +16,8 @@ from enum import StrEnum
 from typing import Final
 
 from kpi.errors import PeriodError
-from kpi.periods import Period
+from kpi.periods import Period, PeriodKind
+from kpi.units import Level
 
 MAX_BYTES: Final = 64  # Telegram's limit on callback_data, in bytes of UTF-8
 SEPARATOR: Final = ":"
@@ -81,7 +82,55 @@ class UnitsView:
     page: int
 
 
-View = StatusView | DetailView | ChildrenView | HistoryView | HistoryUnitsView | UnitsView
+@dataclass(frozen=True, slots=True)
+class ChartMenuView:
+    """The indicators of a unit to chart: as trends, or (`ranking`) as its children ranked."""
+
+    unit: str
+    period: Period  # what a ranking is for; a trend shows the period's year
+    ranking: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TrendChartView:
+    """A picture of one line of a unit over a year, month by month."""
+
+    unit: str
+    period: Period  # the whole year
+    indicator: str
+    level: Level | None = None  # the line of one level, where targets differ by level
+
+
+@dataclass(frozen=True, slots=True)
+class RankingChartView:
+    """A picture of a unit's children ranked on one indicator for a period."""
+
+    unit: str
+    period: Period
+    indicator: str
+
+
+View = (
+    StatusView
+    | DetailView
+    | ChildrenView
+    | HistoryView
+    | HistoryUnitsView
+    | UnitsView
+    | ChartMenuView
+    | TrendChartView
+    | RankingChartView
+)
+
+# A line's level in a chart button: short, since unit codes are long.
+LEVEL_CODES: Final = {
+    Level.PROVINCE: "p",
+    Level.DEPARTMENT: "dp",
+    Level.DISTRICT: "dt",
+    Level.COMMUNE: "c",
+}
+_LEVELS: Final = {code: level for level, code in LEVEL_CODES.items()}
+_CHART_MODES: Final = {"t": False, "r": True}
 
 
 class Prefix(StrEnum):
@@ -93,13 +142,16 @@ class Prefix(StrEnum):
     HISTORY = "hi"
     HISTORY_UNITS = "hu"
     UNITS = "un"
+    CHART_MENU = "cm"
+    TREND_CHART = "ct"
+    RANKING_CHART = "cr"
 
 
 # What a CallbackQueryHandler matches to route a press to these views.
 PATTERN: Final = "^(?:" + "|".join(Prefix) + ")" + SEPARATOR
 
 
-def encode(view: View) -> str:
+def encode(view: View) -> str:  # noqa: PLR0912 (one case per view)
     """The button data of a view; ValueError if it would not fit Telegram's 64 bytes."""
     match view:
         case StatusView(unit, period):
@@ -114,6 +166,14 @@ def encode(view: View) -> str:
             fields = [Prefix.HISTORY_UNITS, unit, str(page)]
         case UnitsView(unit, page):
             fields = [Prefix.UNITS, unit, str(page)]
+        case ChartMenuView(unit, period, ranking):
+            fields = [Prefix.CHART_MENU, unit, period.key, "r" if ranking else "t"]
+        case TrendChartView(unit, period, indicator, level):
+            fields = [Prefix.TREND_CHART, unit, period.key, indicator]
+            if level is not None:
+                fields.append(LEVEL_CODES[level])
+        case RankingChartView(unit, period, indicator):
+            fields = [Prefix.RANKING_CHART, unit, period.key, indicator]
     data = SEPARATOR.join(fields)
     if len(data.encode()) > MAX_BYTES:
         raise ValueError(f"{data!r} is longer than Telegram's {MAX_BYTES} bytes")
@@ -144,6 +204,17 @@ def decode(data: str | None) -> View:
             return HistoryUnitsView(_unit(unit), _page(page))
         case (Prefix.UNITS, [unit, page]):
             return UnitsView(_unit(unit), _page(page))
+        case (Prefix.CHART_MENU, [unit, period, mode]) if mode in _CHART_MODES:
+            return ChartMenuView(_unit(unit), _period(period), _CHART_MODES[mode])
+        case (Prefix.TREND_CHART, [unit, year, indicator, *level]) if len(level) <= 1:
+            return TrendChartView(
+                _unit(unit),
+                _year(year),
+                _indicator(indicator),
+                _level(level[0]) if level else None,
+            )
+        case (Prefix.RANKING_CHART, [unit, period, indicator]):
+            return RankingChartView(_unit(unit), _period(period), _indicator(indicator))
     raise InvalidCallbackError(f"unknown button data {data!r}")
 
 
@@ -169,6 +240,19 @@ def _period(text: str) -> Period:
     return period
 
 
+def _year(text: str) -> Period:
+    period = _period(text)
+    if period.kind is not PeriodKind.YEAR:
+        raise InvalidCallbackError(f"not a year: {text!r}")
+    return period
+
+
+def _level(text: str) -> Level:
+    if text not in _LEVELS:
+        raise InvalidCallbackError(f"not a level: {text!r}")
+    return _LEVELS[text]
+
+
 def _page(text: str) -> int:
     if not _PAGE.fullmatch(text):
         raise InvalidCallbackError(f"not a page number: {text!r}")
@@ -176,16 +260,20 @@ def _page(text: str) -> int:
 
 
 __all__ = [
+    "LEVEL_CODES",
     "MAX_BYTES",
     "MAX_PAGE",
     "PATTERN",
+    "ChartMenuView",
     "ChildrenView",
     "DetailView",
     "HistoryUnitsView",
     "HistoryView",
     "InvalidCallbackError",
     "Prefix",
+    "RankingChartView",
     "StatusView",
+    "TrendChartView",
     "UnitsView",
     "View",
     "decode",

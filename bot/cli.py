@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bot import cli_broadcast, cli_report
 from kpi.errors import DomainError
 from kpi.periods import Period
 from kpi.revisions import Author
@@ -55,6 +56,16 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--period", required=True, help="2022-03, 2022-Q1, 2022-H1, 2022-9M, 2022")
     status.add_argument("--format", choices=("table", "json"), default="table")
     status.add_argument("--lang", choices=("vi", "en"), default="vi")
+    cli_report.add_parser(commands)
+    cli_broadcast.add_parser(commands)
+
+    export = commands.add_parser(
+        "export", help="the quarterly report of a unit's subtree as .xlsx (or .csv)"
+    )
+    export.add_argument("--unit", required=True, help="unit code or name")
+    export.add_argument("--period", required=True, help="2022-Q1, 2022-H1, 2022-9M, 2022...")
+    export.add_argument("--output", required=True, type=Path, metavar="FILE", help="*.xlsx, *.csv")
+    export.add_argument("--lang", choices=("vi", "en"), default="vi")
 
     emulator = commands.add_parser("emulator", help="run the Telegram Bot API emulator alone")
     emulator.add_argument("--host", default="127.0.0.1")
@@ -299,6 +310,12 @@ async def _dispatch(args: argparse.Namespace) -> int:
             return await _import(db, args)
         if args.command == "status":
             return await _status(db, args)
+        if args.command == "report":
+            return await cli_report.run(db, args)
+        if args.command == "broadcast":
+            return await cli_broadcast.run(db, args)
+        if args.command == "export":
+            return await _export(db, args)
     finally:
         await db.dispose()
     return EXIT_USAGE
@@ -450,6 +467,28 @@ async def _status(db: Any, args: argparse.Namespace) -> int:
             ]
         )
     _table(["indicator", "name", "num", "den", "rate", "target", "status", "needed"], table)
+    return EXIT_OK
+
+
+async def _export(db: Any, args: argparse.Namespace) -> int:
+    """Build the whole report before writing: a bad unit or period leaves no file behind."""
+    from datetime import UTC, datetime
+
+    from bot.workbook import output_format, report_bytes
+    from services.export import build_report
+
+    file_format = output_format(args.output.name)
+    period = Period.parse(args.period)
+    catalogue = (await _catalogues(db)).for_year(period.year)
+    unit = catalogue.units.find(args.unit)
+    async with db.unit_of_work() as uow:
+        report = await build_report(uow, catalogue, unit.code, period, datetime.now(UTC))
+    try:
+        args.output.write_bytes(report_bytes(report, file_format, args.lang))
+    except OSError as error:
+        print(f"error: {args.output}: {error.strerror or error}", file=sys.stderr)
+        return EXIT_PROBLEM
+    print(f"{args.output}: {unit.name.get(args.lang)} ({unit.code}), {period.key}")
     return EXIT_OK
 
 

@@ -18,6 +18,7 @@ from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, Job
 
 from bot.settings import Settings
 from services.catalogues import Catalogues
+from services.figures import SubmissionCheck
 from storage import Database
 
 if TYPE_CHECKING:
@@ -38,6 +39,8 @@ class Services:
     settings: Settings
     clock: Clock = utc_now  # an aware datetime; tests replace it
     catalogues: Catalogues = field(default_factory=lambda: Catalogues({}))  # loaded on start
+    alerts: SubmissionCheck | None = None  # the alert check of each submission (set on build)
+    outbox_ready: Callable[[], None] = lambda: None  # wakes the delivery worker after a commit
 
 
 class BotData:

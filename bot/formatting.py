@@ -72,3 +72,10 @@ def period_name(period: Period, t: Translator) -> str:
     if kind is PeriodKind.NINE_MONTHS:
         return t._("First nine months of {year}", year=period.year)
     return t._("Year {year}", year=period.year)
+
+
+def decimal(value: Decimal, decimals: int = 2, language: str = "vi") -> str:
+    """Decimal("8.75") → "8,75" (vi) or "8.75" (en): at most `decimals` decimals, none shown
+    when the value is whole ("9")."""
+    pattern = "#,##0." + "#" * decimals if decimals else "#,##0"
+    return format_decimal(value, format=pattern, locale=locale_of(language))

@@ -22,17 +22,20 @@ from bot.callbacks import (
     HistoryUnitsView,
     HistoryView,
     StatusView,
+    TrendChartView,
     UnitsView,
     View,
     encode,
 )
 from bot.formatting import period_name
 from bot.i18n import N_, Translator
+from bot.pace_text import pace_text
 from kpi.attainment import Attainment, Status, round_percent
 from kpi.catalogue import Catalogue
 from kpi.elements import ElementKind
 from kpi.evaluation import Line
 from kpi.indicators import Indicator, IndicatorKind
+from kpi.pace import Pace, line_key
 from kpi.periods import Period
 from kpi.revisions import Revision, Source
 from kpi.units import Level, Unit
@@ -286,8 +289,10 @@ def status_text(
     lines: Sequence[Line],
     t: Translator,
     note: str | None = None,
+    paces: Mapping[str, Pace] | None = None,
 ) -> str:
-    """A unit's status for a period: heading, summary, one line per indicator, the legend."""
+    """A unit's status for a period: heading, summary, one line per indicator, the legend;
+    with `paces` (the year so far, by line key), each line's pace under it."""
     head = [
         f"📊 {unit_label(catalogue, unit.code, t.language)}",
         period_heading(period, catalogue, t),
@@ -297,12 +302,22 @@ def status_text(
     if not lines:
         return "\n".join(head) + "\n\n" + t._("No indicator applies to this unit.")
     head.append(summary_text(summarise(lines), t))
-    body = "\n".join(line_text(line, catalogue, t) for line in lines)
+    body = "\n".join(with_pace(line, catalogue, t, paces, period.year) for line in lines)
     legend = t._(
         "✅ met · ⚠️ below target · 🔴 below floor · ⚪ no data · ➖ tracked only."
         " A button shows an indicator in full."
     )
     return "\n".join(head) + "\n\n" + body + "\n\n" + legend
+
+
+def with_pace(
+    line: Line, catalogue: Catalogue, t: Translator, paces: Mapping[str, Pace] | None, year: int
+) -> str:
+    """The status line, and its pace line when there is one."""
+    text = line_text(line, catalogue, t)
+    found = None if paces is None else paces.get(line_key(line.indicator.code, line.level))
+    pace = None if found is None else pace_text(found, year, t)
+    return text if pace is None else f"{text}\n    {pace}"
 
 
 def status_keyboard(
@@ -466,10 +481,17 @@ def detail_text(
     return "\n\n".join(parts)
 
 
-def detail_keyboard(unit: Unit, period: Period, t: Translator) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [[button(t._("◀ Back to the status"), StatusView(unit.code, period))]]
+def detail_keyboard(
+    unit: Unit, period: Period, t: Translator, indicator: str | None = None
+) -> InlineKeyboardMarkup:
+    """Back to the status; with `indicator`, also its chart (a picture of the year)."""
+    back = button(t._("◀ Back to the status"), StatusView(unit.code, period))
+    if indicator is None:
+        return InlineKeyboardMarkup([[back]])
+    chart = button(
+        t._("📈 Chart"), TrendChartView(unit.code, Period.whole_year(period.year), indicator)
     )
+    return InlineKeyboardMarkup([[chart, back]])
 
 
 # --- child units ------------------------------------------------------------------------------

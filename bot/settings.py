@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     webhook_listen: str = "127.0.0.1"  # behind the reverse proxy that terminates TLS
     webhook_port: int = 8443
     catalog_path: Path = DEFAULT_CATALOGUE
+    scheduler_enabled: bool = True  # reminders, alert sweeps and delivery (one leader at a time)
+    scheduler_retry_seconds: float = Field(default=5.0, gt=0)  # a standby's tries to lead
 
     @field_validator("admin_telegram_ids", mode="before")
     @classmethod

@@ -320,6 +320,7 @@ async def post_faults(request: web.Request) -> web.Response:
             emulator.limiter.settings.update(limits)
             emulator.limiter.reset()
         apply_user_faults(emulator.faults, body)
+        _tell_bots_of_membership(emulator, body)
         for name in ("flood", "server_errors", "slow", "drop"):
             if name in body:
                 setattr(emulator.faults, name, counted_fault(body[name], name))
@@ -331,6 +332,18 @@ async def post_faults(request: web.Request) -> web.Response:
             raise ControlError("migrate must be an object")
         emulator.migrate(_required_int(migrate, "chat_id"), _required_int(migrate, "new_chat_id"))
     return web.json_response(_fault_state(emulator))
+
+
+def _tell_bots_of_membership(emulator: Emulator, body: JSON) -> None:
+    """A bot kicked from a group, or added back, gets a `my_chat_member` update."""
+    for key, status in (("kicked_from", "kicked"), ("readded_to", "member")):
+        chats = body.get(key)
+        for chat_id in chats if isinstance(chats, list) else []:
+            group = emulator.groups.get(chat_id) if isinstance(chat_id, int) else None
+            for bot_id in sorted(group.bot_ids) if group is not None else []:
+                bot = emulator.bots.get(bot_id)
+                if bot is not None and group is not None:
+                    emulator.bot_membership(bot, group, status)
 
 
 async def get_faults(request: web.Request) -> web.Response:

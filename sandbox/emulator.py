@@ -213,9 +213,28 @@ class Emulator:
             if member not in self.users:
                 self.upsert_user(member)
             group.member_ids.add(member)
-        if bot is not None:
+        if bot is not None and bot.bot_id not in group.bot_ids:
             group.bot_ids.add(bot.bot_id)
+            self.bot_membership(bot, group, "member")
         return group
+
+    def bot_membership(self, bot: BotRecord, group: GroupRecord, status: str) -> None:
+        """Tell the bot its membership of the group changed (a `my_chat_member` update from
+        one of the group's members, as Telegram does when someone adds or removes it)."""
+        actor = min(group.member_ids, default=None)
+        if actor is None:
+            return
+        old = "left" if status == "member" else "member"
+        payload: JSON = {
+            "chat": group.to_api(),
+            "from": self.users[actor].to_api(),
+            "date": _now(),
+            "old_chat_member": {"status": old, "user": bot.to_api()},
+            "new_chat_member": {"status": status, "user": bot.to_api()},
+        }
+        if status == "kicked":
+            payload["new_chat_member"]["until_date"] = 0
+        self.enqueue_update(bot, "my_chat_member", payload)
 
     def chat_json(self, chat_id: int) -> JSON:
         if chat_id > 0:

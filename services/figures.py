@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from kpi.aggregate import Total, TotalKey, total_changes
 from kpi.catalogue import Catalogue
@@ -126,8 +127,12 @@ async def apply_plan(
     source: Source,
     reason: str | None,
     now: datetime,
+    *,
+    alerts: SubmissionCheck | None = None,
 ) -> list[Revision]:
-    """Record the plan's changes as revisions and move the totals; the caller commits."""
+    """Record the plan's changes as revisions and move the totals; the caller commits.
+    `alerts` (services.alerts.SubmissionAlerts) then judges the unit and its ancestors and
+    queues the alerts in the same transaction."""
     unit = catalogue.units.get(plan.unit)
     changed = {c.element for c in plan.changes}
     judged = [
@@ -164,7 +169,17 @@ async def apply_plan(
         )
     if counted:
         await uow.figures.add_to_totals(counted)
+    if alerts is not None and plan.changes:
+        await alerts(uow, catalogue, plan.unit, plan.period, now)
     return revisions
+
+
+class SubmissionCheck(Protocol):
+    """What runs after a submission's changes, in its transaction (the alert check)."""
+
+    async def __call__(
+        self, uow: UnitOfWork, catalogue: Catalogue, unit: str, period: Period, now: datetime
+    ) -> int: ...
 
 
 async def _own_totals(uow: UnitOfWork, unit: str, level: Level, period: Period) -> UnitTotals:
@@ -183,12 +198,14 @@ async def submit_figures(
     source: Source,
     reason: str | None = None,
     now: datetime | None = None,
+    *,
+    alerts: SubmissionCheck | None = None,
 ) -> tuple[Plan, list[Revision]]:
     """Check and save one unit's figures for one period, all or nothing."""
     async with unit_of_work() as uow:
         plan = await plan_submission(uow, catalogue, unit_code, period, values)
         revisions = await apply_plan(
-            uow, catalogue, plan, author, source, reason, now or datetime.now(UTC)
+            uow, catalogue, plan, author, source, reason, now or datetime.now(UTC), alerts=alerts
         )
         await uow.commit()
     return plan, revisions

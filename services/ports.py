@@ -13,6 +13,7 @@ from typing import Protocol, Self
 
 from kpi.access import Invite, Person, Role
 from kpi.aggregate import Figure, Total, TotalKey
+from kpi.alerts import AlertState
 from kpi.periods import Period
 from kpi.revisions import Revision
 from kpi.units import Level, UnitTree
@@ -105,6 +106,10 @@ class FigureStore(Protocol):
     async def current_figures(self, year: int | None = None) -> list[Figure]:
         """Every current figure (of one year, or all)."""
 
+    async def first_submitted(self, year: int) -> dict[tuple[str, str, Period], datetime]:
+        """When each figure of `year` was first submitted (its first revision's time, UTC),
+        by (unit, element, period), in one query."""
+
 
 class PeopleStore(Protocol):
     async def get(self, telegram_id: int) -> Person | None:
@@ -170,10 +175,80 @@ class OutgoingMessage:
     broadcast_id: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A queued message claimed for sending (its row is `sending` until an outcome is marked).
+    `attempts` counts this one."""
+
+    id: int
+    key: str
+    chat_id: int
+    kind: str
+    text: str
+    markup: dict[str, object] | None
+    attempts: int
+    broadcast_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """A delivery Telegram accepted."""
+
+    id: int
+    message_id: int
+    at: datetime
+
+
 class Outbox(Protocol):
     async def add(self, messages: Sequence[OutgoingMessage], now: datetime) -> int:
         """Queue each message whose key is new (known keys are ignored); how many were queued.
         Texts are stored as given: call services.outbox.enqueue, which splits long ones."""
+
+    async def claim(self, now: datetime, limit: int) -> list[Delivery]:
+        """Up to `limit` due pending rows, oldest first, now `sending` with one attempt more.
+        A chat whose earlier row is being sent (or waits for a retry) is skipped, so that its
+        messages go out in order. Messages to people or groups known to be inactive are
+        cancelled instead. Two processes never claim the same row (PostgreSQL)."""
+
+    async def mark_sent(self, sent: Sequence[Sent]) -> None:
+        """These rows were delivered."""
+
+    async def retry(self, row_id: int, not_before: datetime, error: str) -> None:
+        """Pending again from `not_before` (the failed attempt stays counted)."""
+
+    async def release(self, row_ids: Sequence[int], not_before: datetime) -> None:
+        """Pending again from `not_before`, the claim's attempt not counted (never tried, or
+        refused by a flood limit)."""
+
+    async def fail(self, row_id: int, error: str) -> None:
+        """Given up: a permanent error, or too many attempts."""
+
+    async def block(self, row_id: int, error: str) -> int:
+        """The recipient blocked the bot or removed it: the row is `blocked`, the chat's other
+        pending or claimed rows `cancelled`; how many were cancelled."""
+
+    async def migrate(self, old_chat_id: int, new_chat_id: int) -> int:
+        """Move the chat's pending and claimed rows to its new id; how many moved."""
+
+    async def recover(self) -> int:
+        """Rows a stopped worker left `sending` are pending again; how many (run at start)."""
+
+    async def next_due(self) -> datetime | None:
+        """When the earliest pending row is due, or None when nothing is pending."""
+
+    async def counts(self, broadcast_id: int) -> dict[str, int]:
+        """How many rows of the broadcast are in each state (states with none are absent)."""
+
+
+@dataclass(frozen=True, slots=True)
+class GroupChat:
+    """A group chat the bot is (or was) in."""
+
+    chat_id: int
+    title: str
+    kind: str  # group | supergroup | channel
+    active: bool = True
+    migrated_to: int | None = None
 
 
 class ChatStore(Protocol):
@@ -183,13 +258,87 @@ class ChatStore(Protocol):
         """For each of these unit codes, the active group chats subscribed to it exactly (not
         to its ancestors); units nobody follows are absent."""
 
+    async def get(self, chat_id: int) -> GroupChat | None: ...
+
+    async def joined(self, chat_id: int, title: str, kind: str, at: datetime) -> None:
+        """The bot is in this chat: create its row, or make it active with this title."""
+
+    async def deactivate(self, chat_id: int, at: datetime) -> None:
+        """The bot left, was removed or kicked: nothing is sent there any more (its
+        subscriptions stay, for when it is added back)."""
+
+    async def migrate(self, old: int, new: int, at: datetime) -> None:
+        """The group `old` became the supergroup `new`: `new` takes its title, activity and
+        subscriptions; `old` turns inactive with `migrated_to`. Doing it twice changes
+        nothing."""
+
+    async def subscribe(self, chat_id: int, unit: str, by: int, at: datetime) -> bool:
+        """The chat follows the unit's subtree; False if it already did."""
+
+    async def unsubscribe(self, chat_id: int, unit: str) -> bool:
+        """The chat stops following the unit; False if it did not."""
+
+    async def subscriptions(self, chat_id: int) -> list[str]:
+        """Codes of the units the chat follows, sorted."""
+
+    async def subscribed_chats(self) -> list[int]:
+        """Active chats that follow at least one unit, sorted."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBroadcast:
+    id: int
+    text: str
+    audience: str  # services.broadcasts.Audience as text ("level:commune")
+    created_by: int  # a Telegram id, 0 for the command line
+    created_at: datetime
+    recipients: int
+    report_chat_id: int | None = None
+    report_message_id: int | None = None
+    report_language: str | None = None
+    reported: str | None = None  # the report text last shown
+    finished_at: datetime | None = None
+
 
 class BroadcastStore(Protocol):
-    """Broadcasts and their delivery reports."""
+    """Broadcasts and their delivery reports; their deliveries are outbox rows (kind
+    "broadcast", `broadcast_id` set)."""
+
+    async def create(
+        self, text: str, audience: str, created_by: int, created_at: datetime, recipients: int
+    ) -> int:
+        """A new broadcast; its id."""
+
+    async def get(self, broadcast_id: int) -> StoredBroadcast | None: ...
+
+    async def add_blocked(
+        self, broadcast_id: int, messages: Sequence[OutgoingMessage], now: datetime
+    ) -> None:
+        """Record deliveries that are not attempted, to people who blocked the bot earlier:
+        outbox rows in state "blocked" (keys already known are left alone)."""
+
+    async def deliveries(self, broadcast_id: int) -> list[tuple[str, str]]:
+        """(outbox key, state) of every row of the broadcast."""
+
+    async def set_report_message(
+        self, broadcast_id: int, chat_id: int, message_id: int, language: str
+    ) -> None: ...
+
+    async def unfinished_reports(self) -> list[StoredBroadcast]:
+        """Broadcasts with a report message that are not finished, oldest first."""
+
+    async def reported(self, broadcast_id: int, text: str, finished_at: datetime | None) -> None:
+        """The report text now shown; `finished_at` once nothing is pending."""
 
 
 class AlertStore(Protocol):
     """The last judged state of each (unit, indicator line, scope)."""
+
+    async def states(self, units: Sequence[str] | None = None) -> list[AlertState]:
+        """The stored states of these units' lines (None: every unit's)."""
+
+    async def save(self, states: Sequence[AlertState]) -> None:
+        """Insert or replace each state (by unit, line and scope), in few round trips."""
 
 
 class ScheduleLog(Protocol):

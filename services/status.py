@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from kpi.catalogue import Catalogue
 from kpi.evaluation import Line, evaluate_unit
+from kpi.pace import MONTHS, Pace, RoadmapSetting, RunRate, line_key, line_pace, months_elapsed
 from kpi.periods import Period
 from services.ports import UnitOfWork, UnitTotals
+from services.roadmaps import RoadmapStore, is_province
 
 
 async def unit_status(
@@ -99,4 +101,122 @@ def status_rows(lines: Sequence[Line], language: str = "vi") -> list[StatusRow]:
     return rows
 
 
-__all__ = ["StatusRow", "UnitTotals", "status_rows", "sweep", "unit_status"]
+# --- pace to target (Article 2.1) ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class YearToDate:
+    """A unit's lines for its year so far, and the pace of each line that has a target."""
+
+    year: int
+    elapsed: int  # reporting months of the year ended
+    lines: list[Line]
+    paces: dict[str, Pace]  # by line key (kpi.pace.line_key)
+
+    def pace_of(self, line: Line) -> Pace | None:
+        return self.paces.get(line_key(line.indicator.code, line.level))
+
+
+def recent_quarter(year: int, elapsed: int) -> Period | None:
+    """The last quarter ended, whose run-rate extrapolates flows; None before the first ends
+    or once the year is over."""
+    quarter = elapsed // 3
+    return Period.quarter(year, quarter) if quarter >= 1 and elapsed < MONTHS else None
+
+
+def line_paces(
+    lines: Sequence[Line],
+    elapsed: int,
+    settings: Mapping[str, RoadmapSetting],
+    recent: Sequence[Line] = (),
+    *,
+    baseline: bool = False,
+) -> dict[str, Pace]:
+    """The pace of each line with a target (pure): `lines` for the year so far, `recent` the
+    same unit's lines for the last quarter ended (for the run-rate of flows), `baseline` True
+    for the province only (the 2021 baselines are its starting point)."""
+    runs: dict[str, RunRate] = {}
+    for line in recent:
+        a = line.attainment
+        if a.numerator is not None and a.denominator:
+            runs[line_key(line.indicator.code, line.level)] = RunRate(
+                a.numerator, a.denominator, 3
+            )
+    paces: dict[str, Pace] = {}
+    for line in lines:
+        key = line_key(line.indicator.code, line.level)
+        found = line_pace(
+            line.indicator,
+            line.level,
+            line.attainment,
+            elapsed,
+            settings.get(key),
+            runs.get(key),
+            baseline=baseline,
+        )
+        if found is not None:
+            paces[key] = found
+    return paces
+
+
+async def year_to_date(
+    uow: UnitOfWork,
+    roadmaps: RoadmapStore,
+    catalogue: Catalogue,
+    unit_code: str,
+    current_month: Period,
+) -> YearToDate:
+    """The unit's year so far (the catalogue's year) with the pace of each line, seen from
+    `current_month` (the reporting month that counts today; Catalogues.current_month).
+
+    The API for pace: `(await year_to_date(...)).paces[line_key("III.2", None)]`.
+    """
+    year = catalogue.year
+    elapsed = months_elapsed(year, current_month)
+    lines = await unit_status(uow, catalogue, unit_code, Period.whole_year(year))
+    quarter = recent_quarter(year, elapsed)
+    recent = [] if quarter is None else await unit_status(uow, catalogue, unit_code, quarter)
+    settings = await roadmaps.of_unit(unit_code, year)
+    own = is_province(catalogue, unit_code)
+    paces = line_paces(lines, elapsed, settings, recent, baseline=own)
+    return YearToDate(year, elapsed, lines, paces)
+
+
+async def sweep_year_to_date(
+    uow: UnitOfWork, roadmaps: RoadmapStore, catalogue: Catalogue, current_month: Period
+) -> dict[str, YearToDate]:
+    """`year_to_date` of every unit, in three reads (the alert sweep's form)."""
+    year = catalogue.year
+    elapsed = months_elapsed(year, current_month)
+    lines = await sweep(uow, catalogue, Period.whole_year(year))
+    quarter = recent_quarter(year, elapsed)
+    recent = {} if quarter is None else await sweep(uow, catalogue, quarter)
+    settings = await roadmaps.of_units(None, year)
+    return {
+        code: YearToDate(
+            year,
+            elapsed,
+            unit_lines,
+            line_paces(
+                unit_lines,
+                elapsed,
+                settings.get(code, {}),
+                recent.get(code, ()),
+                baseline=is_province(catalogue, code),
+            ),
+        )
+        for code, unit_lines in lines.items()
+    }
+
+
+__all__ = [
+    "StatusRow",
+    "UnitTotals",
+    "YearToDate",
+    "line_paces",
+    "status_rows",
+    "sweep",
+    "sweep_year_to_date",
+    "unit_status",
+    "year_to_date",
+]

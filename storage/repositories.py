@@ -11,7 +11,7 @@ import dataclasses
 import gc
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,14 +22,20 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     ColumnElement,
     CursorResult,
+    Delete,
+    Insert,
+    Select,
     Table,
+    TextClause,
     bindparam,
     delete,
     func,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -345,6 +351,20 @@ class SqlFigureStore:
             Figure(unit, element, Period(y, first, last), value)
             for unit, element, y, first, last, value in rows.tuples().all()
         ]
+
+    async def first_submitted(self, year: int) -> dict[tuple[str, str, Period], datetime]:
+        fr, u = revision_table.c, unit_table.c
+        first = func.min(fr.created_at).label("first")  # typed as the column: UTC, aware
+        rows = await (await self._connection()).execute(
+            select(u.code, fr.element_code, fr.first_month, fr.last_month, first)
+            .join(unit_table, u.id == fr.unit_id)
+            .where(fr.year == year)
+            .group_by(u.code, fr.element_code, fr.first_month, fr.last_month)
+        )
+        return {
+            (unit, element, Period(year, first_month, last_month)): at
+            for unit, element, first_month, last_month, at in rows.tuples().all()
+        }
 
     # revisions ----------------------------------------------------------------------------
     async def add_revision(self, revision: Revision) -> Revision:
@@ -696,6 +716,26 @@ def _revision(row: tuple[Any, ...]) -> Revision:
 _PERSON_COLUMNS = ("telegram_id", "name", "language", "is_admin", "active", "muted")
 
 
+def _people_query(where: ColumnElement[bool]) -> Select[Any]:
+    """People and their memberships: a row per membership, or one without for a person who
+    has none."""
+    p, m, u = person_table.c, membership_table.c, unit_table.c
+    return (
+        select(*(p[name] for name in _PERSON_COLUMNS), u.code, m.role)
+        .select_from(
+            person_table.outerjoin(
+                membership_table.join(unit_table, u.id == m.unit_id),
+                m.telegram_id == p.telegram_id,
+            )
+        )
+        .where(where)
+        .order_by(p.telegram_id, u.code)
+    )
+
+
+_PERSON_BY_ID = _people_query(person_table.c.telegram_id == bindparam("telegram_id"))
+
+
 class SqlPeopleStore:
     def __init__(self, session: AsyncSession, ids: UnitIds) -> None:
         self._session = session
@@ -705,7 +745,8 @@ class SqlPeopleStore:
         return await self._session.connection()
 
     async def get(self, telegram_id: int) -> Person | None:
-        found = await self._people(person_table.c.telegram_id == telegram_id)
+        # the statement built once (every update reads its sender): only the id is bound
+        found = await self._people(_PERSON_BY_ID, {"telegram_id": telegram_id})
         return found[0] if found else None
 
     async def upsert(self, telegram_id: int, name: str) -> Person:
@@ -778,24 +819,15 @@ class SqlPeopleStore:
     async def admins(self) -> list[Person]:
         return await self._people(person_table.c.is_admin.is_(True))
 
-    async def _people(self, where: ColumnElement[bool]) -> list[Person]:
-        """The people matching `where`, by Telegram id, each with their memberships by unit (one
-        query: a row per membership, or one without for a person who has none)."""
-        p, m, u = person_table.c, membership_table.c, unit_table.c
+    async def _people(
+        self, where: ColumnElement[bool] | Select[Any], parameters: dict[str, Any] | None = None
+    ) -> list[Person]:
+        """The people matching `where` (or a statement of `_people_query`), by Telegram id, each
+        with their memberships by unit (one query: a row per membership, or one without for a
+        person who has none)."""
+        statement = where if isinstance(where, Select) else _people_query(where)
         connection = await self._connection()
-        rows = (
-            await connection.execute(
-                select(*(p[name] for name in _PERSON_COLUMNS), u.code, m.role)
-                .select_from(
-                    person_table.outerjoin(
-                        membership_table.join(unit_table, u.id == m.unit_id),
-                        m.telegram_id == p.telegram_id,
-                    )
-                )
-                .where(where)
-                .order_by(p.telegram_id, u.code)
-            )
-        ).tuples()
+        rows = (await connection.execute(statement, parameters)).tuples()
         width = len(_PERSON_COLUMNS)
         people: dict[int, dict[str, Any]] = {}
         memberships: dict[int, list[Membership]] = {}
@@ -885,6 +917,51 @@ class SqlInviteStore:
 
 
 # conversations and updates -----------------------------------------------------------------
+def _cacheable(statement: Insert, dialect: Dialect, columns: Sequence[str]) -> TextClause:
+    """A dialect's INSERT ... ON CONFLICT as text with typed parameters, compiled once.
+
+    SQLAlchemy 2.0 does not cache the compiled form of SQLite's ON CONFLICT inserts ("no key"):
+    it would compile them again on every execution. Text is cached; its parameters keep their
+    column's type (the UTC times are converted as the columns do)."""
+    compiled = statement.compile(dialect=dialect, column_keys=list(columns))
+    binds = [bindparam(name, type_=bind.type) for name, bind in compiled.binds.items()]
+    return text(str(compiled)).bindparams(*binds)
+
+
+def _by_dialect(build: Callable[[Any], Insert], columns: Sequence[str]) -> dict[str, TextClause]:
+    """`build(dialect's insert)` compiled for SQLite and PostgreSQL (named parameters)."""
+    sqlite_dialect: Dialect = sqlite.dialect(paramstyle="named")
+    postgresql_dialect: Dialect = postgresql.dialect(paramstyle="named")  # type: ignore[no-untyped-call]
+    return {
+        "sqlite": _cacheable(build(sqlite.insert), sqlite_dialect, columns),
+        "postgresql": _cacheable(build(postgresql.insert), postgresql_dialect, columns),
+    }
+
+
+def _conversation_upsert(dialect_insert: Any) -> Insert:
+    statement = dialect_insert(conversation_table)
+    upsert: Insert = statement.on_conflict_do_update(
+        index_elements=list(conversation_table.primary_key.columns),
+        set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
+    )
+    return upsert
+
+
+def _claim(dialect_insert: Any) -> Insert:
+    claim: Insert = dialect_insert(processed_update_table).on_conflict_do_nothing()
+    return claim
+
+
+_CONVERSATION_UPSERT = _by_dialect(
+    _conversation_upsert, ("namespace", "key", "value", "updated_at")
+)
+_CONVERSATION_DELETE: Delete = delete(conversation_table).where(
+    conversation_table.c.namespace == bindparam("namespace"),
+    conversation_table.c.key == bindparam("key"),
+)
+_CLAIM = _by_dialect(_claim, ("bot_id", "update_id", "at"))
+
+
 class SqlConversationStore:
     """Values are kept as JSON text: tuples come back as lists, dict keys as strings."""
 
@@ -900,25 +977,14 @@ class SqlConversationStore:
         return {key: json.loads(value) for key, value in rows.tuples()}
 
     async def save(self, namespace: str, key: str, value: object | None) -> None:
-        c = conversation_table.c
         connection = await self._session.connection()
         if value is None:
-            await connection.execute(
-                delete(conversation_table).where(c.namespace == namespace, c.key == key)
-            )
+            await connection.execute(_CONVERSATION_DELETE, {"namespace": namespace, "key": key})
             return
         text = json.dumps(value, ensure_ascii=False, allow_nan=False)
-        statement = _upsert(connection, conversation_table).values(
-            namespace=namespace, key=key, value=text, updated_at=utc_now()
-        )
         await connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=list(conversation_table.primary_key.columns),
-                set_={
-                    "value": statement.excluded.value,
-                    "updated_at": statement.excluded.updated_at,
-                },
-            )
+            _CONVERSATION_UPSERT[connection.dialect.name],
+            {"namespace": namespace, "key": key, "value": text, "updated_at": utc_now()},
         )
 
 
@@ -928,10 +994,9 @@ class SqlUpdateLog:
 
     async def claim(self, bot_id: int, update_id: int, at: datetime) -> bool:
         connection = await self._session.connection()
-        statement = _upsert(connection, processed_update_table).values(
-            bot_id=bot_id, update_id=update_id, at=at
+        result = await connection.execute(
+            _CLAIM[connection.dialect.name], {"bot_id": bot_id, "update_id": update_id, "at": at}
         )
-        result = await connection.execute(statement.on_conflict_do_nothing())
         return _changed(result) == 1
 
     async def prune(self, before: datetime) -> int:

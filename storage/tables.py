@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    CheckConstraint,
     Column,
     DateTime,
     Dialect,
@@ -290,6 +291,8 @@ class BroadcastRow(SQLModel, table=True):
     recipients: int = 0
     report_chat_id: int | None = _big(nullable=True)
     report_message_id: int | None = _big(nullable=True)
+    report_language: str | None = None  # the report message's language ("vi", "en")
+    reported: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # last shown
     finished_at: datetime | None = Field(
         default=None, sa_column=Column(UTCDateTime, nullable=True)
     )
@@ -366,3 +369,31 @@ broadcast_table = BroadcastRow.__table__  # type: ignore[attr-defined]
 outbox_table = OutboxRow.__table__  # type: ignore[attr-defined]
 alert_state_table = AlertStateRow.__table__  # type: ignore[attr-defined]
 schedule_run_table = ScheduleRunRow.__table__  # type: ignore[attr-defined]
+
+
+class RoadmapRow(SQLModel, table=True):
+    """A milestone of a unit's roadmap for one line of an indicator and one year (Article 2.1).
+
+    No rows: the even monthly roadmap. `expected_bp` in basis points (6250 is 62.5 %); NULL
+    means the even roadmap's rate at that month (even quarterly is months 3, 6, 9, 12, NULL).
+    """
+
+    __tablename__ = "roadmap"
+    __table_args__ = (
+        CheckConstraint("month BETWEEN 1 AND 12", name="month"),
+        CheckConstraint(
+            "expected_bp IS NULL OR expected_bp BETWEEN 0 AND 10000", name="expected_bp"
+        ),
+        Index("ix_roadmap_year", "year"),
+    )
+
+    unit_id: int = Field(foreign_key="unit.id", primary_key=True)
+    line_key: str = Field(primary_key=True)
+    year: int = Field(primary_key=True)
+    month: int = Field(primary_key=True)
+    expected_bp: int | None = None
+    set_by: str
+    set_at: datetime = _time()
+
+
+roadmap_table = RoadmapRow.__table__  # type: ignore[attr-defined]

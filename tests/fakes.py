@@ -11,11 +11,21 @@ from typing import Self
 
 from kpi.access import Invite, Membership, Person, Role
 from kpi.aggregate import Figure, Total, TotalKey
+from kpi.alerts import AlertState
 from kpi.errors import UnknownUnitError
 from kpi.periods import Period
 from kpi.revisions import Revision
 from kpi.units import UnitTree
-from services.ports import OutgoingMessage, StoredCatalogue, UnitSync, UnitTotals
+from services.ports import (
+    Delivery,
+    GroupChat,
+    OutgoingMessage,
+    Sent,
+    StoredBroadcast,
+    StoredCatalogue,
+    UnitSync,
+    UnitTotals,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +35,12 @@ class QueuedMessage:
     message: OutgoingMessage
     queued_at: datetime
     state: str = "pending"
+    id: int = 0  # its place in the queue, from 1
+    attempts: int = 0
+    not_before: datetime | None = None  # None: queued_at
+    error: str | None = None
+    message_id: int | None = None
+    sent_at: datetime | None = None
 
 
 @dataclass
@@ -42,7 +58,8 @@ class FakeState:
     subscriptions: dict[tuple[int, str], bool] = field(
         default_factory=dict
     )  # (chat, unit) → active
-    broadcasts: dict[int, object] = field(default_factory=dict)
+    chats: dict[int, GroupChat] = field(default_factory=dict)
+    broadcasts: dict[int, StoredBroadcast] = field(default_factory=dict)
     alert_states: dict[tuple[str, str, str], object] = field(default_factory=dict)
     schedule_runs: dict[tuple[str, datetime], datetime] = field(default_factory=dict)
     commits: int = 0
@@ -178,6 +195,14 @@ class FakeFigures:
             if year is None or p.year == year
         ]
 
+    async def first_submitted(self, year: int) -> dict[tuple[str, str, Period], datetime]:
+        first: dict[tuple[str, str, Period], datetime] = {}
+        for r in self.state.revisions:
+            key = (r.unit, r.element, r.period)
+            if r.period.year == year and (key not in first or r.at < first[key]):
+                first[key] = r.at
+        return first
+
 
 def _unknown_person(telegram_id: int) -> LookupError:
     return LookupError(f"no person has the Telegram id {telegram_id}")
@@ -299,12 +324,128 @@ class FakeOutbox:
         queued = 0
         for message in messages:
             if message.key not in self.state.outbox:
-                self.state.outbox[message.key] = QueuedMessage(message, now)
+                number = len(self.state.outbox) + 1
+                due = message.not_before or now
+                self.state.outbox[message.key] = QueuedMessage(
+                    message, now, id=number, not_before=due
+                )
                 queued += 1
         return queued
 
+    def _by_id(self) -> dict[int, QueuedMessage]:
+        return {q.id: q for q in self.state.outbox.values()}
+
+    def _change(self, row_id: int, **changes: object) -> QueuedMessage | None:
+        row = self._by_id().get(row_id)
+        if row is None:
+            return None
+        changed = replace(row, **changes)  # type: ignore[arg-type]
+        self.state.outbox[row.message.key] = changed
+        return changed
+
+    @staticmethod
+    def _due(row: QueuedMessage) -> datetime:
+        return row.not_before or row.queued_at
+
+    async def claim(self, now: datetime, limit: int) -> list[Delivery]:
+        rows = sorted(self.state.outbox.values(), key=lambda q: q.id)
+        busy: set[int] = set()
+        claimed: list[Delivery] = []
+        for row in rows:
+            chat = row.message.chat_id
+            person = self.state.people.get(chat)
+            group = self.state.chats.get(chat)
+            inactive = (person is not None and not person.active) or (
+                group is not None and not group.active
+            )
+            due = row.state == "pending" and self._due(row) <= now
+            if due and inactive:
+                self._change(row.id, state="cancelled", error="inactive")
+                continue
+            if row.state == "sending" or (
+                row.state == "pending" and row.attempts > 0 and self._due(row) > now
+            ):
+                busy.add(chat)
+            if not due or chat in busy or len(claimed) >= limit:
+                continue
+            taken = self._change(row.id, state="sending", attempts=row.attempts + 1)
+            assert taken is not None
+            m = taken.message
+            claimed.append(
+                Delivery(
+                    taken.id,
+                    m.key,
+                    m.chat_id,
+                    m.kind,
+                    m.text,
+                    m.markup,
+                    taken.attempts,
+                    m.broadcast_id,
+                )
+            )
+        return claimed
+
+    async def mark_sent(self, sent: Sequence[Sent]) -> None:
+        for s in sent:
+            self._change(s.id, state="sent", message_id=s.message_id, sent_at=s.at, error=None)
+
+    async def retry(self, row_id: int, not_before: datetime, error: str) -> None:
+        self._change(row_id, state="pending", not_before=not_before, error=error)
+
+    async def release(self, row_ids: Sequence[int], not_before: datetime) -> None:
+        rows = self._by_id()
+        for row_id in row_ids:
+            attempts = max(rows[row_id].attempts - 1, 0)
+            self._change(row_id, state="pending", not_before=not_before, attempts=attempts)
+
+    async def fail(self, row_id: int, error: str) -> None:
+        self._change(row_id, state="failed", error=error)
+
+    async def block(self, row_id: int, error: str) -> int:
+        row = self._change(row_id, state="blocked", error=error)
+        if row is None:
+            return 0
+        others = [
+            q.id
+            for q in self.state.outbox.values()
+            if q.message.chat_id == row.message.chat_id
+            and q.state in {"pending", "sending"}
+            and q.id != row_id
+        ]
+        for other in others:
+            self._change(other, state="cancelled", error="inactive")
+        return len(others)
+
+    async def migrate(self, old_chat_id: int, new_chat_id: int) -> int:
+        moved = 0
+        for q in list(self.state.outbox.values()):
+            if q.message.chat_id == old_chat_id and q.state in {"pending", "sending"}:
+                self._change(q.id, message=replace(q.message, chat_id=new_chat_id))
+                moved += 1
+        return moved
+
+    async def recover(self) -> int:
+        stuck = [q.id for q in self.state.outbox.values() if q.state == "sending"]
+        for row_id in stuck:
+            self._change(row_id, state="pending")
+        return len(stuck)
+
+    async def next_due(self) -> datetime | None:
+        due = [self._due(q) for q in self.state.outbox.values() if q.state == "pending"]
+        return min(due, default=None)
+
+    async def counts(self, broadcast_id: int) -> dict[str, int]:
+        counted: dict[str, int] = {}
+        for q in self.state.outbox.values():
+            if q.message.broadcast_id == broadcast_id:
+                counted[q.state] = counted.get(q.state, 0) + 1
+        return counted
+
 
 class FakeChats:
+    """Subscriptions are (chat, unit) → whether the chat is active; chats are optional (a
+    subscription without one counts as in an active chat)."""
+
     def __init__(self, state: FakeState) -> None:
         self.state = state
 
@@ -315,15 +456,142 @@ class FakeChats:
                 found.setdefault(unit, []).append(chat_id)
         return found
 
+    async def get(self, chat_id: int) -> GroupChat | None:
+        return self.state.chats.get(chat_id)
+
+    async def joined(self, chat_id: int, title: str, kind: str, at: datetime) -> None:
+        del at
+        known = self.state.chats.get(chat_id)
+        chat = GroupChat(chat_id, title, kind)
+        self.state.chats[chat_id] = (
+            chat if known is None else replace(known, title=title, kind=kind, active=True)
+        )
+        self._set_active(chat_id, active=True)
+
+    async def deactivate(self, chat_id: int, at: datetime) -> None:
+        del at
+        known = self.state.chats.get(chat_id)
+        if known is not None:
+            self.state.chats[chat_id] = replace(known, active=False)
+        self._set_active(chat_id, active=False)
+
+    async def migrate(self, old: int, new: int, at: datetime) -> None:
+        before = self.state.chats.get(old)
+        if before is None or before.migrated_to == new:
+            if new not in self.state.chats:
+                title = before.title if before else ""
+                self.state.chats[new] = GroupChat(new, title, "supergroup")
+            return
+        if new not in self.state.chats:
+            self.state.chats[new] = GroupChat(new, before.title, "supergroup", before.active)
+        elif before.active:
+            await self.joined(new, self.state.chats[new].title, "supergroup", at)
+        for chat_id, unit in list(self.state.subscriptions):
+            if chat_id == old:
+                del self.state.subscriptions[chat_id, unit]
+                self.state.subscriptions[new, unit] = self.state.chats[new].active
+        self.state.chats[old] = replace(before, active=False, migrated_to=new)
+
+    async def subscribe(self, chat_id: int, unit: str, by: int, at: datetime) -> bool:
+        del by, at
+        if unit not in self.state.units:
+            raise UnknownUnitError(unit)
+        if (chat_id, unit) in self.state.subscriptions:
+            return False
+        chat = self.state.chats.get(chat_id)
+        self.state.subscriptions[chat_id, unit] = chat is None or chat.active
+        return True
+
+    async def unsubscribe(self, chat_id: int, unit: str) -> bool:
+        return self.state.subscriptions.pop((chat_id, unit), None) is not None
+
+    async def subscriptions(self, chat_id: int) -> list[str]:
+        return sorted(unit for chat, unit in self.state.subscriptions if chat == chat_id)
+
+    async def subscribed_chats(self) -> list[int]:
+        return sorted({chat for (chat, _), active in self.state.subscriptions.items() if active})
+
+    def _set_active(self, chat_id: int, *, active: bool) -> None:
+        for key in self.state.subscriptions:
+            if key[0] == chat_id:
+                self.state.subscriptions[key] = active
+
 
 class FakeBroadcasts:
     def __init__(self, state: FakeState) -> None:
         self.state = state
 
+    async def create(
+        self, text: str, audience: str, created_by: int, created_at: datetime, recipients: int
+    ) -> int:
+        broadcast_id = max(self.state.broadcasts, default=0) + 1
+        self.state.broadcasts[broadcast_id] = StoredBroadcast(
+            broadcast_id, text, audience, created_by, created_at, recipients
+        )
+        return broadcast_id
+
+    async def get(self, broadcast_id: int) -> StoredBroadcast | None:
+        return self.state.broadcasts.get(broadcast_id)
+
+    async def add_blocked(
+        self, broadcast_id: int, messages: Sequence[OutgoingMessage], now: datetime
+    ) -> None:
+        for message in messages:
+            if message.key not in self.state.outbox:
+                number = len(self.state.outbox) + 1
+                self.state.outbox[message.key] = QueuedMessage(
+                    replace(message, broadcast_id=broadcast_id),
+                    now,
+                    "blocked",
+                    id=number,
+                    error="blocked the bot before the broadcast",
+                )
+
+    async def deliveries(self, broadcast_id: int) -> list[tuple[str, str]]:
+        return [
+            (key, queued.state)
+            for key, queued in self.state.outbox.items()
+            if queued.message.broadcast_id == broadcast_id
+        ]
+
+    async def set_report_message(
+        self, broadcast_id: int, chat_id: int, message_id: int, language: str
+    ) -> None:
+        self.state.broadcasts[broadcast_id] = replace(
+            self.state.broadcasts[broadcast_id],
+            report_chat_id=chat_id,
+            report_message_id=message_id,
+            report_language=language,
+        )
+
+    async def unfinished_reports(self) -> list[StoredBroadcast]:
+        return [
+            b
+            for _, b in sorted(self.state.broadcasts.items())
+            if b.finished_at is None and b.report_message_id is not None
+        ]
+
+    async def reported(self, broadcast_id: int, text: str, finished_at: datetime | None) -> None:
+        self.state.broadcasts[broadcast_id] = replace(
+            self.state.broadcasts[broadcast_id], reported=text, finished_at=finished_at
+        )
+
 
 class FakeAlerts:
     def __init__(self, state: FakeState) -> None:
         self.state = state
+
+    async def states(self, units: Sequence[str] | None = None) -> list[AlertState]:
+        wanted = None if units is None else set(units)
+        return [
+            s
+            for key, s in sorted(self.state.alert_states.items())
+            if isinstance(s, AlertState) and (wanted is None or key[0] in wanted)
+        ]
+
+    async def save(self, states: Sequence[AlertState]) -> None:
+        for s in states:
+            self.state.alert_states[s.key] = s
 
 
 class FakeSchedule:

@@ -22,10 +22,17 @@ from telegram.ext import Application, BaseHandler, TypeHandler
 from bot.context import Context
 from bot.handlers import (
     basics,
+    broadcast,
+    chart,
     deadlines,
     errors,
+    export,
+    groups,
     history,
     invite,
+    reminders,
+    report,
+    roadmap,
     status,
     submit,
     units,
@@ -43,11 +50,18 @@ MODULES: tuple[Handlers, ...] = (
     # conversations first, e.g. submit.handlers,
     submit.handlers,
     invite.handlers,
+    broadcast.handlers,
+    roadmap.handlers,
     basics.handlers,
     status.handlers,
     history.handlers,
     deadlines.handlers,
+    reminders.handlers,
+    export.handlers,
     units.handlers,
+    chart.handlers,
+    report.handlers,
+    groups.handlers,
 )
 # Tried after every module: the answer to a private message nobody took.
 # status.fallbacks: the answer to a button nobody took ("no longer valid").

@@ -2,22 +2,24 @@
 the period it counts to, the day it is due, the days left (or overdue) and whether it is made.
 
 Members see their own unit (and may name one below it); administrators the province, or the
-unit they name. No "report now" button: /submit starts with a unit, not a period, so the
-answer points to /submit instead.
+unit they name. Each report not yet made gets a button that opens /submit for its period (for
+those who may report for the unit), as a reminder's does.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler
 
 from bot import formatting
 from bot.access import Caller, require_person
 from bot.context import Context
+from bot.formatting import period_name
 from bot.handlers.status import asked_unit, now, say
 from bot.i18n import N_, Translator
+from bot.notices import report_button
 from kpi.catalogue import Catalogue
 from kpi.periods import PeriodKind
 from kpi.units import Unit
@@ -86,7 +88,35 @@ async def deadlines(update: Update, context: Context, caller: Caller) -> None:
         return
     async with context.services.database.unit_of_work() as uow:
         due = await deadlines_for(uow, catalogue, unit.code, current.today)
-    await say(update, deadlines_text(catalogue, unit, due, caller.t))
+    text = deadlines_text(catalogue, unit, due, caller.t)
+    markup = report_buttons(caller, catalogue, unit, due)
+    if markup is None or update.effective_message is None:
+        await say(update, text)
+        return
+    await update.effective_message.reply_text(text, reply_markup=markup)
+
+
+def report_buttons(
+    caller: Caller, catalogue: Catalogue, unit: Unit, deadlines: list[Deadline]
+) -> InlineKeyboardMarkup | None:
+    """A "Report …" button for each report not yet made, if the caller may report for it."""
+    person = caller.person
+    if not (
+        caller.is_admin or (person is not None and person.can_submit(unit.code, catalogue.units))
+    ):
+        return None
+    t = caller.t
+    rows = [
+        [
+            InlineKeyboardButton(
+                t._("Report {period}", period=period_name(d.period, t)),
+                callback_data=report_button(unit.code, d.period),
+            )
+        ]
+        for d in deadlines
+        if not d.reported
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 def handlers() -> list[BaseHandler[Any, Context, Any]]:

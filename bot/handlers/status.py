@@ -34,7 +34,8 @@ from kpi.errors import AmbiguousUnitError, PeriodError, UnknownUnitError
 from kpi.evaluation import Line
 from kpi.periods import Period, PeriodKind, cumulative_period
 from kpi.units import Unit, UnitTree
-from services.status import unit_status
+from services.status import YearToDate, unit_status, year_to_date
+from storage.roadmaps import roadmaps
 
 # --- who may see what -------------------------------------------------------------------------
 
@@ -255,6 +256,14 @@ async def lines_of(
         return await unit_status(uow, catalogue, unit, period)
 
 
+async def year_so_far(
+    context: Context, catalogue: Catalogue, unit: str, month: Period
+) -> YearToDate:
+    """The unit's year so far with the pace of each line (Article 2.1's roadmap)."""
+    async with context.services.database.unit_of_work() as uow:
+        return await year_to_date(uow, roadmaps(uow), catalogue, unit, month)
+
+
 async def show_status(
     update: Update, context: Context, caller: Caller, unit_code: str, period: Period
 ) -> None:
@@ -262,9 +271,14 @@ async def show_status(
     current = now(context)
     catalogue = catalogue_of(context, period)
     unit = catalogue.units.get(unit_code)
-    lines = await lines_of(context, catalogue, unit.code, period)
+    paces = None
+    if period.kind is PeriodKind.YEAR and current.covered and period.year == current.month.year:
+        ytd = await year_so_far(context, catalogue, unit.code, current.month)
+        lines, paces = ytd.lines, ytd.paces
+    else:
+        lines = await lines_of(context, catalogue, unit.code, period)
     note = None if current.covered else render.year_note(current.today.year, period.year, t)
-    text = render.status_text(catalogue, unit, period, lines, t, note)
+    text = render.status_text(catalogue, unit, period, lines, t, note, paces)
     keyboard = render.status_keyboard(
         catalogue,
         unit,
@@ -305,7 +319,7 @@ async def show_detail(update: Update, context: Context, caller: Caller, view: De
         if line.indicator.code == indicator.code
     ]
     text = render.detail_text(catalogue, unit, view.period, indicator, lines, t)
-    await show(update, text, render.detail_keyboard(unit, view.period, t))
+    await show(update, text, render.detail_keyboard(unit, view.period, t, indicator.code))
 
 
 async def show_children(

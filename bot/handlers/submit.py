@@ -39,6 +39,7 @@ from bot.context import Context
 from bot.formatting import period_name
 from bot.handlers.basics import cancelled
 from bot.i18n import translator
+from bot.notices import REPORT_PATTERN, parse_report_button
 from bot.submit_form import Action, Form, Press
 from kpi.catalogue import Catalogue
 from kpi.elements import DataElement, ElementKind
@@ -223,6 +224,25 @@ async def unit_chosen(update: Update, context: Context, caller: Caller) -> Next:
         return None
     await query.answer()
     return await begin(update, context, caller, code)
+
+
+@require_person
+async def report_pressed(update: Update, context: Context, caller: Caller) -> Next:
+    """A reminder's (or /deadlines') button: the form for its unit and period."""
+    query = update.callback_query
+    assert query is not None
+    pressed = parse_report_button(query.data)
+    tree = context.services.catalogues.newest.units
+    if pressed is None or pressed.unit not in tree:
+        await stale_button(update, context)
+        return None
+    await query.answer()
+    if not may_submit(caller, pressed.unit, tree):
+        await say(update, not_yours_text(caller, tree.describe(pressed.unit, caller.language)))
+        return None
+    form = Form.new(pressed.unit)
+    save_form(context, form)
+    return await set_period(update, context, caller, form, pressed.period.key)
 
 
 def not_yours_text(caller: Caller, unit: str) -> str:
@@ -559,9 +579,17 @@ async def commit_plan(
     services = context.services
     catalogue, period = form_catalogue(context, form)
     revisions = await apply_plan(
-        uow, catalogue, plan, author_of(caller), Source.CHAT, reason, services.clock()
+        uow,
+        catalogue,
+        plan,
+        author_of(caller),
+        Source.CHAT,
+        reason,
+        services.clock(),
+        alerts=services.alerts,
     )
     await uow.commit()
+    services.outbox_ready()
     lines = await unit_status(uow, catalogue, form.unit, period)
     return Saved(plan, revisions, lines)
 
@@ -752,6 +780,7 @@ def conversation() -> ConversationHandler[Context]:
             entry_points=[
                 CommandHandler("submit", start, filters=PRIVATE),
                 CallbackQueryHandler(unit_chosen, pattern=sf.UNIT_PATTERN),
+                CallbackQueryHandler(report_pressed, pattern=REPORT_PATTERN),
             ],
             states={
                 State.PERIOD: [

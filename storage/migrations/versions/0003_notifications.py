@@ -31,6 +31,8 @@ def upgrade() -> None:
         sa.Column("recipients", sa.Integer(), nullable=False),
         sa.Column("report_chat_id", sa.BigInteger(), nullable=True),
         sa.Column("report_message_id", sa.BigInteger(), nullable=True),
+        sa.Column("report_language", Text(), nullable=True),
+        sa.Column("reported", sa.Text(), nullable=True),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_broadcast")),
     )

@@ -218,7 +218,7 @@ async def test_every_object_returned_or_delivered_fits_the_specification(
         assert spec.problems(result, returns) == [], what
     updates = next(result for what, result in traced if what == "getUpdates")
     kinds = {next(key for key in update if key != "update_id") for update in updates}
-    assert kinds == {"message", "callback_query"}
+    assert kinds == {"message", "callback_query", "my_chat_member"}  # the bot added to GROUP
     presses = [u["callback_query"] for u in updates if "callback_query" in u]
     assert [press["message"]["date"] == 0 for press in presses] == [False, True]
     expected = {

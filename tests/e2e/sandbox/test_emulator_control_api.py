@@ -49,7 +49,8 @@ async def test_a_group_is_created_on_first_use_and_the_user_joins_it(
 ) -> None:
     sent = await control.send(USER, "hi all", chat_id=GROUP, chat_title="Tổ công tác")
     assert sent["chat_id"] == GROUP
-    (update,) = await api.ok("getUpdates")
+    added, update = await api.ok("getUpdates")  # the bot is told it was added, then the text
+    assert added["my_chat_member"]["new_chat_member"]["status"] == "member"
     assert update["message"]["chat"] == {"id": GROUP, "type": "group", "title": "Tổ công tác"}
     await api.ok("sendMessage", chat_id=GROUP, text="chào nhóm")
     chats = await control.chats(USER)

@@ -1,0 +1,348 @@
+"""The texts and keyboards of /report: completeness and timeliness by level, the units not
+reported, and the ranking of a level's units with the scoring preview.
+
+Pure functions, like bot.render: services' results and a Translator in, text and
+InlineKeyboardMarkup out. The button data is this module's own (the prefixes `rp` and `rk`),
+short and parsed strictly; it names what to show, never what the presser may see: the handler
+authorises every press again.
+
+    rp:kon-tum:2022-Q1            the report of the province for Q1
+    rk:kon-tum:2022-Q1:x:2        its ranking of communes, third page
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Final
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import formatting
+from bot.callbacks import MAX_BYTES, InvalidCallbackError
+from bot.i18n import N_, Translator
+from bot.render import fit, level_name, paginate, period_heading, unit_label
+from kpi.attainment import round_percent
+from kpi.catalogue import Catalogue
+from kpi.errors import PeriodError
+from kpi.periods import Period, PeriodKind
+from kpi.scoring import Ranked
+from kpi.timeliness import Timeliness
+from kpi.units import Level, Unit
+from services.report import LevelReporting, ReportingSummary, UnitReporting
+
+NOT_REPORTED_SHOWN: Final = 30  # names listed before "and N more"
+LATE_SHOWN: Final = 10
+RANKED_PER_PAGE: Final = 10
+
+REPORT_PREFIX: Final = "rp"
+RANKING_PREFIX: Final = "rk"
+PATTERN: Final = f"^(?:{REPORT_PREFIX}|{RANKING_PREFIX}):"
+
+LEVEL_KEYS: Mapping[Level, str] = {
+    Level.PROVINCE: "p",
+    Level.DEPARTMENT: "d",
+    Level.DISTRICT: "h",
+    Level.COMMUNE: "x",
+}
+_LEVELS_BY_KEY = {key: level for level, key in LEVEL_KEYS.items()}
+_UNIT = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_PAGE = re.compile(r"^(?:0|[1-9][0-9]{0,2})$")
+
+REPORT_NAMES: Mapping[PeriodKind, str] = {
+    PeriodKind.QUARTER: N_("Quarter I"),
+    PeriodKind.HALF: N_("Six months"),
+    PeriodKind.NINE_MONTHS: N_("Nine months"),
+    PeriodKind.YEAR: N_("Whole year"),
+}
+RANKING_TITLES: Mapping[Level, str] = {
+    Level.PROVINCE: N_("Ranking of the province level"),
+    Level.DEPARTMENT: N_("Ranking of the provincial departments"),
+    Level.DISTRICT: N_("Ranking of the district level"),
+    Level.COMMUNE: N_("Ranking of the commune level"),
+}
+
+
+# --- button data ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReportView:
+    """Completeness and timeliness of a unit's subtree for a report period."""
+
+    unit: str
+    period: Period
+
+
+@dataclass(frozen=True, slots=True)
+class RankingView:
+    """A page of the ranking of one level's units in a unit's subtree."""
+
+    unit: str
+    period: Period
+    level: Level
+    page: int
+
+
+View = ReportView | RankingView
+
+
+def encode(view: View) -> str:
+    """The button data of a view; ValueError if it would not fit Telegram's 64 bytes."""
+    match view:
+        case ReportView(unit, period):
+            data = f"{REPORT_PREFIX}:{unit}:{period.key}"
+        case RankingView(unit, period, level, page):
+            data = f"{RANKING_PREFIX}:{unit}:{period.key}:{LEVEL_KEYS[level]}:{page}"
+    if len(data.encode()) > MAX_BYTES or decode(data) != view:
+        raise ValueError(f"{view!r} cannot be written as button data")
+    return data
+
+
+def decode(data: str | None) -> View:
+    """The view named by button data; InvalidCallbackError unless exactly well formed."""
+    if not data or len(data.encode()) > MAX_BYTES:
+        raise InvalidCallbackError("empty or longer than 64 bytes")
+    match data.split(":"):
+        case [prefix, unit, period] if prefix == REPORT_PREFIX:
+            return ReportView(_unit(unit), _period(period))
+        case [prefix, unit, period, level, page] if prefix == RANKING_PREFIX:
+            if level not in _LEVELS_BY_KEY or not _PAGE.fullmatch(page):
+                raise InvalidCallbackError(f"not a level and page: {level!r}, {page!r}")
+            return RankingView(_unit(unit), _period(period), _LEVELS_BY_KEY[level], int(page))
+    raise InvalidCallbackError(f"unknown button data {data!r}")
+
+
+def _unit(text: str) -> str:
+    if not _UNIT.fullmatch(text):
+        raise InvalidCallbackError(f"not a unit code: {text!r}")
+    return text
+
+
+def _period(text: str) -> Period:
+    try:
+        period = Period.parse(text)
+    except PeriodError:
+        raise InvalidCallbackError(f"not a period: {text!r}") from None
+    if period.key != text:
+        raise InvalidCallbackError(f"not a canonical period: {text!r}")
+    return period
+
+
+def button(label: str, view: View) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=encode(view))
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+
+def share_text(share: Fraction | None, language: str) -> str:
+    return formatting.percent(None if share is None else round_percent(share, 2), 2, language)
+
+
+def points(value: Fraction) -> Decimal:
+    """A score rounded half-up to two decimals."""
+    return round_percent(value / 100, 2)
+
+
+def points_text(value: Fraction, language: str) -> str:
+    """ "8,75" (vi), "8.75" (en), "9" for a whole score."""
+    return formatting.decimal(points(value), 2, language)
+
+
+# --- the report -------------------------------------------------------------------------------
+
+
+def report_name(period: Period, t: Translator) -> str:
+    name = REPORT_NAMES.get(period.kind)
+    return t._(name) if name is not None else period.key
+
+
+def capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def level_line(level: LevelReporting, today_passed: bool, t: Translator) -> str:
+    """ "• sở, ban ngành (hạn 18/03/2022): đã báo cáo 6/20 (30,00 %) · đúng hạn 6/20 (30,00 %)"."""
+    language = t.language
+    text = t._(
+        "{level} (due {due}): reported {reported}/{expected} ({completeness})"
+        " · by the deadline {on_time}/{expected} ({timeliness})",
+        level=capitalised(level_name(level.level, t)),
+        due=formatting.day(level.deadline, language),
+        reported=formatting.count(level.reported, language),
+        expected=formatting.count(level.expected, language),
+        completeness=share_text(level.completeness, language),
+        on_time=formatting.count(level.on_time, language),
+        timeliness=share_text(level.timeliness, language),
+    )
+    if not today_passed:
+        text += " · " + t._("not yet due")
+    return "• " + text
+
+
+def _by_level(units: Sequence[UnitReporting]) -> list[UnitReporting]:
+    order = list(Level)
+    return sorted(units, key=lambda u: order.index(u.level))  # stable: tree order within
+
+
+def listed(names: Sequence[str], shown: int, t: Translator) -> list[str]:
+    """One "• name" a line, the first `shown`, then "… and N more"."""
+    lines = [f"• {name}" for name in names[:shown]]
+    if len(names) > shown:
+        lines.append(t._("… and {count} more", count=formatting.count(len(names) - shown)))
+    return lines
+
+
+def report_text(catalogue: Catalogue, summary: ReportingSummary, t: Translator) -> str:
+    """The report of a period for a subtree: per level, then who has not reported, who was late."""
+    language = t.language
+    root = catalogue.units.get(summary.root)
+    head = [
+        t._(
+            "📋 Reporting of {unit}: {report}",
+            unit=unit_label(catalogue, root.code, language),
+            report=report_name(summary.period, t),
+        ),
+        period_heading(summary.period, catalogue, t),
+        t._("As of {day}.", day=formatting.day(summary.today, language)),
+    ]
+    if not summary.levels:
+        return "\n".join(head) + "\n\n" + t._("No unit here reports figures.")
+    levels = [
+        t._("By level: reported, and reported by the deadline"),
+        *(level_line(lv, summary.today > lv.deadline, t) for lv in summary.levels),
+    ]
+    parts = ["\n".join(head), "\n".join(levels)]
+    missing = _by_level(summary.not_reported)
+    if missing:
+        names = [
+            unit_label(catalogue, u.unit, language)
+            + (" ⏰" if u.timeliness is Timeliness.MISSING else "")
+            for u in missing
+        ]
+        parts.append(
+            "\n".join(
+                [
+                    t._("Not reported ({count}; ⏰ past the deadline):", count=len(missing)),
+                    *listed(names, NOT_REPORTED_SHOWN, t),
+                ]
+            )
+        )
+    else:
+        parts.append(t._("Every unit has reported."))
+    late = _by_level(summary.late)
+    if late:
+        names = [
+            t._(
+                "{unit}, complete on {day}",
+                unit=unit_label(catalogue, u.unit, language),
+                day=formatting.day(u.completed_on, language),
+            )
+            for u in late
+            if u.completed_on is not None
+        ]
+        parts.append(
+            "\n".join(
+                [
+                    t._("Reported after the deadline ({count}):", count=len(late)),
+                    *listed(names, LATE_SHOWN, t),
+                ]
+            )
+        )
+    return fit("\n\n".join(parts))
+
+
+def report_keyboard(
+    catalogue: Catalogue, root: Unit, period: Period, levels: Sequence[Level], t: Translator
+) -> InlineKeyboardMarkup:
+    """The report periods of the year (the one shown marked), then a ranking per level."""
+    periods = [
+        button(("• " if due == period else "") + report_name(due, t), ReportView(root.code, due))
+        for due in catalogue.calendar.due_periods(period.year)
+    ]
+    keyboard = [periods]
+    keyboard.extend(
+        [button("🏆 " + t._(RANKING_TITLES[level]), RankingView(root.code, period, level, 0))]
+        for level in levels
+    )
+    return InlineKeyboardMarkup(keyboard)
+
+
+# --- the ranking ------------------------------------------------------------------------------
+
+
+def ranked_line(entry: Ranked, t: Translator) -> str:
+    """ "1. Sở Y tế: đạt 8 · dưới chỉ tiêu 1 · dưới ngưỡng sàn 0 · điểm dự kiến 8,75/9"."""
+    score = entry.score
+    place = "–" if entry.rank is None else str(entry.rank)
+    if not score.judged:
+        return f"{place}. {entry.name}: " + t._("no data yet")
+    text = f"{place}. {entry.name}: " + t._(
+        "met {met} · below target {below} · below floor {floor} · score {points}/{possible}",
+        met=score.met,
+        below=score.below_target,
+        floor=score.below_floor,
+        points=points_text(score.points, t.language),
+        possible=score.judged,
+    )
+    if score.zeroed:
+        codes = ", ".join(
+            c.indicator + (f" ({level_name(c.level, t)})" if c.level is not None else "")
+            for c in score.zeroed
+        )
+        text += "\n   🔴 " + t._("zero points on {indicators}", indicators=codes)
+    return text
+
+
+def ranking_text(
+    catalogue: Catalogue,
+    root: Unit,
+    period: Period,
+    level: Level,
+    ranked: Sequence[Ranked],
+    page: int,
+    t: Translator,
+) -> str:
+    shown, page, pages = paginate(ranked, page, RANKED_PER_PAGE)
+    head = [
+        t._(
+            "🏆 {title}: {unit}, {report} (page {page}/{pages})",
+            title=t._(RANKING_TITLES[level]),
+            unit=unit_label(catalogue, root.code, t.language),
+            report=report_name(period, t),
+            page=page + 1,
+            pages=pages,
+        ),
+        period_heading(period, catalogue, t),
+    ]
+    rule = t._(
+        "Ordered by indicators met, then by the fewest below the floor. Score preview: one"
+        " point an indicator met, part of it between the floor and the target, and zero"
+        " below the floor: a unit below the floor scores no points on that criterion."
+    )
+    if not shown:
+        return "\n".join(head) + "\n\n" + t._("No unit of this level here.")
+    body = "\n".join(ranked_line(entry, t) for entry in shown)
+    return fit("\n".join(head) + "\n\n" + body + "\n\n" + rule)
+
+
+def ranking_keyboard(
+    root: Unit, period: Period, level: Level, total: int, page: int, t: Translator
+) -> InlineKeyboardMarkup:
+    _shown, page, pages = paginate(range(total), page, RANKED_PER_PAGE)
+    navigation = []
+    if page > 0:
+        navigation.append(
+            button(t._("◀ Previous page"), RankingView(root.code, period, level, page - 1))
+        )
+    if page + 1 < pages:
+        navigation.append(
+            button(t._("Next page ▶"), RankingView(root.code, period, level, page + 1))
+        )
+    keyboard = [navigation] if navigation else []
+    keyboard.append([button(t._("◀ Back to the report"), ReportView(root.code, period))])
+    return InlineKeyboardMarkup(keyboard)

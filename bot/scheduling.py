@@ -1,0 +1,55 @@
+"""Wiring the scheduler into the bot (part of the composition root, bot/app.py).
+
+`build_runner` puts together what scheduler/ runs while this process leads: the reminder and
+sweep jobs (scheduler.jobs) with the bot's notice writer, the delivery worker on the bot, and
+the leadership (an advisory lock on PostgreSQL, this process on SQLite). SCHEDULER_ENABLED=false
+leaves all of it out (a process that only answers updates).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from telegram.ext import ExtBot
+
+from bot.context import Services
+from bot.notices import BotNoticeWriter
+from scheduler.delivery import DeliveryWorker
+from scheduler.jobs import Jobs
+from scheduler.leader import leader_for
+from scheduler.runner import Runner
+from services.alerts import SubmissionAlerts
+
+
+def notice_writer(services: Services) -> BotNoticeWriter:
+    return BotNoticeWriter(services.settings.default_language)
+
+
+def submission_alerts(services: Services) -> SubmissionAlerts:
+    """The alert check every submission runs in its transaction."""
+    return SubmissionAlerts(notice_writer(services), services.settings.tzinfo)
+
+
+def build_runner(services: Services, bot: ExtBot[None]) -> Runner:
+    """The scheduler and the delivery worker, led by one process at a time."""
+    settings = services.settings
+    database = services.database
+
+    def clock() -> datetime:  # read at each call: tests and the sandbox replace the clock
+        return services.clock()
+
+    jobs = Jobs(
+        database.unit_of_work,
+        lambda: services.catalogues,
+        notice_writer(services),
+        zone=settings.tzinfo,
+        clock=clock,
+        office_ids=settings.admin_telegram_ids,
+    )
+    return Runner(
+        leader_for(database.engine),
+        jobs,
+        lambda: DeliveryWorker(database.unit_of_work, bot, clock=clock),
+        zone=settings.tzinfo,
+        retry=settings.scheduler_retry_seconds,
+    )
