@@ -7,11 +7,14 @@ it (`poll_interval=0`) and the people, each an asyncio task with its own control
 each backend (a SQLite file in a temporary directory; PostgreSQL in a throw-away database of
 `BENCH_DATABASE_URL` or `TEST_DATABASE_URL`), on a fresh emulator:
 
-1. the echo bot: a bare `Application` (default settings, one update at a time, as ours) that
-   sends every text back; the people each send a text and wait for the echo, in a loop;
-2. our bot, built by `bot.app.build_application` as the end-to-end tests build it, on a
-   database with the catalogue, the sandbox's demo figures (January to May 2022) and the people
-   bound to departments and communes (heads and members), its clock at the sandbox's 10/06/2022.
+1. the echo bot: a bare `Application` (PTB's defaults: one update at a time, one connection to
+   the Bot API) that sends every text back; the people each send a text and wait for the echo,
+   in a loop;
+2. our bot, built by `bot.app.build_application` as the end-to-end tests build it and as it
+   runs in production (different people's updates handled concurrently, each person's in order:
+   `bot.concurrency`), on a database with the catalogue, the sandbox's demo figures (January to
+   May 2022) and the people bound to departments and communes (heads and members), its clock at
+   the sandbox's 10/06/2022.
    Each person loops through: /status; a press on the view (an indicator in full or another
    period: the message is edited); /submit; a period button (this month, or the previous one,
    which the demo units already reported: a correction); every question (counts typed, now and
@@ -571,7 +574,9 @@ class ErrorCount(logging.Handler):
 
 class HandlingTimes(logging.Handler):
     """The bot's own time per update, from the line `bot.handlers.updates` logs after each
-    (from the duplicate check to the persistence written): its service time, without queueing."""
+    (from the duplicate check to the persistence written): without the wait for the update to be
+    fetched, but, as updates are handled concurrently, with the time other people's updates
+    held the event loop meanwhile (at saturation, far above the service time)."""
 
     def __init__(self) -> None:
         super().__init__(logging.INFO)

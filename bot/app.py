@@ -19,7 +19,7 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, Defaults
 
 from bot.commands import publish_commands
-from bot.concurrency import PerChatUpdateProcessor
+from bot.concurrency import BOT_API_CONNECTIONS, PerChatUpdateProcessor
 from bot.context import CONTEXT_TYPES, BotData, ChatData, Clock, Context, Services, UserData
 from bot.handlers import MODULES, Handlers, register
 from bot.persistence import StorePersistence
@@ -123,6 +123,7 @@ def build_application(
         .defaults(Defaults(tzinfo=settings.tzinfo))
         .persistence(StorePersistence(database.unit_of_work))
         .concurrent_updates(PerChatUpdateProcessor())  # each person in order, people at once
+        .connection_pool_size(BOT_API_CONNECTIONS)  # the concurrent updates' Bot API calls
         .application_class(BotApplication, {"services": services, "owns_database": owns_database})
     )
     if settings.bot_api_base_url:

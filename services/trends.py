@@ -20,6 +20,7 @@ from kpi.periods import Period
 from kpi.trend import MONTHS_IN_YEAR, totals_to_date
 from kpi.units import Level, Unit
 from services.ports import UnitOfWork, UnitTotals
+from services.roadmaps import is_province
 
 RECENT_MONTHS = 3  # the run-rate of the projection: the last reported months, up to three
 
@@ -167,6 +168,7 @@ async def indicator_trend(
             months[-1].to_date,
             last if elapsed is None else max(elapsed, last),
             recent=run_rate,
+            baseline=is_province(catalogue, unit.code),
         )
     target = plan.target
     if unit.code in plan.indicator.target.unit_targets and months:

@@ -160,6 +160,7 @@ async def test_a_member_cannot_broadcast_and_a_list_names_its_ambiguous_units(
     )
     listed = await bot.press(ADMIN, audiences, "A list of units…", expect="separated by commas")
     assert listed
+    await bot.restart()  # the draft and the step survive a restart
     problems = await bot.ask(
         ADMIN, "Đăk Long, Nowhere", expect="exactly one unit", language_code="en"
     )
