@@ -400,6 +400,7 @@ async def send(update: Update, context: Context, caller: Caller) -> int:
         caller.telegram_id,
         services.clock(),
     )
+    services.outbox_ready()
     drop_draft(context)
     async with services.database.unit_of_work() as uow:
         stored = await uow.broadcasts.get(created.id)

@@ -102,15 +102,17 @@ async def test_the_command_menu_is_published_in_vietnamese_english_and_for_admin
         "submit",
         "history",
         "deadlines",
+        "export",
         "roadmap",
         "chart",
+        "subscribe",
         "help",
         "lang",
         "cancel",
     }
     assert {"command": "help", "description": "Giới thiệu và danh sách lệnh"} in vietnamese
     assert {"command": "help", "description": "What this bot does and its commands"} in english
-    assert {"invite", "units", "status", "help"} <= {c["command"] for c in admins}
+    assert {"invite", "units", "status", "help", "broadcast"} <= {c["command"] for c in admins}
 
 
 async def test_an_administrator_added_later_gets_the_full_menu_with_the_welcome(
