@@ -102,6 +102,8 @@ async def test_the_command_menu_is_published_in_vietnamese_english_and_for_admin
         "submit",
         "history",
         "deadlines",
+        "mute",
+        "unmute",
         "export",
         "roadmap",
         "chart",
