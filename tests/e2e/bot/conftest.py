@@ -197,6 +197,7 @@ async def bot(server: RunningEmulator, database_url: str) -> AsyncIterator[BotDr
         admin_telegram_ids=[ADMIN],
         webhook_url=None,
         webhook_secret=None,
+        scheduler_enabled=False,  # no background delivery unless a test asks: `scheduled_bot`
     )
     server.emulator.upsert_user(ADMIN, "Văn phòng", language_code="vi")
     database = Database.connect(database_url)
@@ -208,3 +209,11 @@ async def bot(server: RunningEmulator, database_url: str) -> AsyncIterator[BotDr
         finally:
             await driver.stop()
             await database.dispose()
+
+
+@pytest.fixture
+async def scheduled_bot(bot: BotDriver) -> BotDriver:
+    """The bot with its scheduler and delivery worker running (SCHEDULER_ENABLED)."""
+    bot.settings = bot.settings.model_copy(update={"scheduler_enabled": True})
+    await bot.restart()
+    return bot

@@ -84,7 +84,10 @@ def about(texts: list[str], unit: str) -> list[str]:
     return [t.split()[0] for t in texts if t.startswith((f"⚠️ {unit} ", f"✅ {unit} "))]
 
 
-async def test_an_alert_and_its_recovery_reach_the_head_and_the_group_once(bot: BotDriver) -> None:
+async def test_an_alert_and_its_recovery_reach_the_head_and_the_group_once(
+    scheduled_bot: BotDriver,
+) -> None:
+    bot = scheduled_bot
     assert bot.application is not None
     services = bot.application.services
     services.clock = lambda: NOW
@@ -125,7 +128,8 @@ async def test_an_alert_and_its_recovery_reach_the_head_and_the_group_once(bot: 
     assert about(await bot.said(HEAD, since), "Thành phố Kon Tum") == []
 
 
-async def test_the_alert_button_opens_the_status_of_the_unit(bot: BotDriver) -> None:
+async def test_the_alert_button_opens_the_status_of_the_unit(scheduled_bot: BotDriver) -> None:
+    bot = scheduled_bot
     assert bot.application is not None
     services = bot.application.services
     services.clock = lambda: NOW
