@@ -29,7 +29,7 @@ from telegram.ext import BaseUpdateProcessor
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CONCURRENCY = 32  # people whose updates are handled at the same time
+DEFAULT_CONCURRENCY = 8  # people whose updates are handled at the same time
 # Connections to the Bot API for the handlers' calls (PTB's default is one: with updates handled
 # concurrently, calls would queue for it and fail after its pool timeout, one second).
 BOT_API_CONNECTIONS = 16
