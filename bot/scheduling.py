@@ -1,7 +1,8 @@
 """Wiring the scheduler into the bot (part of the composition root, bot/app.py).
 
 `build_runner` puts together what scheduler/ runs while this process leads: the reminder and
-sweep jobs (scheduler.jobs) with the bot's notice writer, the delivery worker on the bot, and
+sweep jobs (scheduler.jobs) with the bot's notice writer, the delivery worker on the bot, the
+refresh of broadcast delivery reports (every 2 s), and
 the leadership (an advisory lock on PostgreSQL, this process on SQLite). SCHEDULER_ENABLED=false
 leaves all of it out (a process that only answers updates).
 """
@@ -13,12 +14,16 @@ from datetime import datetime
 from telegram.ext import ExtBot
 
 from bot.context import Services
+from bot.handlers.broadcast import report_renderer
 from bot.notices import BotNoticeWriter
+from scheduler.broadcast_report import refresh_reports
 from scheduler.delivery import DeliveryWorker
 from scheduler.jobs import Jobs
 from scheduler.leader import leader_for
-from scheduler.runner import Runner
+from scheduler.runner import Periodic, Runner
 from services.alerts import SubmissionAlerts
+
+REPORT_EVERY = 2.0  # seconds between two refreshes of the broadcasts' delivery reports
 
 
 def notice_writer(services: Services) -> BotNoticeWriter:
@@ -46,10 +51,16 @@ def build_runner(services: Services, bot: ExtBot[None]) -> Runner:
         clock=clock,
         office_ids=settings.admin_telegram_ids,
     )
+    render = report_renderer(services)
+
+    async def refresh() -> int:
+        return await refresh_reports(database.unit_of_work, bot, render, clock=clock)
+
     return Runner(
         leader_for(database.engine),
         jobs,
         lambda: DeliveryWorker(database.unit_of_work, bot, clock=clock),
         zone=settings.tzinfo,
         retry=settings.scheduler_retry_seconds,
+        periodic=[Periodic("broadcast-reports", REPORT_EVERY, refresh)],
     )

@@ -23,7 +23,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Protocol
 
@@ -44,6 +45,15 @@ class Worker(Protocol):
     async def run(self) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Periodic:
+    """A chore the leader runs every `seconds` (e.g. refreshing broadcast delivery reports)."""
+
+    name: str
+    seconds: float
+    run: Callable[[], Awaitable[object]]
+
+
 def wall_clock() -> datetime:
     return datetime.now(UTC)
 
@@ -61,6 +71,7 @@ class Runner:
         retry: float = 5.0,
         check: float = 5.0,
         wall: Callable[[], datetime] = wall_clock,
+        periodic: Sequence[Periodic] = (),
     ) -> None:
         self.leader = leader
         self.jobs = jobs
@@ -69,6 +80,7 @@ class Runner:
         self.retry = retry
         self.check = check
         self._wall = wall
+        self.periodic = tuple(periodic)
         self.leading = asyncio.Event()  # set while this process leads (tests wait on it)
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -125,6 +137,9 @@ class Runner:
             timezone=self.zone,
             job_defaults={"coalesce": True, "misfire_grace_time": None, "max_instances": 1},
         )
+        chores = [
+            asyncio.create_task(self._every(chore), name=chore.name) for chore in self.periodic
+        ]
         try:
             await self._catch_up()
             self._schedule()
@@ -143,10 +158,24 @@ class Runner:
                 self._scheduler.shutdown(wait=False)
             self._scheduler = None
             self._worker = None
+            for chore in chores:
+                chore.cancel()
             if worker_task is not None:
                 worker_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await worker_task
+            for task in (*chores, worker_task):
+                if task is not None:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+
+    async def _every(self, chore: Periodic) -> None:
+        """Run the chore, then again every `chore.seconds`, until cancelled; a failure is
+        logged and the next round runs."""
+        while True:
+            try:
+                await chore.run()
+            except Exception:
+                logger.exception("%s failed", chore.name)
+            await asyncio.sleep(chore.seconds)
 
     def _restart_worker(self, finished: asyncio.Task[None]) -> asyncio.Task[None]:
         if not finished.cancelled() and finished.exception() is not None:
@@ -194,4 +223,4 @@ class Runner:
             self._schedule()
 
 
-__all__ = ["Runner", "Worker"]
+__all__ = ["Periodic", "Runner", "Worker"]

@@ -172,3 +172,26 @@ async def test_a_member_cannot_broadcast_and_a_list_names_its_ambiguous_units(
     assert cancelled
     async with bot.database.unit_of_work() as uow:
         assert await uow.broadcasts.get(1) is None
+
+
+async def test_the_running_bot_delivers_a_broadcast_and_finishes_its_report_by_itself(
+    scheduled_bot: BotDriver,
+) -> None:
+    bot = scheduled_bot
+    for user_id, commune in list(COMMUNES.items())[:3]:
+        await bot.control.create_user(user_id, f"Xã {user_id}")
+        await bot.make_member(user_id, commune, Role.HEAD, name=f"Xã {user_id}")
+    text = "Họp giao ban chuyển đổi số lúc 8 giờ sáng thứ Hai."
+    audiences = await bot.ask(
+        ADMIN, f"/broadcast {text}", expect="Who should receive it?", language_code="en"
+    )
+    preview = await bot.press(ADMIN, audiences, "Commune-level units", expect="will go to")
+    since = bot.cursor
+    report = await bot.press(ADMIN, preview, "Send to 3", expect="Broadcast #")
+
+    final = await bot.control.wait_for_text(ADMIN, "Finished.", since, timeout=WAIT)
+
+    assert final["message_id"] == report["message_id"]
+    assert "Delivered: 3" in final["text"].splitlines()
+    for user_id in list(COMMUNES)[:3]:
+        assert await bot.said(user_id, 0) == [text], user_id
