@@ -17,6 +17,7 @@ from bot import formatting, render
 from bot.callbacks import StatusView, encode
 from bot.formatting import period_name
 from bot.i18n import Translator, translator
+from bot.pace_text import pace_text
 from kpi.alerts import AlertKind
 from kpi.catalogue import Catalogue
 from kpi.errors import PeriodError
@@ -192,10 +193,12 @@ class BotNoticeWriter:
         needed = render.needed_text(note.line, catalogue, t)
         if needed:
             figures.append(needed)
-        return "\n".join(
-            (
-                f"{ALERT_HEADS[note.kind]} {headlines[note.kind]}",
-                render.line_title(note.line, t),
-                " · ".join(figures),
-            )
-        )
+        lines = [
+            f"{ALERT_HEADS[note.kind]} {headlines[note.kind]}",
+            render.line_title(note.line, t),
+            " · ".join(figures),
+        ]
+        pace = None if note.pace is None else pace_text(note.pace, note.period.year, t)
+        if pace:
+            lines.append(pace)
+        return "\n".join(lines)

@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 
 from kpi.alerts import AlertKind, AlertState, Decision, Scope, decide, line_id
 from kpi.catalogue import Catalogue
 from kpi.evaluation import evaluate_plan, plans_for
+from kpi.pace import line_key
 from kpi.periods import Period
 from kpi.quiet import not_before
 from kpi.units import Unit
@@ -39,6 +40,7 @@ from services.notices import AlertNote, NoticeWriter
 from services.outbox import enqueue
 from services.ports import OutgoingMessage, UnitOfWork
 from services.reminders import REPORTING_ROLES, bound, language_of
+from services.status import year_to_date
 
 FLOOR = 2  # the severity of "below the floor" (kpi.attainment.Status.severity)
 
@@ -105,8 +107,28 @@ async def evaluate_alerts(
         await uow.alerts.save(changed)
     if not announced:
         return 0
+    announced = await with_pace(uow, catalogue, month, announced)
     messages = await route(uow, catalogue, announced, now, writer, zone)
     return await enqueue(uow, messages, now)
+
+
+async def with_pace(
+    uow: UnitOfWork, catalogue: Catalogue, month: Period, announced: list[Announcement]
+) -> list[Announcement]:
+    """The announcements about the year so far of the catalogue's year, each with its line's
+    pace to target and year-end projection (as /status shows them: services.status)."""
+    if month.year != catalogue.year:
+        return announced
+    units = sorted({a.unit.code for a in announced if a.note.scope is Scope.YEAR})
+    paces = {code: await year_to_date(uow, uow.roadmaps, catalogue, code, month) for code in units}
+    found: list[Announcement] = []
+    for item in announced:
+        note = item.note
+        if note.scope is Scope.YEAR:
+            key = line_key(note.line.indicator.code, note.line.level)
+            note = replace(note, pace=paces[note.unit.code].paces.get(key))
+        found.append(Announcement(note, item.decision))
+    return found
 
 
 async def route(

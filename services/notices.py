@@ -16,6 +16,7 @@ from typing import Protocol
 from kpi.alerts import AlertKind, Scope
 from kpi.catalogue import Catalogue
 from kpi.evaluation import Line
+from kpi.pace import Pace
 from kpi.periods import Period
 from kpi.reminders import Overdue
 from kpi.units import Unit
@@ -66,6 +67,7 @@ class AlertNote:
     scope: Scope
     period: Period
     kind: AlertKind
+    pace: Pace | None = None  # the year so far's pace to target and year-end projection
 
 
 class NoticeWriter(Protocol):

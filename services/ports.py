@@ -14,6 +14,7 @@ from typing import Protocol, Self
 from kpi.access import Invite, Person, Role
 from kpi.aggregate import Figure, Total, TotalKey
 from kpi.alerts import AlertState
+from kpi.pace import RoadmapSetting
 from kpi.periods import Period
 from kpi.revisions import Revision
 from kpi.units import Level, UnitTree
@@ -346,6 +347,23 @@ class ScheduleLog(Protocol):
         """Record that the job `name` ran for `fire_time`; False if it already had."""
 
 
+class RoadmapStore(Protocol):
+    """The roadmaps unit heads set, by unit code, line key and year."""
+
+    async def of_unit(self, unit: str, year: int) -> dict[str, RoadmapSetting]:
+        """The unit's settings for `year`, by line key (lines left even monthly are absent)."""
+
+    async def of_units(
+        self, units: Sequence[str] | None, year: int
+    ) -> dict[str, dict[str, RoadmapSetting]]:
+        """`of_unit` for many units (None: all), in one query; units without any are absent."""
+
+    async def put(
+        self, unit: str, line: str, year: int, setting: RoadmapSetting, by: str, at: datetime
+    ) -> None:
+        """Replace the line's setting (an even monthly setting deletes it)."""
+
+
 class UnitOfWork(Protocol):
     """One transaction: rolled back on exit unless `commit` was called."""
 
@@ -384,6 +402,9 @@ class UnitOfWork(Protocol):
 
     @property
     def schedule(self) -> ScheduleLog: ...
+
+    @property
+    def roadmaps(self) -> RoadmapStore: ...
 
     async def __aenter__(self) -> Self: ...
 

@@ -1,17 +1,15 @@
 """Roadmaps (Article 2.1): which lines of a unit have one, what each is, and setting one.
 
-The store is a port of its own (`RoadmapStore`); storage.roadmaps.roadmaps(uow) gives the one of
-a SQL unit of work, tests pass a fake. Setting a roadmap commits the unit of work.
+The store is a port (`services.ports.RoadmapStore`, `uow.roadmaps`): storage.roadmaps on SQL,
+tests/fakes.py in memory. Setting a roadmap commits the unit of work.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Protocol
 
 from kpi.attainment import percent_fraction
 from kpi.catalogue import Catalogue
@@ -27,24 +25,7 @@ from kpi.pace import (
     resolve,
     starting_point,
 )
-from services.ports import UnitOfWork
-
-
-class RoadmapStore(Protocol):
-    """The roadmaps unit heads set, by unit code, line key and year."""
-
-    async def of_unit(self, unit: str, year: int) -> dict[str, RoadmapSetting]:
-        """The unit's settings for `year`, by line key (lines left even monthly are absent)."""
-
-    async def of_units(
-        self, units: Sequence[str] | None, year: int
-    ) -> dict[str, dict[str, RoadmapSetting]]:
-        """`of_unit` for many units (None: all), in one query; units without any are absent."""
-
-    async def put(
-        self, unit: str, line: str, year: int, setting: RoadmapSetting, by: str, at: datetime
-    ) -> None:
-        """Replace the line's setting (an even monthly setting deletes it)."""
+from services.ports import RoadmapStore, UnitOfWork
 
 
 class RoadmapError(DomainError):

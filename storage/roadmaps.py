@@ -1,8 +1,7 @@
-"""The roadmap table behind services.roadmaps.RoadmapStore.
+"""The roadmap table behind services.ports.RoadmapStore (`uow.roadmaps`).
 
 async with database.unit_of_work() as uow:
-    store = roadmaps(uow)
-    await set_roadmap(uow, store, catalogue, "so-y-te", "III.2", setting, "tg:1", now)
+    await set_roadmap(uow, uow.roadmaps, catalogue, "so-y-te", "III.2", setting, "tg:1", now)
 """
 
 from __future__ import annotations
@@ -16,7 +15,6 @@ from sqlalchemy import delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from kpi.pace import RoadmapSetting, from_basis_points, to_basis_points
-from services.roadmaps import RoadmapStore
 from storage.repositories import UnitIds
 from storage.tables import roadmap_table, unit_table
 
@@ -80,17 +78,4 @@ class SqlRoadmapStore:
         await connection.execute(roadmap_table.insert(), rows)
 
 
-def roadmaps(uow: object) -> RoadmapStore:
-    """The roadmap store of a unit of work: its own `roadmaps` if it has one (a fake, or a unit
-    of work that grew one), else a SqlRoadmapStore on its open session."""
-    own = getattr(uow, "roadmaps", None)
-    if own is not None:
-        store: RoadmapStore = own
-        return store
-    session = getattr(uow, "session", None)
-    if not isinstance(session, AsyncSession):
-        raise TypeError(f"{uow!r} has neither `roadmaps` nor an open SQL `session`")
-    return SqlRoadmapStore(session)
-
-
-__all__ = ["SqlRoadmapStore", "roadmaps"]
+__all__ = ["SqlRoadmapStore"]

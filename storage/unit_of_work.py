@@ -18,6 +18,7 @@ from services.ports import (
     InviteStore,
     Outbox,
     PeopleStore,
+    RoadmapStore,
     ScheduleLog,
     UnitStore,
 )
@@ -38,6 +39,7 @@ from storage.repositories import (
     UnitIdCache,
     UnitIds,
 )
+from storage.roadmaps import SqlRoadmapStore
 
 SessionFactory = async_sessionmaker[AsyncSession]
 
@@ -61,6 +63,7 @@ class SqlUnitOfWork:
     broadcasts: BroadcastStore
     alerts: AlertStore
     schedule: ScheduleLog
+    roadmaps: RoadmapStore
 
     def __init__(self, sessions: SessionFactory, unit_ids: UnitIdCache | None = None) -> None:
         self._sessions = sessions
@@ -93,6 +96,7 @@ class SqlUnitOfWork:
         self.broadcasts = SqlBroadcastStore(session, ids)
         self.alerts = SqlAlertStore(session, ids)
         self.schedule = SqlScheduleLog(session)
+        self.roadmaps = SqlRoadmapStore(session, ids)
         return self
 
     async def __aexit__(

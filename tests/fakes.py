@@ -13,6 +13,7 @@ from kpi.access import Invite, Membership, Person, Role
 from kpi.aggregate import Figure, Total, TotalKey
 from kpi.alerts import AlertState
 from kpi.errors import UnknownUnitError
+from kpi.pace import RoadmapSetting
 from kpi.periods import Period
 from kpi.revisions import Revision
 from kpi.units import UnitTree
@@ -62,6 +63,7 @@ class FakeState:
     broadcasts: dict[int, StoredBroadcast] = field(default_factory=dict)
     alert_states: dict[tuple[str, str, str], object] = field(default_factory=dict)
     schedule_runs: dict[tuple[str, datetime], datetime] = field(default_factory=dict)
+    roadmaps: dict[tuple[str, int], dict[str, RoadmapSetting]] = field(default_factory=dict)
     commits: int = 0
 
     def copy(self) -> FakeState:
@@ -605,6 +607,34 @@ class FakeSchedule:
         return True
 
 
+class FakeRoadmaps:
+    def __init__(self, state: FakeState) -> None:
+        self.state = state
+
+    async def of_unit(self, unit: str, year: int) -> dict[str, RoadmapSetting]:
+        return dict(self.state.roadmaps.get((unit, year), {}))
+
+    async def of_units(
+        self, units: Sequence[str] | None, year: int
+    ) -> dict[str, dict[str, RoadmapSetting]]:
+        return {
+            unit: dict(settings)
+            for (unit, of_year), settings in self.state.roadmaps.items()
+            if of_year == year and settings and (units is None or unit in units)
+        }
+
+    async def put(
+        self, unit: str, line: str, year: int, setting: RoadmapSetting, by: str, at: datetime
+    ) -> None:
+        del by, at
+        settings = dict(self.state.roadmaps.get((unit, year), {}))
+        if setting == RoadmapSetting():
+            settings.pop(line, None)
+        else:
+            settings[line] = setting
+        self.state.roadmaps[unit, year] = settings
+
+
 class FakeUnitOfWork:
     """Copies the state on entry; writes it back only on commit."""
 
@@ -626,6 +656,7 @@ class FakeUnitOfWork:
         self.broadcasts = FakeBroadcasts(state)
         self.alerts = FakeAlerts(state)
         self.schedule = FakeSchedule(state)
+        self.roadmaps = FakeRoadmaps(state)
 
     async def __aenter__(self) -> Self:
         self._open(self.shared.copy())

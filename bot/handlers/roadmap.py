@@ -48,7 +48,6 @@ from kpi.pace import QUARTERLY, MilestoneProblem, RoadmapSetting, check_mileston
 from kpi.periods import Period
 from kpi.units import Unit, UnitTree
 from services.roadmaps import LineRoadmap, RoadmapError, set_roadmap, unit_roadmaps
-from storage.roadmaps import roadmaps
 
 PREFIX: Final = "rm"
 DRAFT_KEY: Final = "roadmap"
@@ -349,7 +348,7 @@ def catalogue_now(context: Context) -> Catalogue:
 
 async def lines_of(context: Context, catalogue: Catalogue, unit: str) -> list[LineRoadmap]:
     async with context.services.database.unit_of_work() as uow:
-        return await unit_roadmaps(roadmaps(uow), catalogue, unit)
+        return await unit_roadmaps(uow.roadmaps, catalogue, unit)
 
 
 async def line_of(
@@ -371,7 +370,7 @@ async def save(
     at: datetime = context.services.clock()
     async with context.services.database.unit_of_work() as uow:
         return await set_roadmap(
-            uow, roadmaps(uow), catalogue, unit, key, setting, f"tg:{caller.telegram_id}", at
+            uow, uow.roadmaps, catalogue, unit, key, setting, f"tg:{caller.telegram_id}", at
         )
 
 

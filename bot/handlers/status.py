@@ -35,7 +35,6 @@ from kpi.evaluation import Line
 from kpi.periods import Period, PeriodKind, cumulative_period
 from kpi.units import Unit, UnitTree
 from services.status import YearToDate, unit_status, year_to_date
-from storage.roadmaps import roadmaps
 
 # --- who may see what -------------------------------------------------------------------------
 
@@ -261,7 +260,7 @@ async def year_so_far(
 ) -> YearToDate:
     """The unit's year so far with the pace of each line (Article 2.1's roadmap)."""
     async with context.services.database.unit_of_work() as uow:
-        return await year_to_date(uow, roadmaps(uow), catalogue, unit, month)
+        return await year_to_date(uow, uow.roadmaps, catalogue, unit, month)
 
 
 async def show_status(

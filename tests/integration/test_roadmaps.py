@@ -18,7 +18,6 @@ from services.figures import submit_figures
 from services.roadmaps import RoadmapError, set_roadmap, unit_roadmaps
 from services.status import sweep_year_to_date, year_to_date
 from storage import Database
-from storage.roadmaps import roadmaps
 from storage.tables import roadmap_table
 from tests.integration.builders import tree
 
@@ -44,14 +43,14 @@ async def test_a_line_left_even_monthly_has_nothing_stored(database: Database) -
         await uow.units.sync(tree())
         await uow.commit()
     async with database.unit_of_work() as uow:
-        assert await roadmaps(uow).of_unit("dak-ha", 2022) == {}
-        assert await roadmaps(uow).of_units(None, 2022) == {}
+        assert await uow.roadmaps.of_unit("dak-ha", 2022) == {}
+        assert await uow.roadmaps.of_units(None, 2022) == {}
 
 
 async def test_custom_and_even_quarterly_roadmaps_come_back_exactly(database: Database) -> None:
     async with database.unit_of_work() as uow:
         await uow.units.sync(tree())
-        store = roadmaps(uow)
+        store = uow.roadmaps
         await store.put("dak-ha", "III.2", 2022, CUSTOM, "tg:1", T0)
         await store.put("dak-ha", "V.1@commune", 2022, RoadmapSetting.even_quarterly(), "tg:1", T0)
         await store.put("sa-thay", "III.2", 2022, CUSTOM, "tg:2", T0)
@@ -59,9 +58,9 @@ async def test_custom_and_even_quarterly_roadmaps_come_back_exactly(database: Da
         await uow.commit()
 
     async with database.unit_of_work() as uow:
-        found = await roadmaps(uow).of_unit("dak-ha", 2022)
-        everyone = await roadmaps(uow).of_units(None, 2022)
-        some = await roadmaps(uow).of_units(["sa-thay"], 2023)
+        found = await uow.roadmaps.of_unit("dak-ha", 2022)
+        everyone = await uow.roadmaps.of_units(None, 2022)
+        some = await uow.roadmaps.of_units(["sa-thay"], 2023)
 
     assert found["III.2"] == CUSTOM
     assert found["III.2"].milestones[3] == (12, Fraction(1, 4))
@@ -76,16 +75,16 @@ async def test_setting_a_line_again_replaces_it_and_even_monthly_removes_it(
 ) -> None:
     async with database.unit_of_work() as uow:
         await uow.units.sync(tree())
-        store = roadmaps(uow)
+        store = uow.roadmaps
         await store.put("dak-ha", "III.2", 2022, CUSTOM, "tg:1", T0)
         await store.put("dak-ha", "III.2", 2022, RoadmapSetting.even_quarterly(), "tg:1", T0)
         await uow.commit()
     async with database.unit_of_work() as uow:
-        assert (await roadmaps(uow).of_unit("dak-ha", 2022))["III.2"].cadence is Cadence.QUARTERLY
-        await roadmaps(uow).put("dak-ha", "III.2", 2022, RoadmapSetting(), "tg:1", T0)
+        assert (await uow.roadmaps.of_unit("dak-ha", 2022))["III.2"].cadence is Cadence.QUARTERLY
+        await uow.roadmaps.put("dak-ha", "III.2", 2022, RoadmapSetting(), "tg:1", T0)
         await uow.commit()
     async with database.unit_of_work() as uow:
-        assert await roadmaps(uow).of_unit("dak-ha", 2022) == {}
+        assert await uow.roadmaps.of_unit("dak-ha", 2022) == {}
 
 
 async def test_the_table_refuses_a_milestone_beyond_100_percent(database: Database) -> None:
@@ -113,12 +112,12 @@ async def test_a_head_sets_a_roadmap_through_the_service_and_a_bad_one_is_refuse
 ) -> None:
     await synced(database, kontum)
     async with database.unit_of_work() as uow:
-        await set_roadmap(uow, roadmaps(uow), kontum, "so-y-te", "III.2", CUSTOM, "tg:1", T0)
+        await set_roadmap(uow, uow.roadmaps, kontum, "so-y-te", "III.2", CUSTOM, "tg:1", T0)
     async with database.unit_of_work() as uow:
-        lines = {line.key: line for line in await unit_roadmaps(roadmaps(uow), kontum, "so-y-te")}
+        lines = {line.key: line for line in await unit_roadmaps(uow.roadmaps, kontum, "so-y-te")}
         short = RoadmapSetting.custom((3, 6, 9, 12), [Decimal(v) for v in (10, 20, 22, 24)])
         with pytest.raises(RoadmapError) as raised:
-            await set_roadmap(uow, roadmaps(uow), kontum, "so-y-te", "III.2", short, "tg:1", T0)
+            await set_roadmap(uow, uow.roadmaps, kontum, "so-y-te", "III.2", short, "tg:1", T0)
 
     assert raised.value.reason == "below_target"
     assert lines["III.2"].setting == CUSTOM
@@ -146,12 +145,12 @@ async def test_the_year_so_far_judges_each_line_against_its_roadmap(
             now=T0,
         )
     async with database.unit_of_work() as uow:
-        store = roadmaps(uow)
+        store = uow.roadmaps
         before = await year_to_date(uow, store, kontum, "so-y-te", Period.parse("2022-06"))
         await set_roadmap(uow, store, kontum, "so-y-te", "III.2", CUSTOM, "tg:1", T0)
     async with database.unit_of_work() as uow:
-        after = await year_to_date(uow, roadmaps(uow), kontum, "so-y-te", Period.parse("2022-06"))
-        everyone = await sweep_year_to_date(uow, roadmaps(uow), kontum, Period.parse("2022-06"))
+        after = await year_to_date(uow, uow.roadmaps, kontum, "so-y-te", Period.parse("2022-06"))
+        everyone = await sweep_year_to_date(uow, uow.roadmaps, kontum, Period.parse("2022-06"))
 
     # five months ended; 180 of 1,000 online (18 %): behind a flat 25 %, on pace for 15 % by Q1
     assert before.elapsed == 5

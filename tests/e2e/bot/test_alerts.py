@@ -107,6 +107,7 @@ async def test_an_alert_and_its_recovery_reach_the_head_and_the_group_once(
     assert "5,00 % (chỉ tiêu 25 %) · cần thêm 27 hồ sơ" in alert["text"]
     assert "cần thêm" in alert["text"]
     assert "/status" in alert["text"]
+    assert "dự kiến cuối năm: " in alert["text"]  # the pace of the year so far
     await bot.control.wait_for_text(group, "Phường Duy Tân", since, timeout=GROUP_WAIT)
 
     await submit(bot, catalogue, online=100)  # a correction: 100 %
