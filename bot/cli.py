@@ -9,13 +9,16 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import cli_broadcast, cli_report
 from kpi.errors import DomainError
 from kpi.periods import Period
 from kpi.revisions import Author
 from services.catalogue_file import DEFAULT_CATALOGUE, CatalogueError
+
+if TYPE_CHECKING:
+    from services.alerts import SubmissionAlerts
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
@@ -411,12 +414,24 @@ async def _indicators(db: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _alerts() -> SubmissionAlerts:
+    """The alert check an import runs (the alerts are queued; the bot's worker sends them)."""
+    from bot.notices import BotNoticeWriter
+    from bot.settings import Settings
+    from services.alerts import SubmissionAlerts
+
+    settings = Settings()
+    return SubmissionAlerts(BotNoticeWriter(settings.default_language), settings.tzinfo)
+
+
 async def _import(db: Any, args: argparse.Namespace) -> int:
     from services.importing import ImportRejectedError, import_figures
 
     name = args.author or getpass.getuser()
     try:
-        report = await import_figures(db.unit_of_work, args.file, Author(f"cli:{name}", name))
+        report = await import_figures(
+            db.unit_of_work, args.file, Author(f"cli:{name}", name), alerts=_alerts()
+        )
     except ImportRejectedError as rejected:
         print(f"{args.file}: {rejected}", file=sys.stderr)
         for error in rejected.errors:

@@ -29,7 +29,10 @@ from telegram.ext import BaseUpdateProcessor
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CONCURRENCY = 8  # people whose updates are handled at the same time
+# People whose updates are handled at the same time. Enough to keep the loop busy while Telegram
+# answers; more only lengthens the tail when the loop is saturated (bench.updates), and keeps
+# SQLite's write lock held across more turns of the loop.
+DEFAULT_CONCURRENCY = 8
 # Connections to the Bot API for the handlers' calls (PTB's default is one: with updates handled
 # concurrently, calls would queue for it and fail after its pool timeout, one second).
 BOT_API_CONNECTIONS = 16

@@ -197,11 +197,28 @@ class SubmissionAlerts:
     async def __call__(
         self, uow: UnitOfWork, catalogue: Catalogue, unit: str, period: Period, now: datetime
     ) -> int:
+        return await self.many(uow, catalogue, [unit], period, now)
+
+    async def many(
+        self,
+        uow: UnitOfWork,
+        catalogue: Catalogue,
+        units: Sequence[str],
+        period: Period,
+        now: datetime,
+    ) -> int:
+        """The check of a submission of several units (an import): each unit and every
+        ancestor, judged once."""
         month = catalogue.calendar.month_of(now.astimezone(self.zone).date())
         if month.year != period.year:  # a past (or future) year: judge the period's own quarter
             month = Period.month(period.year, period.last)
-        units = [unit, *(u.code for u in catalogue.units.ancestors(unit))]
-        return await evaluate_alerts(uow, catalogue, units, month, now, self.writer, self.zone)
+        tree = catalogue.units
+        judged = dict.fromkeys(
+            code for unit in units for code in (unit, *(u.code for u in tree.ancestors(unit)))
+        )
+        return await evaluate_alerts(
+            uow, catalogue, list(judged), month, now, self.writer, self.zone
+        )
 
 
 async def sweep_alerts(

@@ -9,19 +9,20 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from kpi.catalogue import Catalogue
 from kpi.elements import ElementKind
 from kpi.errors import AmbiguousUnitError, CountError, DomainError
 from kpi.numbers import parse_count, parse_flag
 from kpi.periods import Period
 from kpi.revisions import Author, Source
 from services.catalogues import Catalogues
-from services.figures import RejectedSubmissionError, apply_plan, plan_submission
+from services.figures import Plan, RejectedSubmissionError, apply_plan, plan_submission
 from services.ports import UnitOfWork
 
 REQUIRED_COLUMNS = ("unit", "element", "period", "value")
@@ -65,6 +66,19 @@ class _Row:
     period: Period
     value: int
     note: str | None
+
+
+class ImportCheck(Protocol):
+    """What runs after an import's changes, in its transaction (the alert check)."""
+
+    async def many(
+        self,
+        uow: UnitOfWork,
+        catalogue: Catalogue,
+        units: Sequence[str],
+        period: Period,
+        now: datetime,
+    ) -> int: ...
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -135,8 +149,13 @@ async def import_figures(
     author: Author,
     source: Source = Source.IMPORT,
     now: datetime | None = None,
+    alerts: ImportCheck | None = None,
 ) -> ImportReport:
-    """Import every row of `path`, or raise ImportRejectedError listing every bad row."""
+    """Import every row of `path`, or raise ImportRejectedError listing every bad row.
+
+    `alerts` (services.alerts.SubmissionAlerts) then judges the units whose figures changed and
+    their ancestors, once for each year imported, and queues the alerts in the same
+    transaction."""
     errors: list[RowError] = []
     parsed: list[_Row] = []
     async with unit_of_work() as uow:
@@ -160,7 +179,7 @@ async def import_figures(
         groups: dict[tuple[str, Period], list[_Row]] = defaultdict(list)
         for row in parsed:
             groups[(row.unit, row.period)].append(row)
-        plans = []
+        plans: list[tuple[Plan, list[_Row], Catalogue]] = []
         for (unit, period), rows in groups.items():
             catalogue = catalogues.for_year(period.year)
             values = {r.element: r.value for r in rows}
@@ -183,20 +202,45 @@ async def import_figures(
                         )
         if errors:
             raise ImportRejectedError(errors)
-        revisions = unchanged = 0
-        when = now or datetime.now(UTC)
-        for plan, rows, catalogue in plans:
-            notes = {r.element: r.note for r in rows}
-            for change in plan.changes:
-                single = type(plan)(plan.unit, plan.period, [change])
-                revisions += len(
-                    await apply_plan(
-                        uow, catalogue, single, author, source, notes.get(change.element), when
-                    )
-                )
-            unchanged += len(plan.unchanged)
+        revisions, unchanged = await _apply(
+            uow, plans, author, source, now or datetime.now(UTC), alerts
+        )
         await uow.commit()
     return ImportReport(len(parsed), revisions, unchanged)
+
+
+async def _apply(
+    uow: UnitOfWork,
+    plans: list[tuple[Plan, list[_Row], Catalogue]],
+    author: Author,
+    source: Source,
+    when: datetime,
+    alerts: ImportCheck | None,
+) -> tuple[int, int]:
+    """Save the checked plans (and run the alert check); how many revisions were made and how
+    many figures were unchanged."""
+    revisions = unchanged = 0
+    changed: dict[int, tuple[Catalogue, Period, dict[str, None]]] = {}
+    for plan, rows, catalogue in plans:
+        if plan.changes:  # per year: the units changed and the latest period imported
+            _, latest, units = changed.get(plan.period.year, (catalogue, plan.period, {}))
+            if plan.period.last > latest.last:
+                latest = plan.period
+            units[plan.unit] = None
+            changed[plan.period.year] = (catalogue, latest, units)
+        notes = {r.element: r.note for r in rows}
+        for change in plan.changes:
+            single = type(plan)(plan.unit, plan.period, [change])
+            revisions += len(
+                await apply_plan(
+                    uow, catalogue, single, author, source, notes.get(change.element), when
+                )
+            )
+        unchanged += len(plan.unchanged)
+    if alerts is not None:
+        for catalogue, period, units in changed.values():
+            await alerts.many(uow, catalogue, list(units), period, when)
+    return revisions, unchanged
 
 
 def _check_no_overlap(row: _Row, earlier: list[_Row]) -> None:

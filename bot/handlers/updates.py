@@ -33,7 +33,10 @@ async def claim_update(update: Update, context: Context) -> None:
 
 
 async def after_update(update: Update, context: Context) -> None:
-    """The last group: save what the handlers changed now, not at the next persistence run."""
+    """The last group: save what the handlers changed now, not at the next persistence run.
+    Updates of different people run concurrently (bot.concurrency): a run also writes what the
+    others' handlers have changed so far; their own last group writes their final state after
+    (runs take PTB's persistence lock one at a time, each write committed before the next)."""
     application = context.application
     if update.effective_user is not None:
         application.mark_data_for_update_persistence(user_ids=update.effective_user.id)
