@@ -1,6 +1,6 @@
 """Updates of different people handled at once, each person's strictly one after the other.
 
-    ApplicationBuilder()....concurrent_updates(PerChatUpdateProcessor(32))
+    ApplicationBuilder()....concurrent_updates(PerChatUpdateProcessor())  # 8 people at once
 
 python-telegram-bot handles one update at a time by default; with `concurrent_updates` it starts
 every update at once, whoever sent it, so that one person's quick presses could overtake each
