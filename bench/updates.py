@@ -1,46 +1,55 @@
 """Benchmark of the bot's throughput and reply latency against a bare python-telegram-bot echo bot.
 
-    python -m bench.updates [--people 50] [--seconds 30] [--think 0] [--backends sqlite,postgresql]
+    python -m bench.updates [--people 50] [--seconds 30] [--think 1] [--backends sqlite,postgresql]
 
-One process, one event loop: the Bot API emulator (`sandbox`, rate limits off), the bots polling
-it (`poll_interval=0`) and the people, each an asyncio task with its own control client. For
-each backend (a SQLite file in a temporary directory; PostgreSQL in a throw-away database of
-`BENCH_DATABASE_URL` or `TEST_DATABASE_URL`), on a fresh emulator:
+Two processes, as in production, where Telegram is not in the bot's process: this one runs the
+Bot API emulator (`sandbox`, rate limits off) and the people, each an asyncio task with its own
+control client; the bot runs in a process of its own (`python -m bench._bot`), polling the
+emulator over HTTP (`poll_interval=0`). For each backend (a SQLite file in a temporary
+directory; PostgreSQL in a throw-away database of `BENCH_DATABASE_URL` or `TEST_DATABASE_URL`),
+three runs, each on a fresh emulator:
 
-1. the echo bot: a bare `Application` (PTB's defaults: one update at a time, one connection to
-   the Bot API) that sends every text back; the people each send a text and wait for the echo,
-   in a loop;
-2. our bot, built by `bot.app.build_application` as the end-to-end tests build it and as it
-   runs in production (different people's updates handled concurrently, each person's in order:
-   `bot.concurrency`), on a database with the catalogue, the sandbox's demo figures (January to
-   May 2022) and the people bound to departments and communes (heads and members), its clock at
-   the sandbox's 10/06/2022.
-   Each person loops through: /status; a press on the view (an indicator in full or another
-   period: the message is edited); /submit; a period button (this month, or the previous one,
-   which the demo units already reported: a correction); every question (counts typed, now and
-   then mistyped first and refused, one group of related elements skipped, yes/no pressed);
-   Confirm; and, for a correction, the reason.
+1. the echo bot, flat out: a bare `Application` (PTB's defaults: one update at a time, one
+   connection to the Bot API) that sends every text back; the people each send a text and wait
+   for the echo, in a loop, without pausing;
+2. our bot, flat out: built by `bot.app.build_application` as in production (different people's
+   updates handled concurrently, each person's in order: `bot.concurrency`), on a database with
+   the catalogue, the sandbox's demo figures (January to May 2022) and the people bound to
+   departments and communes (heads and members), its clock at the sandbox's 10/06/2022. Each
+   person loops through: /status; a press on the view (an indicator in full or another period:
+   the message is edited); /submit; a period button (this month, or the previous one, which the
+   demo units already reported: a correction); every question (counts typed, now and then
+   mistyped first and refused, one group of related elements skipped, yes/no pressed); Confirm;
+   and, for a correction, the reason;
+3. our bot again (fresh database), the same people at a human pace: each pauses 0 to 2×`--think`
+   seconds (uniformly; 1 s on average by default, quicker than anyone reads and types) before
+   every update.
 
-With `--think S` each person pauses 0 to 2×S seconds (uniformly) before every update, as people
-reading and typing do; by default they do not pause, so the bots run saturated and the latency
-is mostly queueing (with N people and X updates/s, a closed loop waits about N/X).
+The throughput target compares runs 1 and 2 (both bots saturated). The latency target is read
+off run 3: people who send again the instant they are answered form a closed loop that waits
+about N/X whatever the bot does (50 people at 100 updates/s: 0.5 s; the echo bot's own p99 flat
+out is far above 250 ms), so "50 people at once" is measured as 50 people using the bot at once.
+The flat-out latencies are printed too.
 
 Every update sent is timed with `time.perf_counter` from just before the control call that
 delivers it to the moment the emulator's /wait (on a per-chat cursor) shows the bot's answer:
 the new message, or the edit of the pressed one. Throughput is the answers received within the
 measured window (after `--warmup` seconds) divided by its length. Latency percentiles are over
-the updates sent within the window. The last line printed is `key=value` pairs ending with
-`targets_met=1|0`: on every backend, our throughput at least half the echo bot's, our p99 at
-most 250 ms, and no error (no timeout, no unexpected answer, nothing logged as an error).
+the updates sent within the window. CPU per update is printed for both processes. The last line
+printed is `key=value` pairs ending with `targets_met=1|0`: on every backend, our throughput at
+least half the echo bot's, our p99 at a human pace at most 250 ms, and no error (no timeout, no
+unexpected answer, nothing logged as an error by either process).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import random
+import signal
 import statistics
 import sys
 import time
@@ -48,6 +57,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
@@ -57,7 +67,6 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageH
 from bench._people import REASON, Person, form_answers, roster
 from bench.status import POSTGRES_ENV, backend_url, percentile, postgres_admin_url, render, say
 from bot import demo
-from bot.app import BotApplication, build_application
 from bot.context import Clock
 from bot.sandbox import DEFAULT_TODAY, shifted_clock
 from bot.settings import Settings
@@ -165,7 +174,9 @@ class Phase:
     samples: list[Sample] = field(default_factory=list)
     outcomes: Counter[str] = field(default_factory=Counter)
     errors: list[str] = field(default_factory=list)
-    cpu_s: float = 0.0  # CPU seconds of the whole process (every thread) within the window
+    cpu_s: float = 0.0  # CPU seconds of this process (the emulator, the people) in the window
+    bot_cpu_s: float = 0.0  # CPU seconds of the bot's process in the window
+    bot_pid: int | None = None
 
     @property
     def window_start(self) -> float:
@@ -329,12 +340,25 @@ async def person_loop(talk: Talk, script: Script, seed: int) -> None:
                 talk.phase.error(f"person {talk.user_id}: /cancel failed: {failed}")
 
 
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds (user and system, every thread) another process has used so far (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text("ascii").rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def cpu_in_window(phase: Phase) -> None:
-    """The process's CPU time over the measured window (the bot, the emulator, the people)."""
+    """CPU time over the measured window: this process's (the emulator, the people) and the
+    bot's process's."""
     await asyncio.sleep(max(0.0, phase.window_start - time.perf_counter()))
     before = time.process_time()
+    bot_before = process_cpu_s(phase.bot_pid) if phase.bot_pid else 0.0
     await asyncio.sleep(max(0.0, phase.deadline - time.perf_counter()))
     phase.cpu_s = time.process_time() - before
+    if phase.bot_pid:
+        phase.bot_cpu_s = process_cpu_s(phase.bot_pid) - bot_before
 
 
 async def progress(phase: Phase) -> None:
@@ -405,8 +429,11 @@ def summarise(phase: Phase, prefix: str) -> Metrics:
     )
     if phase.cpu_s and measured:
         say(
-            f"  {phase.label}: CPU {1000 * phase.cpu_s / len(measured):.1f} ms per update"
-            f" (process, every thread; {100 * phase.cpu_s / phase.seconds:.0f} % of one core)"
+            f"  {phase.label}: CPU per update: the bot's process"
+            f" {1000 * phase.bot_cpu_s / len(measured):.1f} ms"
+            f" ({100 * phase.bot_cpu_s / phase.seconds:.0f} % of one core), the emulator's and"
+            f" the people's {1000 * phase.cpu_s / len(measured):.1f} ms"
+            f" ({100 * phase.cpu_s / phase.seconds:.0f} %)"
         )
     if kinds:
         say(f"  {phase.label}: p50/p99 ms by kind: {by_kind}")
@@ -450,25 +477,60 @@ async def polling(application: Application[Any, Any, Any, Any, Any, Any]) -> Asy
         yield
 
 
+@dataclass
+class BotRun:
+    """What the bot's process reported when it stopped."""
+
+    pid: int
+    errors: int = 0
+    handling: dict[str, list[float]] = field(default_factory=dict)
+
+
+def bot_id_of(token: str) -> int:
+    return int(token.split(":", 1)[0])
+
+
+@asynccontextmanager
+async def bot_process(*args: str) -> AsyncIterator[BotRun]:
+    """`python -m bench._bot ARGS` polling the emulator, stopped (SIGTERM) on the way out."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench._bot", *args, stdout=asyncio.subprocess.PIPE
+    )
+    assert child.stdout is not None
+    run = BotRun(child.pid)
+    try:
+        while (line := await asyncio.wait_for(child.stdout.readline(), 120)) != b"ready\n":
+            if not line:
+                raise RuntimeError(f"the bot's process ended before polling: {args[0]}")
+            say(f"  bot: {line.decode().rstrip()}")
+        yield run
+    finally:
+        if child.returncode is None:
+            child.send_signal(signal.SIGTERM)
+        output, _ = await asyncio.wait_for(child.communicate(), 60)
+        lines = output.decode().splitlines()
+        for said in lines[:-1]:
+            say(f"  bot: {said}")
+        if lines and lines[-1].startswith("{"):
+            report = json.loads(lines[-1])
+            run.errors, run.handling = int(report["errors"]), report["handling"]
+        else:
+            run.errors += 1
+            say(f"  bot: no report; exit status {child.returncode}")
+
+
 async def run_echo(
     base_url: str, emulator: Emulator, count: int, args: argparse.Namespace, label: str
-) -> Phase:
+) -> tuple[Phase, BotRun]:
     async with EmulatorClient(base_url) as control:
         for index in range(count):
             await control.create_user(720_001 + index, f"Người {index + 1}", language_code="vi")
-    application = build_echo_bot(base_url)
-    phase = Phase(f"{label} echo", args.warmup, args.seconds, args.think)
-    async with polling(application):
+    phase = Phase(f"{label} echo", args.warmup, args.seconds)
+    async with bot_process("echo", base_url) as run:
+        phase.bot_pid = run.pid
         people = [720_001 + index for index in range(count)]
-        await drive(
-            phase,
-            base_url,
-            emulator,
-            application.bot.id,
-            people,
-            [echo_round] * count,
-        )
-    return phase
+        await drive(phase, base_url, emulator, bot_id_of(ECHO_TOKEN), people, [echo_round] * count)
+    return phase, run
 
 
 # --- our bot ----------------------------------------------------------------------------------
@@ -518,42 +580,48 @@ async def prepare(
 
 
 async def run_ours(
-    base_url: str, emulator: Emulator, database_url: str, args: argparse.Namespace, label: str
-) -> Phase:
+    base_url: str,
+    emulator: Emulator,
+    database_url: str,
+    args: argparse.Namespace,
+    label: str,
+    think: float,
+) -> tuple[Phase, BotRun]:
     settings = bot_settings(base_url, database_url)
     clock = shifted_clock(DEFAULT_TODAY.replace(tzinfo=settings.tzinfo))
     database = Database.connect(database_url)
     try:
         catalogue, people = await prepare(database, settings, clock, args.people, label)
-        async with EmulatorClient(base_url) as control:
-            for person in people:
-                await control.create_user(
-                    person.telegram_id, person.name, language_code="vi", last_name=""
-                )
-        application: BotApplication = build_application(settings, database=database, clock=clock)
-        phase = Phase(f"{label} ours", args.warmup, args.seconds, args.think)
-        async with polling(application):
-            today = clock().astimezone(settings.tzinfo).date()
-            month = application.services.catalogues.current_month(today)
-            world = OurWorld(catalogue, cumulative_period(month.year, month.quarter_number).key)
-
-            def script_of(person: Person) -> Script:
-                async def script(talk: Talk, rng: random.Random) -> None:
-                    await ours_round(talk, rng, world, person)
-
-                return script
-
-            await drive(
-                phase,
-                base_url,
-                emulator,
-                application.bot.id,
-                [p.telegram_id for p in people],
-                [script_of(p) for p in people],
-            )
+        async with database.unit_of_work() as uow:
+            catalogues = await Catalogues.from_store(uow)
     finally:
         await database.dispose()
-    return phase
+    async with EmulatorClient(base_url) as control:
+        for person in people:
+            await control.create_user(
+                person.telegram_id, person.name, language_code="vi", last_name=""
+            )
+    month = catalogues.current_month(clock().astimezone(settings.tzinfo).date())
+    world = OurWorld(catalogue, cumulative_period(month.year, month.quarter_number).key)
+
+    def script_of(person: Person) -> Script:
+        async def script(talk: Talk, rng: random.Random) -> None:
+            await ours_round(talk, rng, world, person)
+
+        return script
+
+    phase = Phase(label, args.warmup, args.seconds, think)
+    async with bot_process("ours", base_url, database_url) as run:
+        phase.bot_pid = run.pid
+        await drive(
+            phase,
+            base_url,
+            emulator,
+            bot_id_of(OURS_TOKEN),
+            [p.telegram_id for p in people],
+            [script_of(p) for p in people],
+        )
+    return phase, run
 
 
 # --- errors the bots log ----------------------------------------------------------------------
@@ -621,23 +689,53 @@ class HandlingTimes(logging.Handler):
 
 
 async def bench_backend(backend: str, args: argparse.Namespace, errors: ErrorCount) -> Metrics:
-    say(f"[{backend}] {args.people} people, {args.warmup:.0f} s warm-up, {args.seconds:.0f} s")
+    """Three runs on fresh emulators (and fresh databases): the echo bot and ours flat out, for
+    the throughput; ours with the people at a human pace, for the latency."""
+    say(
+        f"[{backend}] {args.people} people, {args.warmup:.0f} s warm-up, {args.seconds:.0f} s;"
+        f" flat out, then pausing {args.think:g} s on average"
+    )
     logged = errors.count
     async with running_emulator() as server:
         assert not server.emulator.limiter.settings.enabled  # limits off
-        echo = await run_echo(server.base_url, server.emulator, args.people, args, backend)
+        echo, echo_run = await run_echo(
+            server.base_url, server.emulator, args.people, args, backend
+        )
     echo_metrics = summarise(echo, f"{backend}_echo")
-    async with running_emulator() as server, backend_url(backend) as url:
+    runs = [echo_run]
+    phases = [echo]
+    paces = {"flat": 0.0, "paced": args.think}
+    measured: dict[str, Metrics] = {}
+    for pace, think in paces.items():
+        async with running_emulator() as server, backend_url(backend) as url:
+            ours, ours_run = await run_ours(
+                server.base_url, server.emulator, url, args, f"{backend} ours {pace}", think
+            )
         handling = HandlingTimes()
-        with handling.watching():
-            ours = await run_ours(server.base_url, server.emulator, url, args, backend)
-    say(f"  {backend} ours: handling time (the bot's own log): {handling.describe()}")
-    metrics = summarise(ours, f"{backend}_ours")
-    metrics.update(echo_metrics)
-    metrics[f"{backend}_ratio"] = metrics[f"{backend}_ours_ups"] / metrics[f"{backend}_echo_ups"]
-    metrics[f"{backend}_p50_ms"] = metrics.pop(f"{backend}_ours_p50_ms")
-    metrics[f"{backend}_p99_ms"] = metrics.pop(f"{backend}_ours_p99_ms")
-    metrics[f"{backend}_errors"] = len(echo.errors) + len(ours.errors) + errors.count - logged
+        handling.by_kind = ours_run.handling
+        say(f"  {backend} ours {pace}: handling time (the bot's own log): {handling.describe()}")
+        measured[pace] = summarise(ours, f"{backend}_{pace}")
+        runs.append(ours_run)
+        phases.append(ours)
+    flat, paced = measured["flat"], measured["paced"]
+    metrics: Metrics = {
+        f"{backend}_ours_ups": flat[f"{backend}_flat_ups"],
+        f"{backend}_echo_ups": echo_metrics[f"{backend}_echo_ups"],
+        f"{backend}_ratio": flat[f"{backend}_flat_ups"] / echo_metrics[f"{backend}_echo_ups"],
+        f"{backend}_p50_ms": paced[f"{backend}_paced_p50_ms"],
+        f"{backend}_p99_ms": paced[f"{backend}_paced_p99_ms"],
+        f"{backend}_paced_ups": paced[f"{backend}_paced_ups"],
+        f"{backend}_flat_p50_ms": flat[f"{backend}_flat_p50_ms"],
+        f"{backend}_flat_p99_ms": flat[f"{backend}_flat_p99_ms"],
+        f"{backend}_echo_p50_ms": echo_metrics[f"{backend}_echo_p50_ms"],
+        f"{backend}_echo_p99_ms": echo_metrics[f"{backend}_echo_p99_ms"],
+    }
+    metrics[f"{backend}_errors"] = (
+        sum(len(phase.errors) for phase in phases)
+        + sum(run.errors for run in runs)
+        + errors.count
+        - logged
+    )
     return metrics
 
 
@@ -665,22 +763,33 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument(
         "--think",
         type=float,
-        default=0,
-        help="mean seconds a person pauses before each update (default 0: as fast as answered)",
+        default=1,
+        help="in the latency run, mean seconds a person pauses before each update (default 1)",
     )
     parser.add_argument("--backends", default=",".join(BACKENDS), help="sqlite,postgresql")
     args = parser.parse_args(argv)
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     if set(args.backends) - set(BACKENDS) or not args.backends:
         parser.error(f"backends are among {', '.join(BACKENDS)}")
-    if args.people < 1 or args.seconds <= 0 or args.warmup < 0 or args.think < 0:
-        parser.error("--people ≥ 1, --seconds > 0, --warmup ≥ 0, --think ≥ 0")
+    if args.people < 1 or args.seconds <= 0 or args.warmup < 0 or args.think <= 0:
+        parser.error("--people ≥ 1, --seconds > 0, --warmup ≥ 0, --think > 0")
     return args
 
 
 def ordered(metrics: Metrics, backends: Sequence[str]) -> Metrics:
     """The key figures first, per backend, in the order the README shows them."""
-    names = ("ours_ups", "echo_ups", "ratio", "p50_ms", "p99_ms", "echo_p50_ms", "echo_p99_ms")
+    names = (
+        "ours_ups",
+        "echo_ups",
+        "ratio",
+        "p50_ms",
+        "p99_ms",
+        "paced_ups",
+        "flat_p50_ms",
+        "flat_p99_ms",
+        "echo_p50_ms",
+        "echo_p99_ms",
+    )
     shown: Metrics = {}
     for backend in backends:
         for name in (*names, "errors"):
