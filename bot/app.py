@@ -23,6 +23,7 @@ from bot.concurrency import BOT_API_CONNECTIONS, PerChatUpdateProcessor
 from bot.context import CONTEXT_TYPES, BotData, ChatData, Clock, Context, Services, UserData
 from bot.handlers import MODULES, Handlers, register
 from bot.persistence import StorePersistence
+from bot.request import AiohttpRequest
 from bot.scheduling import build_runner, submission_alerts
 from bot.settings import Settings
 from scheduler.runner import Runner
@@ -123,7 +124,8 @@ def build_application(
         .defaults(Defaults(tzinfo=settings.tzinfo))
         .persistence(StorePersistence(database.unit_of_work))
         .concurrent_updates(PerChatUpdateProcessor())  # each person in order, people at once
-        .connection_pool_size(BOT_API_CONNECTIONS)  # the concurrent updates' Bot API calls
+        .request(AiohttpRequest(BOT_API_CONNECTIONS))  # the concurrent updates' Bot API calls
+        .get_updates_request(AiohttpRequest(1))
         .application_class(BotApplication, {"services": services, "owns_database": owns_database})
     )
     if settings.bot_api_base_url:
