@@ -74,14 +74,24 @@ async def test_of_two_units_of_work_marking_one_invite_exactly_one_wins(
     database: Database,
 ) -> None:
     await stored_invite(database)
-    async with database.unit_of_work() as first, database.unit_of_work() as second:
-        assert await first.invites.get(CODE) == await second.invites.get(CODE) == invite()
+
+    async def second_try() -> bool:
+        async with database.unit_of_work() as second:
+            assert await second.invites.get(CODE) is not None
+            won = await second.invites.mark_used(CODE, 2, T0)
+            await second.commit()
+            return won
+
+    async with database.unit_of_work() as first:
+        assert await first.invites.get(CODE) == invite()
         first_won = await first.invites.mark_used(CODE, 1, T0)
-        # the second waits for the first's row lock (PostgreSQL) or write lock (SQLite)
-        second_try = asyncio.create_task(second.invites.mark_used(CODE, 2, T0))
+        # the second waits for the first's row lock (PostgreSQL) or for the one connection a
+        # process keeps to SQLite (its transactions take turns)
+        second = asyncio.create_task(second_try())
+        await asyncio.sleep(0.2)
+        assert not second.done()
         await first.commit()
-        second_won = await second_try
-        await second.commit()
+    second_won = await second
     async with database.unit_of_work() as uow:
         used = await uow.invites.get(CODE)
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 
 from services.ports import StoredCatalogue, UnitOfWork
 from storage import Database
@@ -100,3 +105,51 @@ async def test_a_unit_of_work_is_not_usable_outside_its_block(database: Database
     uow = database.unit_of_work()
     with pytest.raises(RuntimeError, match="not open"):
         await uow.commit()
+
+
+async def test_sqlite_answers_on_the_event_loops_thread_and_stays_usable_after_an_error(
+    tmp_path: Path,
+) -> None:
+    database = Database.connect(f"sqlite:///{tmp_path / 'inline.db'}")
+    threads = threading.active_count()
+    try:
+        async with database.unit_of_work() as uow:
+            assert (
+                await (await uow.session.connection()).execute(text("select 6 * 7"))
+            ).scalar_one() == 42
+            with pytest.raises(OperationalError, match="no such table"):
+                await (await uow.session.connection()).execute(text("select * from nowhere"))
+        async with database.unit_of_work() as uow:
+            await (await uow.session.connection()).execute(text("create table kept (n integer)"))
+            await (await uow.session.connection()).execute(text("insert into kept values (1)"))
+            await uow.commit()
+        async with database.unit_of_work() as uow:
+            assert (
+                await (await uow.session.connection()).execute(text("select n from kept"))
+            ).scalar_one() == 1
+        assert threading.active_count() == threads  # no worker thread per connection
+    finally:
+        await database.dispose()
+
+
+async def test_units_of_work_of_one_process_take_turns_for_its_sqlite_connection(
+    tmp_path: Path,
+) -> None:
+    database = Database.connect(f"sqlite:///{tmp_path / 'turns.db'}")
+    order: list[str] = []
+
+    async def work(name: str) -> None:
+        async with database.unit_of_work() as uow:
+            await (await uow.session.connection()).execute(
+                text(f"create table t_{name} (n integer)")
+            )
+            order.append(f"{name} in")  # from its first statement the connection is its own
+            await asyncio.sleep(0.05)  # holding its write transaction across an await
+            await uow.commit()
+            order.append(f"{name} out")
+
+    try:
+        await asyncio.gather(work("a"), work("b"), work("c"))
+    finally:
+        await database.dispose()
+    assert order == ["a in", "a out", "b in", "b out", "c in", "c out"]
