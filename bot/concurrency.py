@@ -1,6 +1,6 @@
 """Updates of different people handled at once, each person's strictly one after the other.
 
-    ApplicationBuilder()....concurrent_updates(PerChatUpdateProcessor())  # 8 people at once
+    ApplicationBuilder()....concurrent_updates(PerChatUpdateProcessor())  # 4 people at once
 
 python-telegram-bot handles one update at a time by default; with `concurrent_updates` it starts
 every update at once, whoever sent it, so that one person's quick presses could overtake each
@@ -30,9 +30,11 @@ from telegram.ext import BaseUpdateProcessor
 logger = logging.getLogger(__name__)
 
 # People whose updates are handled at the same time. Enough to keep the loop busy while Telegram
-# answers; more only lengthens the tail when the loop is saturated (bench.updates), and keeps
-# SQLite's write lock held across more turns of the loop.
-DEFAULT_CONCURRENCY = 8
+# answers; more only lengthens the tail when the loop is saturated: every database round trip of
+# a handler waits for a turn of the loop, so a transaction holding PostgreSQL row locks (the
+# province's totals, on a confirmed submission) holds them longer (bench.updates, PostgreSQL,
+# people at a human pace: p99 513-539 ms with 8, 316 ms with 4).
+DEFAULT_CONCURRENCY = 4
 # Connections to the Bot API for the handlers' calls (PTB's default is one: with updates handled
 # concurrently, calls would queue for it and fail after its pool timeout, one second).
 BOT_API_CONNECTIONS = 16

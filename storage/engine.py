@@ -19,6 +19,7 @@ from typing import Any
 import aiosqlite
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import StaticPool
 
@@ -42,6 +43,12 @@ _SQLITE_PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",
 )
+
+
+# PostgreSQL: a pooled connection is checked on checkout without a round trip (SQLAlchemy's
+# pool_pre_ping sends `SELECT 1` each time: a quarter of the bot's queries, bench.updates), and
+# replaced after this long, against connections dropped without the server closing them.
+POOL_RECYCLE_SECONDS = 1800
 
 
 class UnsupportedDatabaseError(ValueError):
@@ -170,7 +177,18 @@ def _postgresql_engine(url: URL, *, echo: bool) -> AsyncEngine:
         value = search_path if isinstance(search_path, str) else ",".join(search_path)
         connect_args["server_settings"] = {"search_path": value}
     url = url.set(query=query)
-    return create_async_engine(url, echo=echo, pool_pre_ping=True, connect_args=connect_args)
+    engine = create_async_engine(
+        url, echo=echo, pool_recycle=POOL_RECYCLE_SECONDS, connect_args=connect_args
+    )
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _alive(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        """A pooled connection the server has closed (a restart, pg_terminate_backend) is
+        thrown away before use; the pool then tries another or opens a new one."""
+        if dbapi_connection.driver_connection.is_closed():
+            raise DisconnectionError
+
+    return engine
 
 
 def default_database_url() -> str:

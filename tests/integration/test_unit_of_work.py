@@ -153,3 +153,27 @@ async def test_units_of_work_of_one_process_take_turns_for_its_sqlite_connection
     finally:
         await database.dispose()
     assert order == ["a in", "a out", "b in", "b out", "c in", "c out"]
+
+
+async def test_pooled_postgresql_connections_the_server_closed_are_replaced_unnoticed(
+    database: Database,
+) -> None:
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's server side closing a pooled connection")
+    async with database.unit_of_work() as uow:
+        await uow.units.sync(tree())
+        await uow.commit()
+    async with database.unit_of_work() as uow:  # the pool now holds that connection
+        connection = await uow.session.connection()
+        server_pid = (await connection.execute(text("select pg_backend_pid()"))).scalar_one()
+    killer = Database.connect(database.engine.url.render_as_string(hide_password=False))
+    try:
+        async with killer.unit_of_work() as uow:
+            connection = await uow.session.connection()
+            await connection.execute(text(f"select pg_terminate_backend({int(server_pid)})"))
+    finally:
+        await killer.dispose()
+    await asyncio.sleep(0.2)  # the loop reads the server's goodbye
+
+    async with database.unit_of_work() as uow:
+        assert await uow.units.codes() == {unit.code for unit in tree()}
