@@ -49,6 +49,9 @@ _SQLITE_PRAGMAS = (
 # pool_pre_ping sends `SELECT 1` each time: a quarter of the bot's queries, bench.updates), and
 # replaced after this long, against connections dropped without the server closing them.
 POOL_RECYCLE_SECONDS = 1800
+# Statements asyncpg keeps prepared per connection (SQLAlchemy's default, 100, is fewer than
+# the bot's distinct statements: each one pushed out is prepared again, a round trip more).
+PREPARED_STATEMENTS = 1000
 
 
 class UnsupportedDatabaseError(ValueError):
@@ -172,6 +175,7 @@ def _sqlite_engine(url: URL, *, echo: bool) -> AsyncEngine:
 def _postgresql_engine(url: URL, *, echo: bool) -> AsyncEngine:
     query = dict(url.query)
     search_path = query.pop(SEARCH_PATH, None)
+    query.setdefault("prepared_statement_cache_size", str(PREPARED_STATEMENTS))
     connect_args: dict[str, Any] = {}
     if search_path:
         value = search_path if isinstance(search_path, str) else ",".join(search_path)
