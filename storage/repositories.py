@@ -120,6 +120,9 @@ class UnitIdCache:
         self.signature = None
 
 
+_UNIT_SIGNATURE = select(func.count(unit_table.c.id), func.coalesce(func.max(unit_table.c.id), 0))
+
+
 class UnitIds:
     """Unit code → id for one unit of work, backed by the Database's shared cache."""
 
@@ -127,19 +130,21 @@ class UnitIds:
         self._session = session
         self._cache = cache if cache is not None else UnitIdCache()
         self.synced = False
+        self._checked = False  # the cache was checked against the table in this unit of work
 
     async def _signature(self) -> tuple[int, int]:
         connection = await self._session.connection()
-        row = (
-            await connection.execute(
-                select(func.count(unit_table.c.id), func.coalesce(func.max(unit_table.c.id), 0))
-            )
-        ).one()
+        row = (await connection.execute(_UNIT_SIGNATURE)).one()
         return int(row[0]), int(row[1])
 
     async def all(self) -> dict[str, int]:
+        """Every code's id: the shared cache, checked against the table once per unit of work
+        (the units change only when a catalogue is loaded, which calls `forget`)."""
         cache = self._cache
+        if self._checked and cache.signature is not None:
+            return cache.ids
         signature = await self._signature()
+        self._checked = True
         if cache.signature != signature:
             connection = await self._session.connection()
             rows = await connection.execute(select(unit_table.c.code, unit_table.c.id))
@@ -172,6 +177,7 @@ class UnitIds:
     def forget(self) -> None:
         self._cache.clear()
         self.synced = True
+        self._checked = False
 
 
 class SqlCatalogueStore:

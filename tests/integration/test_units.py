@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from kpi.text import LocalText
 from services.ports import UnitSync
 from storage import Database
 from storage.naive import naive_subtree_values
+from storage.repositories import UnitIds
 from storage.tables import unit_table
 from tests.integration.builders import (
     DAK_HA,
@@ -132,3 +133,48 @@ async def test_a_new_unit_under_an_existing_one_is_added(database: Database) -> 
 
     assert result == UnitSync(added=1, updated=0, deactivated=0)
     assert district == {RECEIVED.code: 7}
+
+
+async def test_units_another_process_adds_are_seen_by_the_next_unit_of_work(
+    database: Database, database_url: str
+) -> None:
+    async with database.unit_of_work() as uow:
+        await uow.units.sync(tree())
+        await uow.commit()
+    new = dataclasses.replace(SA_BINH, code="sa-thay-ro-koi", name=LocalText.same("Xã Rờ Kơi"))
+    async with database.unit_of_work() as uow:  # fills this process's cache of ids
+        assert new.code not in await UnitIds(uow.session, database.unit_ids).all()
+    other = Database.connect(database_url)  # another process's engine and cache
+    try:
+        async with other.unit_of_work() as uow:
+            await uow.units.sync(tree(*tree(), new))
+            await uow.commit()
+    finally:
+        await other.dispose()
+
+    async with database.unit_of_work() as uow:
+        assert new.code in await UnitIds(uow.session, database.unit_ids).all()
+
+
+async def test_the_ids_are_checked_against_the_table_once_per_unit_of_work(
+    database: Database,
+) -> None:
+    async with database.unit_of_work() as uow:
+        await uow.units.sync(tree())
+        await uow.commit()
+    checks: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if "max(unit.id)" in statement:
+            checks.append(statement)
+
+    event.listen(database.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with database.unit_of_work() as uow:
+            for _ in range(3):
+                assert await uow.figures.totals_of_units(None, MARCH) == {}
+        async with database.unit_of_work() as uow:
+            assert await uow.figures.totals_of_units(None, MARCH) == {}
+    finally:
+        event.remove(database.engine.sync_engine, "before_cursor_execute", count)
+    assert len(checks) == 2
