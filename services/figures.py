@@ -16,6 +16,7 @@ from kpi.periods import Period
 from kpi.revisions import Author, Revision, Source
 from kpi.rules import RuleViolation, violations
 from kpi.units import Level
+from services.pending_totals import PendingTotals
 from services.ports import UnitOfWork
 
 
@@ -140,8 +141,12 @@ async def apply_plan(
         for i in each_unit_indicators(catalogue)
         if unit.level in i.levels and changed & set(i.elements)
     ]
+    # the totals' changes are written last, just before the caller commits: the rows of the
+    # units above (the province's) are locked from then on, not while the alerts are judged
+    pending = PendingTotals(uow)
+    work: UnitOfWork = pending
     periods = plan.period.supersets() if judged else ()
-    verdicts_before = {p: await _own_totals(uow, unit.code, unit.level, p) for p in periods}
+    verdicts_before = {p: await _own_totals(work, unit.code, unit.level, p) for p in periods}
     series = await uow.figures.series_of(
         plan.unit, [c.element for c in plan.changes], plan.period.year
     )
@@ -160,17 +165,18 @@ async def apply_plan(
             for c in plan.changes
         ]
     )
-    await uow.figures.add_to_totals(moved)
+    await work.figures.add_to_totals(moved)
     counted: list[tuple[TotalKey, Total]] = []
     for period, own_before in verdicts_before.items():
-        own_after = await _own_totals(uow, unit.code, unit.level, period)
+        own_after = await _own_totals(work, unit.code, unit.level, period)
         counted.extend(
             counter_changes(catalogue, unit, period.key, own_before, own_after, changed)
         )
     if counted:
-        await uow.figures.add_to_totals(counted)
+        await work.figures.add_to_totals(counted)
     if alerts is not None and plan.changes:
-        await alerts(uow, catalogue, plan.unit, plan.period, now)
+        await alerts(work, catalogue, plan.unit, plan.period, now)
+    await pending.flush()
     return revisions
 
 
