@@ -122,7 +122,7 @@ def build_application(
         .token(settings.token())
         .context_types(CONTEXT_TYPES)
         .defaults(Defaults(tzinfo=settings.tzinfo))
-        .persistence(StorePersistence(database.unit_of_work))
+        .persistence(StorePersistence(database.unit_of_work, autocommit=database.autocommit))
         .concurrent_updates(PerChatUpdateProcessor())  # each person in order, people at once
         .request(AiohttpRequest(BOT_API_CONNECTIONS))  # the concurrent updates' Bot API calls
         .get_updates_request(AiohttpRequest(1))

@@ -59,11 +59,21 @@ class _Batch:
 
 
 class StorePersistence(BasePersistence[UserData, ChatData, BotData]):
-    """`ApplicationBuilder().persistence(StorePersistence(database.unit_of_work))`."""
+    """`ApplicationBuilder().persistence(StorePersistence(database.unit_of_work,
+    autocommit=database.autocommit))`: a batch of one write (most are: a conversation's new
+    state) is one statement in `autocommit`, without BEGIN and COMMIT; larger batches are one
+    transaction of `unit_of_work`."""
 
-    def __init__(self, unit_of_work: Callable[[], UnitOfWork], update_interval: float = 5) -> None:
+    def __init__(
+        self,
+        unit_of_work: Callable[[], UnitOfWork],
+        update_interval: float = 5,
+        *,
+        autocommit: Callable[[], UnitOfWork] | None = None,
+    ) -> None:
         super().__init__(store_data=STORED, update_interval=update_interval)
         self._unit_of_work = unit_of_work
+        self._autocommit = autocommit or unit_of_work
         self._user_data: dict[int, str] = {}  # what is stored, as JSON: skip unchanged writes
         # the conversation states stored, as JSON by (namespace, key): skip unchanged writes
         self._states: dict[tuple[str, str], str] = {}
@@ -91,8 +101,9 @@ class StorePersistence(BasePersistence[UserData, ChatData, BotData]):
         await batch.done
 
     async def _write(self, batch: _Batch) -> None:
+        single = len(batch.writes) == 1
         try:
-            async with self._unit_of_work() as uow:
+            async with (self._autocommit if single else self._unit_of_work)() as uow:
                 for (namespace, key), value in batch.writes.items():
                     await uow.conversations.save(namespace, key, value)
                 await uow.commit()

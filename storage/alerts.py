@@ -7,18 +7,18 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from kpi.alerts import AlertState, Scope
 from kpi.attainment import Status
 from storage.repositories import UnitIds, _changed, _upsert
 from storage.tables import alert_state_table, schedule_run_table
+from storage.transaction import Connections
 
 BATCH = 500  # rows per INSERT: SQLite allows some 32,000 bound values per statement
 
 
 class SqlAlertStore:
-    def __init__(self, session: AsyncSession, ids: UnitIds) -> None:
+    def __init__(self, session: Connections, ids: UnitIds) -> None:
         self._session = session
         self._ids = ids
 
@@ -88,7 +88,7 @@ class SqlAlertStore:
 
 
 class SqlScheduleLog:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: Connections) -> None:
         self._session = session
 
     async def claim(self, name: str, fire_time: datetime, at: datetime) -> bool:

@@ -11,17 +11,17 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.ports import OutgoingMessage, StoredBroadcast
 from storage.repositories import UnitIds, _upsert
 from storage.tables import broadcast_table, outbox_table
+from storage.transaction import Connections
 
 BLOCKED_BEFORE = "blocked the bot before the broadcast"
 
 
 class SqlBroadcastStore:
-    def __init__(self, session: AsyncSession, ids: UnitIds) -> None:
+    def __init__(self, session: Connections, ids: UnitIds) -> None:
         self._session = session
         self._ids = ids
 

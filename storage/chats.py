@@ -6,15 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, exists, select, update
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.ports import GroupChat
 from storage.repositories import UnitIds, _upsert
 from storage.tables import chat_table, subscription_table, unit_table
+from storage.transaction import Connections
 
 
 class SqlChatStore:
-    def __init__(self, session: AsyncSession, ids: UnitIds) -> None:
+    def __init__(self, session: Connections, ids: UnitIds) -> None:
         self._session = session
         self._ids = ids
 

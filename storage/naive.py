@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.sql.elements import ColumnElement
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from kpi.periods import Period
 from storage.tables import current_table, unit_table
+from storage.transaction import Connections
 from storage.unit_of_work import SqlUnitOfWork
 
 _TOP = unit_table.alias("top")
@@ -43,7 +43,7 @@ def _subtree_months(unit_code: str, period: Period, *columns: ColumnElement[Any]
 
 
 async def _rows(
-    session_or_uow: AsyncSession | SqlUnitOfWork, statement: Select[Any]
+    session_or_uow: Connections | SqlUnitOfWork, statement: Select[Any]
 ) -> list[tuple[Any, ...]]:
     session = (
         session_or_uow.session if isinstance(session_or_uow, SqlUnitOfWork) else session_or_uow
@@ -53,7 +53,7 @@ async def _rows(
 
 
 async def naive_subtree_values(
-    session_or_uow: AsyncSession | SqlUnitOfWork, unit_code: str, period: Period
+    session_or_uow: Connections | SqlUnitOfWork, unit_code: str, period: Period
 ) -> dict[str, int]:
     """Element code → sum of the monthly current figures of `unit_code`'s subtree in `period`."""
     statement = _subtree_months(unit_code, period, current_table.c.element_code)
@@ -61,7 +61,7 @@ async def naive_subtree_values(
 
 
 async def naive_subtree_values_by_level(
-    session_or_uow: AsyncSession | SqlUnitOfWork, unit_code: str, period: Period
+    session_or_uow: Connections | SqlUnitOfWork, unit_code: str, period: Period
 ) -> dict[tuple[str, str], int]:
     """(element code, level of the unit that reported it) → the subtree's monthly sum."""
     statement = _subtree_months(unit_code, period, current_table.c.element_code, MEMBER.c.level)
@@ -69,7 +69,7 @@ async def naive_subtree_values_by_level(
 
 
 async def naive_member_values(
-    session_or_uow: AsyncSession | SqlUnitOfWork,
+    session_or_uow: Connections | SqlUnitOfWork,
     unit_code: str,
     period: Period,
     elements: list[str],

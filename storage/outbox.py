@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, case, exists, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from services.ports import Delivery, OutgoingMessage, Sent
 from storage.repositories import _upsert, chunks
 from storage.tables import chat_table, outbox_table, person_table
+from storage.transaction import Connections
 
 PENDING = "pending"
 SENDING = "sending"
@@ -40,7 +40,7 @@ def _markup(text: str | None) -> dict[str, object] | None:
 
 
 class SqlOutbox:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: Connections) -> None:
         self._session = session
 
     async def _connection(self) -> AsyncConnection:

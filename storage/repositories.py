@@ -37,7 +37,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from kpi.access import Invite, Membership, Person, Role
 from kpi.aggregate import Figure, Total, TotalKey
@@ -60,6 +59,7 @@ from storage.tables import (
     unit_table,
     utc_now,
 )
+from storage.transaction import Connections
 
 # Rows per executemany batch, and ids per IN list (SQLite allows 32,766 variables).
 BATCH = 10_000
@@ -126,7 +126,7 @@ _UNIT_SIGNATURE = select(func.count(unit_table.c.id), func.coalesce(func.max(uni
 class UnitIds:
     """Unit code → id for one unit of work, backed by the Database's shared cache."""
 
-    def __init__(self, session: AsyncSession, cache: UnitIdCache | None = None) -> None:
+    def __init__(self, session: Connections, cache: UnitIdCache | None = None) -> None:
         self._session = session
         self._cache = cache if cache is not None else UnitIdCache()
         self.synced = False
@@ -181,7 +181,7 @@ class UnitIds:
 
 
 class SqlCatalogueStore:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: Connections) -> None:
         self._session = session
 
     async def all(self) -> list[StoredCatalogue]:
@@ -204,7 +204,7 @@ class SqlCatalogueStore:
 
 
 class SqlUnitStore:
-    def __init__(self, session: AsyncSession, ids: UnitIds) -> None:
+    def __init__(self, session: Connections, ids: UnitIds) -> None:
         self._session = session
         self._ids = ids
 
@@ -289,7 +289,7 @@ def _unplaced(level: str, name_vi: str, name_en: str) -> dict[str, Any]:
 
 
 class SqlFigureStore:
-    def __init__(self, session: AsyncSession, ids: UnitIds) -> None:
+    def __init__(self, session: Connections, ids: UnitIds) -> None:
         self._session = session
         self._ids = ids
 
@@ -743,7 +743,7 @@ _PERSON_BY_ID = _people_query(person_table.c.telegram_id == bindparam("telegram_
 
 
 class SqlPeopleStore:
-    def __init__(self, session: AsyncSession, ids: UnitIds) -> None:
+    def __init__(self, session: Connections, ids: UnitIds) -> None:
         self._session = session
         self._ids = ids
 
@@ -874,7 +874,7 @@ def invite_hash(code: str) -> str:
 
 
 class SqlInviteStore:
-    def __init__(self, session: AsyncSession, ids: UnitIds) -> None:
+    def __init__(self, session: Connections, ids: UnitIds) -> None:
         self._session = session
         self._ids = ids
 
@@ -971,7 +971,7 @@ _CLAIM = _by_dialect(_claim, ("bot_id", "update_id", "at"))
 class SqlConversationStore:
     """Values are kept as JSON text: tuples come back as lists, dict keys as strings."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: Connections) -> None:
         self._session = session
 
     async def load(self, namespace: str) -> dict[str, object]:
@@ -995,7 +995,7 @@ class SqlConversationStore:
 
 
 class SqlUpdateLog:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: Connections) -> None:
         self._session = session
 
     async def claim(self, bot_id: int, update_id: int, at: datetime) -> bool:

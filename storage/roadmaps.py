@@ -12,17 +12,17 @@ from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from kpi.pace import RoadmapSetting, from_basis_points, to_basis_points
 from storage.repositories import UnitIds
 from storage.tables import roadmap_table, unit_table
+from storage.transaction import Connections
 
 
 class SqlRoadmapStore:
     """Rows of `roadmap` in and out as RoadmapSetting; nothing is committed here."""
 
-    def __init__(self, session: AsyncSession, ids: UnitIds | None = None) -> None:
+    def __init__(self, session: Connections, ids: UnitIds | None = None) -> None:
         self._session = session
         self._ids = ids if ids is not None else UnitIds(session)
 

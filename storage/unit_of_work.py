@@ -5,8 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.ports import (
     AlertStore,
@@ -40,16 +39,17 @@ from storage.repositories import (
     UnitIds,
 )
 from storage.roadmaps import SqlRoadmapStore
-
-SessionFactory = async_sessionmaker[AsyncSession]
-
-
-def session_factory(engine: AsyncEngine) -> SessionFactory:
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+from storage.transaction import Transaction
 
 
 class SqlUnitOfWork:
-    """`async with uow:` opens a session; leaving rolls back whatever was not committed."""
+    """`async with uow:` opens a transaction; leaving rolls back whatever was not committed.
+
+    Made by `Database.autocommit()`, each statement is a transaction of its own: no BEGIN, no
+    COMMIT (on PostgreSQL two round trips fewer), `commit` and `rollback` change nothing. For
+    what needs no snapshot across statements and no all-or-nothing: reading a person, claiming
+    an update, writing one row.
+    """
 
     catalogues: CatalogueStore
     units: UnitStore
@@ -65,14 +65,14 @@ class SqlUnitOfWork:
     schedule: ScheduleLog
     roadmaps: RoadmapStore
 
-    def __init__(self, sessions: SessionFactory, unit_ids: UnitIdCache | None = None) -> None:
-        self._sessions = sessions
-        self._session: AsyncSession | None = None
+    def __init__(self, engine: AsyncEngine, unit_ids: UnitIdCache | None = None) -> None:
+        self._engine = engine
+        self._session: Transaction | None = None
         self._unit_ids = unit_ids if unit_ids is not None else UnitIdCache()
         self._ids: UnitIds | None = None
 
     @property
-    def session(self) -> AsyncSession:
+    def session(self) -> Transaction:
         if self._session is None:
             raise RuntimeError("the unit of work is not open: use `async with`")
         return self._session
@@ -80,7 +80,7 @@ class SqlUnitOfWork:
     async def __aenter__(self) -> Self:
         if self._session is not None:
             raise RuntimeError("a unit of work cannot be entered twice at once")
-        session = self._sessions()
+        session = Transaction(self._engine)
         ids = UnitIds(session, self._unit_ids)
         self._ids = ids
         self._session = session
@@ -108,10 +108,7 @@ class SqlUnitOfWork:
         session, self._session = self.session, None
         if self._ids is not None and self._ids.synced:
             self._unit_ids.clear()  # a sync may have been rolled back: read the ids afresh
-        try:
-            await session.rollback()
-        finally:
-            await session.close()
+        await session.close()  # rolls back what was not committed
 
     async def commit(self) -> None:
         await self.session.commit()
@@ -125,7 +122,8 @@ class Database:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self.sessions = session_factory(engine)
+        # the same pool, each connection in autocommit while checked out
+        self.autocommit_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
         self.unit_ids = UnitIdCache()
 
     @classmethod
@@ -134,7 +132,11 @@ class Database:
         return cls(create_engine(url or default_database_url(), echo=echo))
 
     def unit_of_work(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.sessions, self.unit_ids)
+        return SqlUnitOfWork(self.engine, self.unit_ids)
+
+    def autocommit(self) -> SqlUnitOfWork:
+        """A unit of work whose every statement commits on its own (see `SqlUnitOfWork`)."""
+        return SqlUnitOfWork(self.autocommit_engine, self.unit_ids)
 
     async def upgrade(self) -> None:
         """Apply the migrations this code ships with."""

@@ -76,6 +76,33 @@ async def test_an_explicit_rollback_discards_the_work_so_far(database: Database)
         assert await uow.units.codes() == set()
 
 
+async def test_each_statement_of_an_autocommit_unit_of_work_is_kept_without_a_commit(
+    database: Database,
+) -> None:
+    at = datetime(2022, 6, 10, 1, tzinfo=UTC)
+    async with database.autocommit() as uow:
+        await uow.conversations.save("submit", "[7, 7]", {"step": 1})
+        assert await uow.updates.claim(1, 42, at)
+        await uow.rollback()  # nothing to roll back: each statement was committed
+
+    async with database.unit_of_work() as uow:
+        assert await uow.conversations.load("submit") == {"[7, 7]": {"step": 1}}
+        assert not await uow.updates.claim(1, 42, at)  # claimed once already
+
+
+async def test_a_unit_of_work_after_an_autocommit_one_is_a_transaction_again(
+    database: Database,
+) -> None:
+    # on SQLite the pool holds one connection: both units of work run on it
+    async with database.autocommit() as uow:
+        await uow.conversations.save("submit", "a", 1)
+    async with database.unit_of_work() as uow:
+        await uow.conversations.save("submit", "b", 2)  # not committed
+
+    async with database.unit_of_work() as uow:
+        assert await uow.conversations.load("submit") == {"a": 1}
+
+
 async def test_catalogues_are_listed_oldest_year_first_and_saved_again_by_code(
     database: Database,
 ) -> None:

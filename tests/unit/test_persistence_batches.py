@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import pytest
 
@@ -73,3 +74,28 @@ async def test_an_unchanged_conversation_state_is_not_written_again() -> None:
     await reloaded.update_conversation("submit", (7, 7), None)
     assert state.commits == 3
     assert state.conversations == {}
+
+
+async def test_a_lone_write_is_one_autocommit_statement_and_a_batch_one_transaction() -> None:
+    state = FakeState()
+    opened: list[str] = []
+
+    def opening(kind: str) -> Callable[[], FakeUnitOfWork]:
+        def open_one() -> FakeUnitOfWork:
+            opened.append(kind)
+            return FakeUnitOfWork(state)
+
+        return open_one
+
+    persistence = StorePersistence(opening("transaction"), autocommit=opening("autocommit"))
+    await persistence.update_conversation("submit", (7, 7), "question")
+    await asyncio.gather(
+        persistence.update_user_data(7, {"a": 1}),
+        persistence.update_conversation("submit", (7, 7), "answer"),
+    )
+
+    assert opened == ["autocommit", "transaction"]
+    assert state.conversations == {
+        ("user_data", "7"): '{"a": 1}',
+        (conversation_namespace("submit"), "[7, 7]"): '"answer"',
+    }
