@@ -59,7 +59,7 @@ from storage.tables import (
     unit_table,
     utc_now,
 )
-from storage.transaction import Connections
+from storage.transaction import AsyncpgStatement, Connections, asyncpg_of, changed_rows
 
 # Rows per executemany batch, and ids per IN list (SQLite allows 32,766 variables).
 BATCH = 10_000
@@ -722,6 +722,26 @@ def _revision(row: tuple[Any, ...]) -> Revision:
 _PERSON_COLUMNS = ("telegram_id", "name", "language", "is_admin", "active", "muted")
 
 
+def _people_of(rows: Iterable[Sequence[Any]]) -> list[Person]:
+    """People from the rows of `_people_query`."""
+    width = len(_PERSON_COLUMNS)
+    people: dict[int, dict[str, Any]] = {}
+    memberships: dict[int, list[Membership]] = {}
+    for row in rows:
+        telegram_id = row[0]
+        if telegram_id not in people:
+            people[telegram_id] = {
+                name: row[i] if i < 3 else bool(row[i]) for i, name in enumerate(_PERSON_COLUMNS)
+            }
+            memberships[telegram_id] = []
+        unit, role = row[width], row[width + 1]
+        if unit is not None:
+            memberships[telegram_id].append(Membership(unit, Role(role)))
+    return [
+        Person(**fields, memberships=tuple(memberships[id_])) for id_, fields in people.items()
+    ]
+
+
 def _people_query(where: ColumnElement[bool]) -> Select[Any]:
     """People and their memberships: a row per membership, or one without for a person who
     has none."""
@@ -740,6 +760,7 @@ def _people_query(where: ColumnElement[bool]) -> Select[Any]:
 
 
 _PERSON_BY_ID = _people_query(person_table.c.telegram_id == bindparam("telegram_id"))
+_PERSON_BY_ID_ASYNCPG = AsyncpgStatement.of(_PERSON_BY_ID)
 
 
 class SqlPeopleStore:
@@ -752,7 +773,11 @@ class SqlPeopleStore:
 
     async def get(self, telegram_id: int) -> Person | None:
         # the statement built once (every update reads its sender): only the id is bound
-        found = await self._people(_PERSON_BY_ID, {"telegram_id": telegram_id})
+        driver = await asyncpg_of(self._session)
+        if driver is not None:
+            found = _people_of(await driver.fetch(_PERSON_BY_ID_ASYNCPG.sql, telegram_id))
+        else:
+            found = await self._people(_PERSON_BY_ID, {"telegram_id": telegram_id})
         return found[0] if found else None
 
     async def upsert(self, telegram_id: int, name: str) -> Person:
@@ -833,21 +858,7 @@ class SqlPeopleStore:
         person who has none)."""
         statement = where if isinstance(where, Select) else _people_query(where)
         connection = await self._connection()
-        rows = (await connection.execute(statement, parameters)).tuples()
-        width = len(_PERSON_COLUMNS)
-        people: dict[int, dict[str, Any]] = {}
-        memberships: dict[int, list[Membership]] = {}
-        for row in rows:
-            telegram_id = row[0]
-            if telegram_id not in people:
-                people[telegram_id] = dict(zip(_PERSON_COLUMNS, row[:width], strict=True))
-                memberships[telegram_id] = []
-            unit, role = row[width], row[width + 1]
-            if unit is not None:
-                memberships[telegram_id].append(Membership(unit, Role(role)))
-        return [
-            Person(**fields, memberships=tuple(memberships[id_])) for id_, fields in people.items()
-        ]
+        return _people_of((await connection.execute(statement, parameters)).tuples())
 
     async def _set(self, telegram_id: int, **values: object) -> None:
         connection = await self._connection()
@@ -966,6 +977,9 @@ _CONVERSATION_DELETE: Delete = delete(conversation_table).where(
     conversation_table.c.key == bindparam("key"),
 )
 _CLAIM = _by_dialect(_claim, ("bot_id", "update_id", "at"))
+_CONVERSATION_UPSERT_ASYNCPG = AsyncpgStatement.of(_conversation_upsert(postgresql.insert))
+_CONVERSATION_DELETE_ASYNCPG = AsyncpgStatement.of(_CONVERSATION_DELETE)
+_CLAIM_ASYNCPG = AsyncpgStatement.of(_claim(postgresql.insert))
 
 
 class SqlConversationStore:
@@ -983,14 +997,22 @@ class SqlConversationStore:
         return {key: json.loads(value) for key, value in rows.tuples()}
 
     async def save(self, namespace: str, key: str, value: object | None) -> None:
-        connection = await self._session.connection()
+        parameters: dict[str, Any] = {"namespace": namespace, "key": key}
+        statement: Delete | dict[str, TextClause]
         if value is None:
-            await connection.execute(_CONVERSATION_DELETE, {"namespace": namespace, "key": key})
+            statement, on_asyncpg = _CONVERSATION_DELETE, _CONVERSATION_DELETE_ASYNCPG
+        else:
+            parameters["value"] = json.dumps(value, ensure_ascii=False, allow_nan=False)
+            parameters["updated_at"] = utc_now()
+            statement, on_asyncpg = _CONVERSATION_UPSERT, _CONVERSATION_UPSERT_ASYNCPG
+        driver = await asyncpg_of(self._session)
+        if driver is not None:
+            await driver.execute(on_asyncpg.sql, *on_asyncpg.arguments(parameters))
             return
-        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        connection = await self._session.connection()
         await connection.execute(
-            _CONVERSATION_UPSERT[connection.dialect.name],
-            {"namespace": namespace, "key": key, "value": text, "updated_at": utc_now()},
+            statement[connection.dialect.name] if isinstance(statement, dict) else statement,
+            parameters,
         )
 
 
@@ -999,10 +1021,14 @@ class SqlUpdateLog:
         self._session = session
 
     async def claim(self, bot_id: int, update_id: int, at: datetime) -> bool:
+        parameters = {"bot_id": bot_id, "update_id": update_id, "at": at}
+        driver = await asyncpg_of(self._session)
+        if driver is not None:
+            arguments = _CLAIM_ASYNCPG.arguments(parameters)
+            status = await driver.execute(_CLAIM_ASYNCPG.sql, *arguments)
+            return changed_rows(status) == 1
         connection = await self._session.connection()
-        result = await connection.execute(
-            _CLAIM[connection.dialect.name], {"bot_id": bot_id, "update_id": update_id, "at": at}
-        )
+        result = await connection.execute(_CLAIM[connection.dialect.name], parameters)
         return _changed(result) == 1
 
     async def prune(self, before: datetime) -> int:

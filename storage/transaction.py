@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, Protocol, Self
 
+from sqlalchemy.dialects.postgresql import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.sql import ClauseElement
 
 
 class Connections(Protocol):
@@ -24,11 +27,13 @@ class Transaction:
     the conversation's state) the session was a sixth of SQLAlchemy's CPU (bench.updates).
     """
 
-    __slots__ = ("_connection", "_engine", "_opening")
+    __slots__ = ("_connection", "_driver", "_engine", "_opening", "autocommit")
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, autocommit: bool = False) -> None:
         self._engine = engine
+        self.autocommit = autocommit  # the engine's connections are in autocommit
         self._connection: AsyncConnection | None = None
+        self._driver: Any | None = None
         self._opening = False
 
     async def connection(self) -> AsyncConnection:
@@ -43,6 +48,17 @@ class Transaction:
             self._opening = False
         return self._connection
 
+    async def asyncpg(self) -> Any | None:
+        """The asyncpg connection underneath, when a statement may go to it directly: on
+        PostgreSQL, in autocommit (no transaction of SQLAlchemy's to stay inside). None
+        otherwise: use SQLAlchemy."""
+        if not self.autocommit or self._engine.dialect.driver != "asyncpg":
+            return None
+        if self._driver is None:
+            raw = await (await self.connection()).get_raw_connection()
+            self._driver = raw.driver_connection
+        return self._driver
+
     async def commit(self) -> None:
         if self._connection is not None:
             await self._connection.commit()
@@ -53,5 +69,37 @@ class Transaction:
 
     async def close(self) -> None:
         connection, self._connection = self._connection, None
+        self._driver = None
         if connection is not None:
             await connection.close()
+
+
+async def asyncpg_of(connections: Connections) -> Any | None:
+    """`Transaction.asyncpg` of `connections`, None for anything else."""
+    return await connections.asyncpg() if isinstance(connections, Transaction) else None
+
+
+@dataclass(frozen=True, slots=True)
+class AsyncpgStatement:
+    """A Core statement compiled once for asyncpg, to run on its connection directly: for the
+    statements of every update (reading the sender, claiming the update, writing the
+    conversation's state), where SQLAlchemy's execution costs three times asyncpg's own
+    (0.43 against 0.13 ms of CPU for the first two, measured). Values are bound as asyncpg
+    takes them: no SQLAlchemy type processing (aware datetimes for timestamptz)."""
+
+    sql: str
+    names: tuple[str, ...]
+
+    @classmethod
+    def of(cls, statement: ClauseElement) -> Self:
+        compiled = statement.compile(dialect=asyncpg.dialect())  # type: ignore[no-untyped-call]
+        names: list[str] | None = getattr(compiled, "positiontup", None)
+        return cls(str(compiled), tuple(names or ()))
+
+    def arguments(self, parameters: dict[str, Any]) -> list[Any]:
+        return [parameters[name] for name in self.names]
+
+
+def changed_rows(status: str) -> int:
+    """Rows changed, from asyncpg's status of an INSERT, UPDATE or DELETE ("INSERT 0 1")."""
+    return int(status.rsplit(" ", 1)[-1])

@@ -65,8 +65,11 @@ class SqlUnitOfWork:
     schedule: ScheduleLog
     roadmaps: RoadmapStore
 
-    def __init__(self, engine: AsyncEngine, unit_ids: UnitIdCache | None = None) -> None:
+    def __init__(
+        self, engine: AsyncEngine, unit_ids: UnitIdCache | None = None, *, autocommit: bool = False
+    ) -> None:
         self._engine = engine
+        self._autocommit = autocommit
         self._session: Transaction | None = None
         self._unit_ids = unit_ids if unit_ids is not None else UnitIdCache()
         self._ids: UnitIds | None = None
@@ -80,7 +83,7 @@ class SqlUnitOfWork:
     async def __aenter__(self) -> Self:
         if self._session is not None:
             raise RuntimeError("a unit of work cannot be entered twice at once")
-        session = Transaction(self._engine)
+        session = Transaction(self._engine, autocommit=self._autocommit)
         ids = UnitIds(session, self._unit_ids)
         self._ids = ids
         self._session = session
@@ -136,7 +139,7 @@ class Database:
 
     def autocommit(self) -> SqlUnitOfWork:
         """A unit of work whose every statement commits on its own (see `SqlUnitOfWork`)."""
-        return SqlUnitOfWork(self.autocommit_engine, self.unit_ids)
+        return SqlUnitOfWork(self.autocommit_engine, self.unit_ids, autocommit=True)
 
     async def upgrade(self) -> None:
         """Apply the migrations this code ships with."""

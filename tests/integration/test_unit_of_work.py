@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from kpi.access import Membership, Person, Role
 from services.ports import StoredCatalogue, UnitOfWork
 from storage import Database
 from tests.integration.builders import tree
@@ -88,6 +89,26 @@ async def test_each_statement_of_an_autocommit_unit_of_work_is_kept_without_a_co
     async with database.unit_of_work() as uow:
         assert await uow.conversations.load("submit") == {"[7, 7]": {"step": 1}}
         assert not await uow.updates.claim(1, 42, at)  # claimed once already
+
+
+async def test_a_person_read_in_autocommit_is_the_person_read_in_a_transaction(
+    database: Database,
+) -> None:
+    async with database.unit_of_work() as uow:
+        await uow.units.sync(tree())
+        await uow.people.upsert(7, "Lan")
+        await uow.people.add_membership(7, "dak-ha", Role.HEAD)
+        await uow.people.set_admin(7, True)
+        await uow.commit()
+    async with database.unit_of_work() as uow:
+        expected = await uow.people.get(7)
+
+    async with database.autocommit() as uow:
+        assert await uow.people.get(7) == expected
+        assert await uow.people.get(8) is None
+    assert expected == Person(
+        7, "Lan", is_admin=True, memberships=(Membership("dak-ha", Role.HEAD),)
+    )
 
 
 async def test_a_unit_of_work_after_an_autocommit_one_is_a_transaction_again(
