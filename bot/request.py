@@ -8,10 +8,12 @@ benchmark `python -m bench.updates`, profiled with py-spy), aiohttp a fraction o
 contract is PTB's `BaseRequest.do_request`: the status and the body of the answer, `TimedOut`
 when a timeout passes, `NetworkError` for any other failure to talk to the Bot API; PTB itself
 turns the status and body into its exceptions (RetryAfter, Forbidden, ChatMigrated, ...).
+Parameters go as one JSON document, files as multipart/form-data, both as the Bot API takes them.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Final
 
 import aiohttp
@@ -23,6 +25,7 @@ from telegram.request import BaseRequest, RequestData
 DEFAULT_TIMEOUT: Final = 5.0  # seconds, PTB's own defaults for read, write and connect
 DEFAULT_POOL_TIMEOUT: Final = 1.0
 MEDIA_WRITE_TIMEOUT: Final = 20.0
+JSON_HEADERS: Final = {"Content-Type": "application/json"}
 
 
 class AiohttpRequest(BaseRequest):
@@ -89,18 +92,22 @@ class AiohttpRequest(BaseRequest):
             # no write timeout of its own in aiohttp: the whole call is bounded instead
             total=_total(read, write, connect, pool),
         )
-        body: aiohttp.FormData | dict[str, str] | None = None
-        if request_data is not None:
-            parameters = request_data.json_parameters
-            if files:
-                form = aiohttp.FormData(parameters)
-                for name, (filename, content, mime) in files.items():
-                    form.add_field(name, content, filename=filename, content_type=mime)
-                body = form
-            elif parameters:
-                body = parameters
+        body: aiohttp.FormData | bytes | None = None
+        headers: dict[str, str] | None = None
+        if files and request_data is not None:
+            form = aiohttp.FormData(request_data.json_parameters)
+            for name, (filename, content, mime) in files.items():
+                form.add_field(name, content, filename=filename, content_type=mime)
+            body = form
+        elif request_data is not None and request_data.parameters:
+            # one JSON document, as the Bot API also takes: a fraction of what encoding every
+            # parameter as a form field costs (aiohttp's FormData quotes each character)
+            body = json.dumps(request_data.parameters, ensure_ascii=False).encode()
+            headers = JSON_HEADERS
         try:
-            async with session.request(method, url, data=body, timeout=timeout) as response:
+            async with session.request(
+                method, url, data=body, headers=headers, timeout=timeout
+            ) as response:
                 return response.status, await response.read()
         except TimeoutError as failed:
             raise TimedOut from failed
