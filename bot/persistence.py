@@ -60,9 +60,9 @@ class _Batch:
 
 class StorePersistence(BasePersistence[UserData, ChatData, BotData]):
     """`ApplicationBuilder().persistence(StorePersistence(database.unit_of_work,
-    autocommit=database.autocommit))`: a batch of one write (most are: a conversation's new
-    state) is one statement in `autocommit`, without BEGIN and COMMIT; larger batches are one
-    transaction of `unit_of_work`."""
+    autocommit=database.autocommit))`: a batch of writes (a conversation's new state, the
+    person's user_data) is written by `save_all` in a unit of work of `autocommit`: on
+    PostgreSQL one statement, without BEGIN and COMMIT."""
 
     def __init__(
         self,
@@ -101,11 +101,9 @@ class StorePersistence(BasePersistence[UserData, ChatData, BotData]):
         await batch.done
 
     async def _write(self, batch: _Batch) -> None:
-        single = len(batch.writes) == 1
         try:
-            async with (self._autocommit if single else self._unit_of_work)() as uow:
-                for (namespace, key), value in batch.writes.items():
-                    await uow.conversations.save(namespace, key, value)
+            async with self._autocommit() as uow:
+                await uow.conversations.save_all(batch.writes)
                 await uow.commit()
         except Exception as error:  # noqa: BLE001 - handed to every write of the batch
             batch.done.set_exception(error)

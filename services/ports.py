@@ -5,7 +5,7 @@ Every method takes and returns domain objects (codes, kpi dataclasses), never ro
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -155,6 +155,10 @@ class ConversationStore(Protocol):
 
     async def save(self, namespace: str, key: str, value: object | None) -> None:
         """Write one key (None deletes it)."""
+
+    async def save_all(self, values: Mapping[tuple[str, str], object | None]) -> None:
+        """Write each (namespace, key) (None deletes it), all or none: in one statement where
+        the store can (so that an autocommit unit of work needs no transaction for it)."""
 
 
 class UpdateLog(Protocol):

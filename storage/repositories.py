@@ -11,7 +11,7 @@ import dataclasses
 import gc
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -980,6 +980,19 @@ _CLAIM = _by_dialect(_claim, ("bot_id", "update_id", "at"))
 _CONVERSATION_UPSERT_ASYNCPG = AsyncpgStatement.of(_conversation_upsert(postgresql.insert))
 _CONVERSATION_DELETE_ASYNCPG = AsyncpgStatement.of(_CONVERSATION_DELETE)
 _CLAIM_ASYNCPG = AsyncpgStatement.of(_claim(postgresql.insert))
+# Several keys deleted and written in one statement, atomic without a transaction around it.
+_CONVERSATIONS_SAVE_ALL_ASYNCPG = """
+WITH gone AS (
+    DELETE FROM conversation_state AS c
+    USING unnest($1::varchar[], $2::varchar[]) AS d(namespace, key)
+    WHERE c.namespace = d.namespace AND c.key = d.key
+)
+INSERT INTO conversation_state (namespace, key, value, updated_at)
+SELECT u.namespace, u.key, u.value, $6::timestamptz
+FROM unnest($3::varchar[], $4::varchar[], $5::varchar[]) AS u(namespace, key, value)
+ON CONFLICT (namespace, key)
+DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
+"""
 
 
 class SqlConversationStore:
@@ -1013,6 +1026,30 @@ class SqlConversationStore:
         await connection.execute(
             statement[connection.dialect.name] if isinstance(statement, dict) else statement,
             parameters,
+        )
+
+    async def save_all(self, values: Mapping[tuple[str, str], object | None]) -> None:
+        """On PostgreSQL in autocommit, one statement however many keys (deletes and upserts
+        together); otherwise a statement per key, in the unit of work's transaction."""
+        driver = await asyncpg_of(self._session)
+        if driver is None or len(values) == 1:
+            for (namespace, key), value in values.items():
+                await self.save(namespace, key, value)
+            return
+        gone = [pair for pair, value in values.items() if value is None]
+        kept = [
+            (namespace, key, json.dumps(value, ensure_ascii=False, allow_nan=False))
+            for (namespace, key), value in values.items()
+            if value is not None
+        ]
+        await driver.execute(
+            _CONVERSATIONS_SAVE_ALL_ASYNCPG,
+            [namespace for namespace, _ in gone],
+            [key for _, key in gone],
+            [namespace for namespace, _, _ in kept],
+            [key for _, key, _ in kept],
+            [text for _, _, text in kept],
+            utc_now(),
         )
 
 

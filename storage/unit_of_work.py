@@ -45,10 +45,11 @@ from storage.transaction import Transaction
 class SqlUnitOfWork:
     """`async with uow:` opens a transaction; leaving rolls back whatever was not committed.
 
-    Made by `Database.autocommit()`, each statement is a transaction of its own: no BEGIN, no
-    COMMIT (on PostgreSQL two round trips fewer), `commit` and `rollback` change nothing. For
-    what needs no snapshot across statements and no all-or-nothing: reading a person, claiming
-    an update, writing one row.
+    Made by `Database.autocommit()` on PostgreSQL, each statement is a transaction of its own:
+    no BEGIN, no COMMIT (two round trips fewer), `commit` and `rollback` change nothing. For
+    what needs no snapshot across statements and no all-or-nothing beyond one statement:
+    reading a person, claiming an update, writing conversation states (`save_all`: one
+    statement).
     """
 
     catalogues: CatalogueStore
@@ -125,8 +126,12 @@ class Database:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        # the same pool, each connection in autocommit while checked out
-        self.autocommit_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        # PostgreSQL: the same pool, each connection in autocommit while checked out; SQLite,
+        # where a transaction costs no round trip, keeps to transactions
+        self.autocommits = engine.dialect.name == "postgresql"
+        self.autocommit_engine = (
+            engine.execution_options(isolation_level="AUTOCOMMIT") if self.autocommits else engine
+        )
         self.unit_ids = UnitIdCache()
 
     @classmethod
@@ -138,8 +143,10 @@ class Database:
         return SqlUnitOfWork(self.engine, self.unit_ids)
 
     def autocommit(self) -> SqlUnitOfWork:
-        """A unit of work whose every statement commits on its own (see `SqlUnitOfWork`)."""
-        return SqlUnitOfWork(self.autocommit_engine, self.unit_ids, autocommit=True)
+        """A unit of work for a few statements that need no transaction around them: on
+        PostgreSQL each commits on its own (see `SqlUnitOfWork`); on SQLite an ordinary
+        transaction. Either way, `commit()` keeps what was done."""
+        return SqlUnitOfWork(self.autocommit_engine, self.unit_ids, autocommit=self.autocommits)
 
     async def upgrade(self) -> None:
         """Apply the migrations this code ships with."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from types import TracebackType
@@ -305,6 +305,10 @@ class FakeConversations:
         else:
             text = json.dumps(value, ensure_ascii=False, allow_nan=False)
             self.state.conversations[namespace, key] = text
+
+    async def save_all(self, values: Mapping[tuple[str, str], object | None]) -> None:
+        for (namespace, key), value in values.items():
+            await self.save(namespace, key, value)
 
 
 class FakeUpdates:

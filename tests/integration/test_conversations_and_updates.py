@@ -61,6 +61,52 @@ async def test_a_value_json_cannot_hold_is_refused(database: Database) -> None:
             await uow.conversations.save("user_data", "42", float("nan"))
 
 
+async def test_save_all_writes_and_deletes_several_keys_in_an_autocommit_unit_of_work(
+    database: Database,
+) -> None:
+    async with database.unit_of_work() as uow:
+        await uow.conversations.save("user_data", "42", {"step": 1})
+        await uow.conversations.save("conversation:submit", "[42, 42]", "question")
+        await uow.commit()
+
+    async with database.autocommit() as uow:
+        await uow.conversations.save_all(
+            {
+                ("user_data", "42"): {"step": 2, "unit": "Đăk Hà"},
+                ("user_data", "7"): {"step": 1},
+                ("conversation:submit", "[42, 42]"): None,
+                ("conversation:submit", "[7, 7]"): "period",
+            }
+        )
+        await uow.commit()
+
+    async with database.unit_of_work() as uow:
+        assert await uow.conversations.load("user_data") == {
+            "42": {"step": 2, "unit": "Đăk Hà"},
+            "7": {"step": 1},
+        }
+        assert await uow.conversations.load("conversation:submit") == {"[7, 7]": "period"}
+
+
+async def test_a_batch_postgresql_refuses_changes_nothing_not_even_its_deletes(
+    database: Database,
+) -> None:
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's one statement for a batch (SQLite writes it in a transaction)")
+    async with database.unit_of_work() as uow:
+        await uow.conversations.save("user_data", "42", {"step": 1})
+        await uow.commit()
+
+    async with database.autocommit() as uow:
+        with pytest.raises(Exception, match="0x00"):  # text may not hold a NUL character
+            await uow.conversations.save_all(
+                {("user_data", "42"): None, ("user_data", "7\x00"): {"step": 1}}
+            )
+
+    async with database.unit_of_work() as uow:
+        assert await uow.conversations.load("user_data") == {"42": {"step": 1}}
+
+
 async def test_an_update_is_claimed_once_per_bot(database: Database) -> None:
     async with database.unit_of_work() as uow:
         first = await uow.updates.claim(BOT, 900_000_000_001, T0)

@@ -76,7 +76,7 @@ async def test_an_unchanged_conversation_state_is_not_written_again() -> None:
     assert state.conversations == {}
 
 
-async def test_a_lone_write_is_one_autocommit_statement_and_a_batch_one_transaction() -> None:
+async def test_every_batch_is_written_by_save_all_in_a_unit_of_work_of_autocommit() -> None:
     state = FakeState()
     opened: list[str] = []
 
@@ -94,7 +94,8 @@ async def test_a_lone_write_is_one_autocommit_statement_and_a_batch_one_transact
         persistence.update_conversation("submit", (7, 7), "answer"),
     )
 
-    assert opened == ["autocommit", "transaction"]
+    assert opened == ["autocommit", "autocommit"]
+    assert state.commits == 2
     assert state.conversations == {
         ("user_data", "7"): '{"a": 1}',
         (conversation_namespace("submit"), "[7, 7]"): '"answer"',
