@@ -134,6 +134,33 @@ async def apply_plan(
     """Record the plan's changes as revisions and move the totals; the caller commits.
     `alerts` (services.alerts.SubmissionAlerts) then judges the unit and its ancestors and
     queues the alerts in the same transaction."""
+    # the totals' changes are written last, just before the caller commits: the rows of the
+    # units above (the province's) are locked from then on, not while the alerts are judged
+    pending = PendingTotals(uow)
+    await _move_totals(pending, catalogue, plan)
+    revisions = await uow.figures.add_revisions(
+        [
+            Revision(plan.unit, c.element, plan.period, c.new, author, source, now, reason)
+            for c in plan.changes
+        ]
+    )
+    if alerts is not None and plan.changes:
+        await alerts(pending, catalogue, plan.unit, plan.period, now)
+    await pending.flush()
+    return revisions
+
+
+async def preview_plan(uow: UnitOfWork, catalogue: Catalogue, plan: Plan) -> UnitOfWork:
+    """`uow` as it would read once the plan is saved: the totals moved in memory, nothing
+    written (no revision, no row locked), for the summary before Confirm."""
+    pending = PendingTotals(uow)
+    await _move_totals(pending, catalogue, plan)
+    return pending
+
+
+async def _move_totals(pending: PendingTotals, catalogue: Catalogue, plan: Plan) -> None:
+    """Move the totals of the plan's unit and of the units above it by the plan's changes,
+    and the counters of units meeting a binding indicator, held in `pending`."""
     unit = catalogue.units.get(plan.unit)
     changed = {c.element for c in plan.changes}
     judged = [
@@ -141,13 +168,9 @@ async def apply_plan(
         for i in each_unit_indicators(catalogue)
         if unit.level in i.levels and changed & set(i.elements)
     ]
-    # the totals' changes are written last, just before the caller commits: the rows of the
-    # units above (the province's) are locked from then on, not while the alerts are judged
-    pending = PendingTotals(uow)
-    work: UnitOfWork = pending
     periods = plan.period.supersets() if judged else ()
-    verdicts_before = {p: await _own_totals(work, unit.code, unit.level, p) for p in periods}
-    series = await uow.figures.series_of(
+    verdicts_before = {p: await _own_totals(pending, unit.code, unit.level, p) for p in periods}
+    series = await pending.figures.series_of(
         plan.unit, [c.element for c in plan.changes], plan.period.year
     )
     moved: list[tuple[TotalKey, Total]] = []
@@ -159,25 +182,15 @@ async def apply_plan(
                 catalogue.units, catalogue.element(change.element), plan.unit, before, after
             )
         )
-    revisions = await uow.figures.add_revisions(
-        [
-            Revision(plan.unit, c.element, plan.period, c.new, author, source, now, reason)
-            for c in plan.changes
-        ]
-    )
-    await work.figures.add_to_totals(moved)
+    await pending.figures.add_to_totals(moved)
     counted: list[tuple[TotalKey, Total]] = []
     for period, own_before in verdicts_before.items():
-        own_after = await _own_totals(work, unit.code, unit.level, period)
+        own_after = await _own_totals(pending, unit.code, unit.level, period)
         counted.extend(
             counter_changes(catalogue, unit, period.key, own_before, own_after, changed)
         )
     if counted:
-        await work.figures.add_to_totals(counted)
-    if alerts is not None and plan.changes:
-        await alerts(work, catalogue, plan.unit, plan.period, now)
-    await pending.flush()
-    return revisions
+        await pending.figures.add_to_totals(counted)
 
 
 class SubmissionCheck(Protocol):

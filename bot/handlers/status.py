@@ -251,7 +251,8 @@ def catalogue_of(context: Context, period: Period | None) -> Catalogue:
 async def lines_of(
     context: Context, catalogue: Catalogue, unit: str, period: Period
 ) -> list[Line]:
-    async with context.services.database.unit_of_work() as uow:
+    # one statement: no transaction needed around it (on PostgreSQL no BEGIN, no ROLLBACK)
+    async with context.services.database.autocommit() as uow:
         return await unit_status(uow, catalogue, unit, period)
 
 
@@ -331,7 +332,8 @@ async def show_children(
         catalogue.units.children(unit.code), view.page, render.UNITS_PER_PAGE
     )
     summaries = []
-    async with context.services.database.unit_of_work() as uow:
+    # a statement per child, each child's standing consistent in itself
+    async with context.services.database.autocommit() as uow:
         for child in children:
             lines = await unit_status(uow, catalogue, child.code, view.period)
             summaries.append((child, render.summarise(lines)))

@@ -48,7 +48,13 @@ from kpi.evaluation import Line
 from kpi.periods import Period
 from kpi.revisions import Author, Revision, Source
 from kpi.units import Unit, UnitTree
-from services.figures import Plan, RejectedSubmissionError, apply_plan, plan_submission
+from services.figures import (
+    Plan,
+    RejectedSubmissionError,
+    apply_plan,
+    plan_submission,
+    preview_plan,
+)
 from services.ports import UnitOfWork
 from services.status import unit_status
 
@@ -447,21 +453,18 @@ async def back_pressed(
 # --- the summary --------------------------------------------------------------------------
 
 
-async def preview(context: Context, caller: Caller, form: Form) -> sf.Preview:
-    """What confirming would save and the rates it would give: computed in a transaction that
-    is rolled back, so nothing is saved."""
+async def preview(context: Context, form: Form) -> sf.Preview:
+    """What confirming would save and the rates it would give: the totals moved in memory,
+    nothing written (reads only, no transaction needed around them)."""
     catalogue, period = form_catalogue(context, form)
-    services = context.services
-    async with services.database.unit_of_work() as uow:
+    async with context.services.database.autocommit() as uow:
         try:
             plan = await plan_submission(uow, catalogue, form.unit, period, form.answers)
         except RejectedSubmissionError as rejected:
             return sf.Preview(None, rejected.problems)
-        await apply_plan(
-            uow, catalogue, plan, author_of(caller), Source.CHAT, None, services.clock()
+        lines = await unit_status(
+            await preview_plan(uow, catalogue, plan), catalogue, form.unit, period
         )
-        lines = await unit_status(uow, catalogue, form.unit, period)
-        await uow.rollback()
     return sf.Preview(plan, (), lines)
 
 
@@ -471,7 +474,7 @@ async def show_summary(update: Update, context: Context, caller: Caller, form: F
     catalogue, period = form_catalogue(context, form)
     questions = questions_of(catalogue, form.unit)
     heading = sf.heading(unit_label(context, form.unit, caller.language), period, caller.t)
-    result = await preview(context, caller, form)
+    result = await preview(context, form)
     rates = [
         render.line_text(line, catalogue, caller.t)
         for line in sf.touched_lines(result.lines, set(form.answers))

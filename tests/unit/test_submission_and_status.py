@@ -12,9 +12,14 @@ from kpi.each_unit import counter_rollup
 from kpi.periods import Period
 from kpi.revisions import Author, Source
 from kpi.units import Level
-from services.figures import RejectedSubmissionError, submit_figures
+from services.figures import (
+    RejectedSubmissionError,
+    plan_submission,
+    preview_plan,
+    submit_figures,
+)
 from services.ports import UnitOfWork
-from services.status import StatusRow, status_rows, unit_status
+from services.status import Line, StatusRow, status_rows, unit_status
 from tests.fakes import FakeState, FakeUnitOfWork
 
 ALICE = Author("cli:alice", "Alice")
@@ -250,3 +255,31 @@ async def test_totals_kept_up_on_every_submission_equal_a_rollup_from_scratch(
     expected.update(counter_rollup(kontum, expected))
     kept = {k: v for k, v in state.totals.items() if v.reporters}
     assert kept == expected
+
+
+async def test_a_preview_reads_as_the_saved_plan_will_and_writes_nothing(
+    kontum: Catalogue,
+) -> None:
+    state, uow = store()
+    await submit(uow, kontum, "dak-blo", "2022-03", cert_dossiers=100, e_cert_dossiers=50)
+    await submit(uow, kontum, "xop", "2022-03", cert_dossiers=100, e_cert_dossiers=5)
+    values = {"cert_dossiers": 120, "e_cert_dossiers": 60}  # Xốp now meets III.4.b
+    quarter, units = Period.parse("2022-Q1"), ("xop", "dak-glei", "kon-tum")
+
+    async def standing(u: UnitOfWork) -> dict[str, list[Line]]:
+        return {unit: await unit_status(u, kontum, unit, quarter) for unit in units}
+
+    stored = (list(state.revisions), dict(state.totals))
+    async with uow() as u:
+        before = await standing(u)
+        plan = await plan_submission(u, kontum, "xop", Period.parse("2022-03"), values)
+        previewed = await standing(await preview_plan(u, kontum, plan))
+        await u.commit()  # committed even: the preview wrote nothing
+    assert (list(state.revisions), dict(state.totals)) == stored
+
+    await submit(uow, kontum, "xop", "2022-03", **values)
+    async with uow() as u:
+        saved = await standing(u)
+
+    assert previewed == saved
+    assert previewed != before
