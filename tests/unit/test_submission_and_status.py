@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from kpi.aggregate import rollup
 from kpi.catalogue import Catalogue
 from kpi.each_unit import counter_rollup
+from kpi.evaluation import Line
 from kpi.periods import Period
 from kpi.revisions import Author, Source
 from kpi.units import Level
@@ -19,7 +20,7 @@ from services.figures import (
     submit_figures,
 )
 from services.ports import UnitOfWork
-from services.status import Line, StatusRow, status_rows, unit_status
+from services.status import StatusRow, status_rows, unit_status
 from tests.fakes import FakeState, FakeUnitOfWork
 
 ALICE = Author("cli:alice", "Alice")
