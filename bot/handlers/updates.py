@@ -20,12 +20,13 @@ async def claim_update(update: Update, context: Context) -> None:
     context.started = time.monotonic()
     services = context.services
     user = update.effective_user
-    # two statements, each its own transaction (no BEGIN, no COMMIT: on PostgreSQL four round
-    # trips become two): who is asking, read here so that the handlers need no transaction of
-    # their own to know it, and the claim, which is atomic by itself
+    # two statements needing no transaction around them (on PostgreSQL each is its own: no
+    # BEGIN, no COMMIT, four round trips become two): who is asking, read here so that the
+    # handlers need no transaction of their own to know it, and the claim
     async with services.database.autocommit() as uow:
         person = await uow.people.get(user.id) if user is not None else None
         fresh = await uow.updates.claim(context.bot.id, update.update_id, services.clock())
+        await uow.commit()  # SQLite's is a transaction
     if not fresh:
         logger.info("update %d: a duplicate, ignored", update.update_id)
         raise ApplicationHandlerStop
