@@ -596,16 +596,19 @@ class SqlFigureStore:
             await connection.execute(statement, chunk)
 
     async def totals(self, unit: str, period: Period) -> UnitTotals:
-        c = total_table.c
-        unit_id = await self._ids.id_of(unit)
-        rows = await (await self._connection()).execute(
-            select(c.element_code, c.level, c.value, c.reporters).where(
-                c.period_key == period.key, c.unit_id == unit_id, c.reporters != 0
+        # the statement built once (every /status reads it): only the keys are bound
+        parameters = {"period_key": period.key, "unit_id": await self._ids.id_of(unit)}
+        driver = await asyncpg_of(self._session)
+        if driver is not None:
+            arguments = _UNIT_TOTALS_ASYNCPG.arguments(parameters)
+            rows: Iterable[Sequence[Any]] = await driver.fetch(
+                _UNIT_TOTALS_ASYNCPG.sql, *arguments
             )
-        )
+        else:
+            rows = (await (await self._connection()).execute(_UNIT_TOTALS, parameters)).tuples()
         return {
-            (element, Level(level)): Total(value, reporters)
-            for element, level, value, reporters in rows.tuples().all()
+            (element, _LEVELS[level]): Total(value, reporters)
+            for element, level, value, reporters in rows
         }
 
     async def totals_of_units(
@@ -758,6 +761,16 @@ def _people_query(where: ColumnElement[bool]) -> Select[Any]:
         .order_by(p.telegram_id, u.code)
     )
 
+
+_UNIT_TOTALS = select(
+    total_table.c.element_code, total_table.c.level, total_table.c.value, total_table.c.reporters
+).where(
+    total_table.c.period_key == bindparam("period_key"),
+    total_table.c.unit_id == bindparam("unit_id"),
+    total_table.c.reporters != 0,
+)
+_UNIT_TOTALS_ASYNCPG = AsyncpgStatement.of(_UNIT_TOTALS)
+_LEVELS = {level.value: level for level in Level}
 
 _PERSON_BY_ID = _people_query(person_table.c.telegram_id == bindparam("telegram_id"))
 _PERSON_BY_ID_ASYNCPG = AsyncpgStatement.of(_PERSON_BY_ID)

@@ -89,15 +89,19 @@ class AsyncpgStatement:
 
     sql: str
     names: tuple[str, ...]
+    constants: dict[str, Any]  # the values of the statement's own literals (`reporters != 0`)
 
     @classmethod
     def of(cls, statement: ClauseElement) -> Self:
         compiled = statement.compile(dialect=asyncpg.dialect())  # type: ignore[no-untyped-call]
         names: list[str] | None = getattr(compiled, "positiontup", None)
-        return cls(str(compiled), tuple(names or ()))
+        constants = {k: v for k, v in compiled.params.items() if v is not None}
+        return cls(str(compiled), tuple(names or ()), constants)
 
     def arguments(self, parameters: dict[str, Any]) -> list[Any]:
-        return [parameters[name] for name in self.names]
+        return [
+            parameters[name] if name in parameters else self.constants[name] for name in self.names
+        ]
 
 
 def changed_rows(status: str) -> int:

@@ -83,6 +83,28 @@ async def test_totals_are_kept_per_period_and_per_contributing_level(units: Data
     assert february == {}
 
 
+async def test_totals_read_in_autocommit_are_those_read_in_a_transaction(units: Database) -> None:
+    async with units.unit_of_work() as uow:
+        await uow.figures.add_to_totals(
+            [
+                ((PROVINCE.code, MARCH.key, RECEIVED.code, Level.COMMUNE), Total(70, 2)),
+                ((PROVINCE.code, MARCH.key, RECEIVED.code, Level.DISTRICT), Total(5, 1)),
+                ((PROVINCE.code, MARCH.key, ONLINE.code, Level.COMMUNE), Total(0, 0)),
+            ]
+        )
+        await uow.commit()
+    async with units.unit_of_work() as uow:
+        in_transaction = await uow.figures.totals(PROVINCE.code, MARCH)
+
+    async with units.autocommit() as uow:
+        assert await uow.figures.totals(PROVINCE.code, MARCH) == in_transaction
+        assert await uow.figures.totals(PROVINCE.code, Q1) == {}
+    assert in_transaction == {
+        (RECEIVED.code, Level.COMMUNE): Total(70, 2),
+        (RECEIVED.code, Level.DISTRICT): Total(5, 1),
+    }
+
+
 async def test_a_total_that_nobody_contributes_to_any_more_is_not_read_back(
     units: Database,
 ) -> None:
