@@ -3,6 +3,7 @@ errors and persistence across a restart."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -82,6 +83,28 @@ async def test_an_invite_link_makes_a_stranger_a_member_of_the_unit(bot: BotDriv
     welcome = await bot.ask(LAN, "/start")
     assert "Xin chào anh/chị Lan." in welcome["text"]
     assert "thủ trưởng đơn vị" in welcome["text"]
+
+
+async def test_an_expired_invite_is_refused_in_vietnamese_and_binds_nobody(
+    bot: BotDriver,
+) -> None:
+    assert bot.application is not None
+    services = bot.application.services
+    given = services.clock() - timedelta(days=8)
+    invite = await access.create_invite(
+        bot.database.unit_of_work,
+        services.catalogues.newest,
+        "dak-ha",
+        Role.HEAD,
+        "test",
+        given,
+        7,
+    )
+    refused = await bot.ask(LAN, f"/start {invite.code}", first_name="Lan")
+    assert "đã hết hạn" in refused["text"]
+
+    status = await bot.ask(LAN, "/status")
+    assert "chưa được cấp quyền" in status["text"]
 
 
 async def test_cancel_outside_a_conversation_says_there_is_nothing_to_cancel(
