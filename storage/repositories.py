@@ -733,9 +733,7 @@ def _people_of(rows: Iterable[Sequence[Any]]) -> list[Person]:
     for row in rows:
         telegram_id = row[0]
         if telegram_id not in people:
-            people[telegram_id] = {
-                name: row[i] if i < 3 else bool(row[i]) for i, name in enumerate(_PERSON_COLUMNS)
-            }
+            people[telegram_id] = dict(zip(_PERSON_COLUMNS, row[:width], strict=True))
             memberships[telegram_id] = []
         unit, role = row[width], row[width + 1]
         if unit is not None:
