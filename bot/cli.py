@@ -71,8 +71,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--lang", choices=("vi", "en"), default="vi")
 
     emulator = commands.add_parser("emulator", help="run the Telegram Bot API emulator alone")
-    emulator.add_argument("--host", default="127.0.0.1")
-    emulator.add_argument("--port", type=int, default=8081)
+    _listen_arguments(emulator, 8081)
 
     invite = commands.add_parser(
         "invite", help="a single-use link that binds the person who opens it to a unit"
@@ -86,8 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     sandbox = commands.add_parser(
         "sandbox", help="the emulator and its web chat, the bot, demo figures and demo users"
     )
-    sandbox.add_argument("--host", default="127.0.0.1")
-    sandbox.add_argument("--port", type=int, default=8080)
+    _listen_arguments(sandbox, 8080)
     sandbox.add_argument(
         "--keep", action="store_true", help="keep var/sandbox.db of the last run (no new figures)"
     )
@@ -97,9 +95,10 @@ def _parser() -> argparse.ArgumentParser:
         help="the bot's date and time at start (default 2022-06-10T09:00, province time)",
     )
 
-    commands.add_parser(
+    either = commands.add_parser(
         "run-or-sandbox", help="run the bot, or the sandbox when no bot token is configured"
     )
+    _listen_arguments(either, 8080, "the sandbox's, when it runs")
     commands.add_parser(
         "run", help="run the bot: long polling, or a webhook when WEBHOOK_URL is set"
     )
@@ -114,6 +113,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _listen_arguments(
+    parser: argparse.ArgumentParser, port: int, help_: str | None = None
+) -> None:
+    """--host and --port of a server the command starts."""
+    parser.add_argument("--host", default="127.0.0.1", help=help_)
+    parser.add_argument("--port", type=int, default=port, help=help_)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "emulator":
@@ -121,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return emulator_main(["--host", args.host, "--port", str(args.port)])
     if args.command == "run-or-sandbox":
-        return _run_or_sandbox()
+        return _run_or_sandbox(args.host, args.port)
     if args.command == "run":
         return _run()
     if args.command == "admin":
@@ -138,13 +145,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_PROBLEM
 
 
-def _run_or_sandbox() -> int:
+def _run_or_sandbox(host: str, port: int) -> int:
     from bot.settings import Settings
 
     if Settings().telegram_bot_token is not None:
         return _run()
     print("No TELEGRAM_BOT_TOKEN is configured: starting the sandbox.", file=sys.stderr)
-    return _sandbox(_parser().parse_args(["sandbox"]))
+    return _sandbox(_parser().parse_args(["sandbox", "--host", host, "--port", str(port)]))
 
 
 def _sandbox(args: argparse.Namespace) -> int:

@@ -114,6 +114,46 @@ async def test_the_sandbox_serves_the_web_chat_and_the_bot_to_the_demo_users(
     assert {f.unit for f in figures} == {p.unit for p in demo.PROFILES}
 
 
+async def test_make_runs_command_without_a_token_starts_the_sandbox(tmp_path: Path) -> None:
+    """`make run` runs `chitieu run-or-sandbox`: with no TELEGRAM_BOT_TOKEN (none in the
+    environment, no .env) it says so and brings up the sandbox."""
+    port = free_port()
+    keep = {"PATH", "HOME", "LANG", "SYSTEMROOT", "TMPDIR"}
+    environment = {key: value for key, value in os.environ.items() if key in keep}
+    environment["PTB_TIMEDELTA"] = "1"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run-or-sandbox",
+        "--port",
+        str(port),
+        cwd=tmp_path,
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    try:
+        async with asyncio.timeout(STARTUP):
+            line = ""
+            while not line.startswith("Sandbox ready"):
+                read = await process.stdout.readline()
+                assert read, "the sandbox ended early"
+                line = read.decode().rstrip("\n")
+        assert line == f"Sandbox ready: http://127.0.0.1:{port}/"
+        async with httpx.AsyncClient() as client:
+            page = await client.get(f"http://127.0.0.1:{port}/")
+        assert page.status_code == 200
+        assert "Chỉ tiêu" in page.text
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGINT)
+        _rest, errors = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode == 0, errors.decode()[-2000:]
+    assert "No TELEGRAM_BOT_TOKEN is configured: starting the sandbox." in errors.decode()
+
+
 async def test_chitieu_sandbox_prints_its_ready_line_and_stops_on_sigint(tmp_path: Path) -> None:
     port = free_port()
     keep = {"PATH", "HOME", "LANG", "SYSTEMROOT", "TMPDIR"}
