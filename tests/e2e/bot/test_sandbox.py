@@ -114,73 +114,69 @@ async def test_the_sandbox_serves_the_web_chat_and_the_bot_to_the_demo_users(
     assert {f.unit for f in figures} == {p.unit for p in demo.PROFILES}
 
 
-async def test_make_runs_command_without_a_token_starts_the_sandbox(tmp_path: Path) -> None:
-    """`make run` runs `chitieu run-or-sandbox`: with no TELEGRAM_BOT_TOKEN (none in the
-    environment, no .env) it says so and brings up the sandbox."""
-    port = free_port()
+async def chitieu(cwd: Path, *arguments: str) -> asyncio.subprocess.Process:
+    """`chitieu ARGUMENTS` as a process in `cwd` (no .env there), with no token in its
+    environment."""
     keep = {"PATH", "HOME", "LANG", "SYSTEMROOT", "TMPDIR"}
     environment = {key: value for key, value in os.environ.items() if key in keep}
     environment["PTB_TIMEDELTA"] = "1"
-    process = await asyncio.create_subprocess_exec(
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot.cli",
-        "run-or-sandbox",
-        "--port",
-        str(port),
-        cwd=tmp_path,
+        *arguments,
+        cwd=cwd,
         env=environment,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+async def until_ready(process: asyncio.subprocess.Process) -> list[str]:
+    """The lines the process prints, up to its `Sandbox ready` line."""
     assert process.stdout is not None
+    printed: list[str] = []
+    async with asyncio.timeout(STARTUP):
+        while not printed or not printed[-1].startswith("Sandbox ready"):
+            line = await process.stdout.readline()
+            assert line, f"the sandbox ended early: {printed}"
+            printed.append(line.decode().rstrip("\n"))
+    return printed
+
+
+async def interrupted(process: asyncio.subprocess.Process) -> tuple[str, str]:
+    """Ctrl-C, then what it printed on stdout and stderr until it ended."""
+    if process.returncode is None:
+        process.send_signal(signal.SIGINT)
+    rest, errors = await asyncio.wait_for(process.communicate(), 30)
+    return rest.decode(), errors.decode()
+
+
+async def test_make_runs_command_without_a_token_starts_the_sandbox(tmp_path: Path) -> None:
+    """`make run` runs `chitieu run-or-sandbox`: with no TELEGRAM_BOT_TOKEN (none in the
+    environment, no .env) it says so and brings up the sandbox."""
+    port = free_port()
+    process = await chitieu(tmp_path, "run-or-sandbox", "--port", str(port))
     try:
-        async with asyncio.timeout(STARTUP):
-            line = ""
-            while not line.startswith("Sandbox ready"):
-                read = await process.stdout.readline()
-                assert read, "the sandbox ended early"
-                line = read.decode().rstrip("\n")
-        assert line == f"Sandbox ready: http://127.0.0.1:{port}/"
+        printed = await until_ready(process)
+        assert printed[-1] == f"Sandbox ready: http://127.0.0.1:{port}/"
         async with httpx.AsyncClient() as client:
             page = await client.get(f"http://127.0.0.1:{port}/")
         assert page.status_code == 200
         assert "Chỉ tiêu" in page.text
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGINT)
-        _rest, errors = await asyncio.wait_for(process.communicate(), 30)
-    assert process.returncode == 0, errors.decode()[-2000:]
-    assert "No TELEGRAM_BOT_TOKEN is configured: starting the sandbox." in errors.decode()
+        _rest, errors = await interrupted(process)
+    assert process.returncode == 0, errors[-2000:]
+    assert "No TELEGRAM_BOT_TOKEN is configured: starting the sandbox." in errors
 
 
 async def test_chitieu_sandbox_prints_its_ready_line_and_stops_on_sigint(tmp_path: Path) -> None:
     port = free_port()
-    keep = {"PATH", "HOME", "LANG", "SYSTEMROOT", "TMPDIR"}
-    environment = {key: value for key, value in os.environ.items() if key in keep}
-    environment["PTB_TIMEDELTA"] = "1"
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "sandbox",
-        "--port",
-        str(port),
-        "--today",
-        "2022-03-08",
-        cwd=tmp_path,  # var/sandbox.db goes there; no .env
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert process.stdout is not None
+    # var/sandbox.db goes to tmp_path
+    process = await chitieu(tmp_path, "sandbox", "--port", str(port), "--today", "2022-03-08")
     printed: list[str] = []
     try:
-        async with asyncio.timeout(STARTUP):
-            while not printed or not printed[-1].startswith("Sandbox ready"):
-                line = await process.stdout.readline()
-                assert line, f"the sandbox ended early: {printed}"
-                printed.append(line.decode().rstrip("\n"))
+        printed = await until_ready(process)
         assert printed[-1] == f"Sandbox ready: http://127.0.0.1:{port}/"
         assert (tmp_path / "var" / "sandbox.db").is_file()
         async with EmulatorClient(f"http://127.0.0.1:{port}") as control:
@@ -188,11 +184,9 @@ async def test_chitieu_sandbox_prints_its_ready_line_and_stops_on_sigint(tmp_pat
             welcome = await control.wait_for_text(9004, "Xin chào", timeout=WAIT)
             assert "Xã Đăk Blô" in welcome["text"]
     finally:
-        if process.returncode is None:
-            process.send_signal(signal.SIGINT)
-        rest, errors = await asyncio.wait_for(process.communicate(), 30)
-    assert process.returncode == 0, errors.decode()[-2000:]
-    assert "Stopping the sandbox…" in rest.decode()
+        rest, errors = await interrupted(process)
+    assert process.returncode == 0, errors[-2000:]
+    assert "Stopping the sandbox…" in rest
     # on 08/03/2022 only January's and February's figures are in (each sent on the 16th)
     assert any("Demo figures: 38 submissions" in line for line in printed), printed
-    assert "Traceback" not in errors.decode()
+    assert "Traceback" not in errors
