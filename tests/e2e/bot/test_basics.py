@@ -14,7 +14,7 @@ from bot.access import Caller, require_admin, require_person
 from bot.context import Context
 from bot.handlers import MODULES
 from bot.handlers.basics import cancel_fallback
-from kpi.access import Role
+from kpi.access import Invite, Role
 from sandbox.testing import TEST_TOKEN
 from services import access
 from tests.e2e.bot.conftest import ADMIN, BotDriver
@@ -57,17 +57,24 @@ async def test_lang_switches_the_language_of_the_answers(bot: BotDriver) -> None
     assert "Các lệnh:" in (await bot.ask(LAN, "/help", language_code="en"))["text"]
 
 
-async def test_an_invite_link_makes_a_stranger_a_member_of_the_unit(bot: BotDriver) -> None:
+async def head_invite(bot: BotDriver, days_ago: int = 0, days: int = 7) -> Invite:
+    """An invite to Đăk Hà as its head, given `days_ago` days before the bot's now."""
     assert bot.application is not None
     services = bot.application.services
-    invite = await access.create_invite(
+    given = services.clock() - timedelta(days=days_ago)
+    return await access.create_invite(
         bot.database.unit_of_work,
         services.catalogues.newest,
         "dak-ha",
         Role.HEAD,
         "test",
-        services.clock(),
+        given,
+        days,
     )
+
+
+async def test_an_invite_link_makes_a_stranger_a_member_of_the_unit(bot: BotDriver) -> None:
+    invite = await head_invite(bot)
     joined = await bot.ask(LAN, f"/start {invite.code}", first_name="Lan")
     assert "Anh/chị đã tham gia" in joined["text"]
     assert "thủ trưởng đơn vị" in joined["text"]
@@ -88,18 +95,7 @@ async def test_an_invite_link_makes_a_stranger_a_member_of_the_unit(bot: BotDriv
 async def test_an_expired_invite_is_refused_in_vietnamese_and_binds_nobody(
     bot: BotDriver,
 ) -> None:
-    assert bot.application is not None
-    services = bot.application.services
-    given = services.clock() - timedelta(days=8)
-    invite = await access.create_invite(
-        bot.database.unit_of_work,
-        services.catalogues.newest,
-        "dak-ha",
-        Role.HEAD,
-        "test",
-        given,
-        7,
-    )
+    invite = await head_invite(bot, days_ago=8, days=7)
     refused = await bot.ask(LAN, f"/start {invite.code}", first_name="Lan")
     assert "đã hết hạn" in refused["text"]
 
