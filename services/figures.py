@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -120,6 +120,21 @@ async def plan_submission(
     return plan
 
 
+async def plan_for_saving(
+    uow: UnitOfWork,
+    catalogue: Catalogue,
+    unit_code: str,
+    period: Period,
+    values: Mapping[str, int],
+) -> Plan:
+    """`plan_submission` in a unit of work that will save it: the unit's figures are locked
+    first (`FigureStore.lock_units`), so that another writer of the unit (a second person
+    confirming, an import) waits for this one's commit and then checks against its figures;
+    the checks and the totals read here see what this unit of work changes."""
+    await uow.figures.lock_units([catalogue.units.get(unit_code).code])
+    return await plan_submission(uow, catalogue, unit_code, period, values)
+
+
 async def apply_plan(
     uow: UnitOfWork,
     catalogue: Catalogue,
@@ -132,6 +147,7 @@ async def apply_plan(
     alerts: SubmissionCheck | None = None,
 ) -> list[Revision]:
     """Record the plan's changes as revisions and move the totals; the caller commits.
+    The plan was made by `plan_for_saving` in the same unit of work.
     `alerts` (services.alerts.SubmissionAlerts) then judges the unit and its ancestors and
     queues the alerts in the same transaction."""
     # the totals' changes are written last, just before the caller commits: the rows of the
@@ -148,6 +164,42 @@ async def apply_plan(
         await alerts(pending, catalogue, plan.unit, plan.period, now)
     await pending.flush()
     return revisions
+
+
+async def apply_plans(
+    uow: UnitOfWork,
+    plans: Sequence[tuple[Catalogue, Plan, Mapping[str, str | None]]],
+    author: Author,
+    source: Source,
+    now: datetime,
+) -> int:
+    """`apply_plan` for many plans (each of its own unit and period, with a reason by element),
+    their totals' changes written together last; how many revisions were made."""
+    pending = PendingTotals(uow)
+    made = 0
+    for catalogue, plan, reasons in plans:
+        if not plan.changes:
+            continue
+        await _move_totals(pending, catalogue, plan)
+        made += len(
+            await uow.figures.add_revisions(
+                [
+                    Revision(
+                        plan.unit,
+                        c.element,
+                        plan.period,
+                        c.new,
+                        author,
+                        source,
+                        now,
+                        reasons.get(c.element),
+                    )
+                    for c in plan.changes
+                ]
+            )
+        )
+    await pending.flush()
+    return made
 
 
 async def preview_plan(uow: UnitOfWork, catalogue: Catalogue, plan: Plan) -> UnitOfWork:
@@ -222,7 +274,7 @@ async def submit_figures(
 ) -> tuple[Plan, list[Revision]]:
     """Check and save one unit's figures for one period, all or nothing."""
     async with unit_of_work() as uow:
-        plan = await plan_submission(uow, catalogue, unit_code, period, values)
+        plan = await plan_for_saving(uow, catalogue, unit_code, period, values)
         revisions = await apply_plan(
             uow, catalogue, plan, author, source, reason, now or datetime.now(UTC), alerts=alerts
         )

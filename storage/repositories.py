@@ -296,6 +296,42 @@ class SqlFigureStore:
     async def _connection(self) -> AsyncConnection:
         return await self._session.connection()
 
+    # serialising the writers ----------------------------------------------------------------
+    async def lock_units(self, units: Sequence[str]) -> None:
+        """Hold these units' figures for this transaction: another writer of them (a chat
+        confirmation, an import, in this process or another) waits here until the commit, so
+        that the checks and the totals read next see every change made before (see
+        `_write_transaction`)."""
+        connection = await self._write_transaction()
+        if connection.dialect.name != "postgresql":
+            return
+        ids = sorted({await self._ids.id_of(code) for code in units})
+        await connection.execute(_LOCK_EVERY_UNIT_SHARED)
+        await connection.execute(_LOCK_UNITS, {"ids": ids})  # in id order: no deadlock
+
+    async def lock_all(self) -> None:
+        """Hold every unit's figures for this transaction (a rebuild of the totals)."""
+        connection = await self._write_transaction()
+        if connection.dialect.name == "postgresql":
+            await connection.execute(_LOCK_EVERY_UNIT)
+
+    async def _write_transaction(self) -> AsyncConnection:
+        """The connection, in a transaction that may write and sees the latest data.
+
+        PostgreSQL: a transaction (not autocommit), locked by the caller with advisory locks
+        (they end with it). SQLite: one writer at a time for the whole file; Python's sqlite3
+        begins a (deferred) transaction only at the first write, so the reads before it run on
+        their own snapshots while another process may write: BEGIN IMMEDIATE takes the write
+        lock now, before the reads (waiting up to the busy timeout for another process)."""
+        if getattr(self._session, "autocommit", False):
+            raise RuntimeError("figures are locked inside a transaction, not in autocommit")
+        connection = await self._connection()
+        if connection.dialect.name == "sqlite":
+            raw = await connection.get_raw_connection()
+            if not raw.driver_connection.in_transaction:  # type: ignore[union-attr]
+                await connection.exec_driver_sql("BEGIN IMMEDIATE")
+        return connection
+
     # current figures ----------------------------------------------------------------------
     async def series(self, unit: str, element: str, year: int) -> list[tuple[Period, int]]:
         c = current_table.c
@@ -578,9 +614,11 @@ class SqlFigureStore:
         if not merged:
             return
         ids = await self._ids.all()
+        # in key order: two writers touching the same totals (the province's) lock them in
+        # the same order, so neither waits for the other in a cycle (a deadlock)
         rows = [
             _total_row(ids, key, total)
-            for key, total in merged.items()
+            for key, total in sorted(merged.items(), key=lambda item: _sort_key(item[0]))
             if total.value or total.reporters
         ]
         connection = await self._connection()
@@ -673,6 +711,18 @@ async def _copy(
     await driver.copy_records_to_table(table.name, records=records, columns=columns)
 
 
+# PostgreSQL advisory locks (two int4 keys) of the figures' writers: each writer holds its
+# units (FIGURES_LOCK, unit id) and "every unit" shared; a rebuild holds "every unit" alone.
+FIGURES_LOCK = 0x4B50  # "KP"
+EVERY_UNIT_LOCK = 0x4B51
+_LOCK_UNITS = text(
+    "SELECT pg_advisory_xact_lock(:namespace, u) FROM unnest(CAST(:ids AS integer[])) AS u"
+).bindparams(namespace=FIGURES_LOCK)
+_LOCK_EVERY_UNIT_SHARED = text(
+    f"SELECT pg_advisory_xact_lock_shared({EVERY_UNIT_LOCK}, 0)"  # noqa: S608 (constants)
+)
+_LOCK_EVERY_UNIT = text(f"SELECT pg_advisory_xact_lock({EVERY_UNIT_LOCK}, 0)")
+
 TOTAL_COLUMNS = tuple(column.name for column in total_table.columns)
 
 
@@ -684,6 +734,11 @@ def _total_record(ids: dict[str, int], key: TotalKey, total: Total) -> tuple[Any
         raise UnknownUnitError(unit)
     year = _period(period_key).year
     return (period_key, unit_id, element, str(level), year, total.value, total.reporters)
+
+
+def _sort_key(key: TotalKey) -> tuple[str, str, str, str]:
+    unit, period_key, element, level = key
+    return (period_key, unit, element, str(level))
 
 
 def _total_row(ids: dict[str, int], key: TotalKey, total: Total) -> dict[str, Any]:
