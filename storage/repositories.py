@@ -719,7 +719,7 @@ _LOCK_UNITS = text(
     "SELECT pg_advisory_xact_lock(:namespace, u) FROM unnest(CAST(:ids AS integer[])) AS u"
 ).bindparams(namespace=FIGURES_LOCK)
 _LOCK_EVERY_UNIT_SHARED = text(
-    f"SELECT pg_advisory_xact_lock_shared({EVERY_UNIT_LOCK}, 0)"  # noqa: S608 (constants)
+    f"SELECT pg_advisory_xact_lock_shared({EVERY_UNIT_LOCK}, 0)"
 )
 _LOCK_EVERY_UNIT = text(f"SELECT pg_advisory_xact_lock({EVERY_UNIT_LOCK}, 0)")
 

@@ -79,7 +79,7 @@ class _SignallingUnitOfWork(SqlUnitOfWork):
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
-        self.figures = cast(FigureStore, _Signalling(self.figures, self._reached))
+        self.figures = cast("FigureStore", _Signalling(self.figures, self._reached))
         return self
 
 
