@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,13 +21,8 @@ from kpi.errors import AmbiguousUnitError, CountError, DomainError
 from kpi.periods import Period
 from kpi.revisions import Author, Source
 from services.catalogues import Catalogues
-from services.figures import (
-    Plan,
-    RejectedSubmissionError,
-    apply_plans,
-    plan_for_saving,
-    plan_submission,
-)
+from services.figures import Plan, RejectedSubmissionError, apply_plans, plan_periods
+from services.pending_totals import PendingTotals
 from services.ports import UnitOfWork
 
 REQUIRED_COLUMNS = ("unit", "element", "period", "value")
@@ -208,10 +203,8 @@ async def import_figures(
     groups, errors, repeated = _checked_rows(path, catalogues)
     async with unit_of_work() as uow:
         for group in groups:
-            try:
-                await plan_submission(uow, group.catalogue, group.unit, group.period, group.values)
-            except RejectedSubmissionError as rejected:
-                errors.extend(group.errors(rejected))
+            planned = await plan_periods(uow, group.catalogue, group.unit, group.submissions)
+            errors.extend(group.errors(planned))
     if errors:
         raise ImportRejectedError(errors)
     saved = _Saved()
@@ -227,37 +220,45 @@ async def import_figures(
             for catalogue, period, units in saved.changed.values():
                 await alerts.many(uow, catalogue, list(units), period, when)
             await uow.commit()
-    rows = sum(len(g.rows) for g in groups) + repeated
+    rows = sum(len(r) for g in groups for r in g.rows.values()) + repeated
     return ImportReport(rows, saved.revisions, saved.unchanged)
 
 
 @dataclass(slots=True)
 class _Group:
-    """The rows of one unit and period."""
+    """The rows of one unit and year, by period."""
 
     unit: str
-    period: Period
+    year: int
     catalogue: Catalogue
-    rows: list[_Row] = field(default_factory=list)
+    rows: dict[Period, list[_Row]] = field(default_factory=dict)
 
     @property
-    def values(self) -> dict[str, int]:
-        return {r.element: r.value for r in self.rows}
+    def submissions(self) -> dict[Period, dict[str, int]]:
+        return {p: {r.element: r.value for r in rows} for p, rows in self.rows.items()}
 
-    def errors(self, rejected: RejectedSubmissionError) -> list[RowError]:
-        by_element = {r.element: r.number for r in self.rows}
+    @property
+    def notes(self) -> dict[tuple[Period, str], str | None]:
+        return {(p, r.element): r.note for p, rows in self.rows.items() for r in rows}
+
+    def errors(self, planned: Mapping[Period, Plan | RejectedSubmissionError]) -> list[RowError]:
         found: list[RowError] = []
-        for problem in rejected.problems:
-            if problem.element is not None:
-                found.append(RowError(by_element[problem.element], problem.message))
-            else:
-                numbers = ", ".join(str(r.number) for r in self.rows)
-                found.append(
-                    RowError(
-                        self.rows[0].number,
-                        f"{problem.message} (unit {self.unit}, {self.period.key}, rows {numbers})",
+        for period, plan in planned.items():
+            if not isinstance(plan, RejectedSubmissionError):
+                continue
+            rows = self.rows[period]
+            by_element = {r.element: r.number for r in rows}
+            for problem in plan.problems:
+                if problem.element is not None:
+                    found.append(RowError(by_element[problem.element], problem.message))
+                else:
+                    numbers = ", ".join(str(r.number) for r in rows)
+                    found.append(
+                        RowError(
+                            rows[0].number,
+                            f"{problem.message} (unit {self.unit}, {period.key}, rows {numbers})",
+                        )
                     )
-                )
         return found
 
 
@@ -275,11 +276,12 @@ class _Saved:
     # per year: the catalogue, the latest period saved, the units whose figures changed
     changed: dict[int, tuple[Catalogue, Period, dict[str, None]]] = field(default_factory=dict)
 
-    def add(self, catalogue: Catalogue, plan: Plan, revisions: int) -> None:
+    def add(self, catalogue: Catalogue, plans: Sequence[Plan], revisions: int) -> None:
         self.revisions += revisions
-        self.unchanged += len(plan.unchanged)
-        if plan.changes:
-            self.changed_units(catalogue, plan.period, {plan.unit: None})
+        for plan in plans:
+            self.unchanged += len(plan.unchanged)
+            if plan.changes:
+                self.changed_units(catalogue, plan.period, {plan.unit: None})
 
     def changed_units(self, catalogue: Catalogue, period: Period, units: dict[str, None]) -> None:
         _, latest, known = self.changed.get(period.year, (catalogue, period, {}))
@@ -295,15 +297,13 @@ class _Saved:
             self.changed_units(catalogue, period, units)
 
 
-def _checked_rows(
-    path: Path, catalogues: Catalogues
-) -> tuple[list[_Group], list[RowError], int]:
+def _checked_rows(path: Path, catalogues: Catalogues) -> tuple[list[_Group], list[RowError], int]:
     """Every row read and checked on its own and against the file's other rows (in time
     linear in the rows), grouped by unit and period, in unit order; and how many rows gave a
     figure an earlier row gave (with the same value)."""
     errors: list[RowError] = []
     repeated = 0
-    groups: dict[tuple[str, Period], _Group] = {}
+    groups: dict[tuple[str, int], _Group] = {}
     # per unit and element: the periods given, each with its row and value
     given: dict[tuple[str, str], dict[Period, tuple[int, int]]] = {}
     for number, record in read_rows(path):
@@ -332,13 +332,13 @@ def _checked_rows(
             )
             continue
         periods[row.period] = (number, row.value)
-        group = groups.get((row.unit, row.period))
+        year = row.period.year
+        group = groups.get((row.unit, year))
         if group is None:
-            catalogue = catalogues.for_year(row.period.year)
-            group = groups[row.unit, row.period] = _Group(row.unit, row.period, catalogue)
-        group.rows.append(row)
+            group = groups[row.unit, year] = _Group(row.unit, year, catalogues.for_year(year))
+        group.rows.setdefault(row.period, []).append(row)
     # in unit order: two imports lock their units in the same order (no deadlock)
-    ordered = sorted(groups.values(), key=lambda g: (g.unit, g.period.year, g.period.first))
+    ordered = sorted(groups.values(), key=lambda g: (g.unit, g.year))
     return ordered, errors, repeated
 
 
@@ -355,28 +355,31 @@ async def _save_batch(
     index = start
     done = _Saved()
     async with unit_of_work() as uow:
+        pending = PendingTotals(uow)  # the batch's totals, written once at its end
         began = time.monotonic()
         while index < len(groups) and (index == start or time.monotonic() - began < seconds):
             group = groups[index]
-            try:
-                plan = await plan_for_saving(
-                    uow, group.catalogue, group.unit, group.period, group.values
-                )
-            except RejectedSubmissionError as rejected:
-                await uow.commit()  # the groups before it, checked again and saved
+            await uow.figures.lock_units([group.unit])
+            planned = await plan_periods(uow, group.catalogue, group.unit, group.submissions)
+            errors = group.errors(planned)
+            if errors:
+                await pending.commit()  # the groups before it, checked again and saved
                 saved.merge(done)
-                raise ImportRejectedError(group.errors(rejected), saved.revisions) from None
-            notes = {r.element: r.note for r in group.rows}
+                raise ImportRejectedError(errors, saved.revisions)
+            plans = [p for p in planned.values() if not isinstance(p, RejectedSubmissionError)]
             made = await apply_plans(
                 uow,
-                [(group.catalogue, plan, notes)],
+                group.catalogue,
+                plans,
                 writing.author,
                 writing.source,
                 writing.when,
+                group.notes,
+                pending=pending,
             )
-            done.add(group.catalogue, plan, made)
+            done.add(group.catalogue, plans, made)
             index += 1
-        await uow.commit()
+        await pending.commit()
     saved.merge(done)
     return index
 
