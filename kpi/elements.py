@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from kpi.errors import FigureError
+from kpi.numbers import MAX_COUNT
 from kpi.text import LocalText
 from kpi.units import Level
 
@@ -38,9 +40,6 @@ class DataElement:
         return self.kind is not ElementKind.FLOW
 
     def check_value(self, value: int) -> None:
-        from kpi.errors import FigureError
-        from kpi.numbers import MAX_COUNT
-
         if isinstance(value, bool) or not isinstance(value, int):
             raise FigureError(f"{self.code}: a figure is a whole number, not {value!r}")
         if value > MAX_COUNT:

@@ -91,10 +91,11 @@ async def plan_periods(
     codes = {e.code for e in catalogue.elements_for(unit.level)}
     codes.update(code for values in submissions.values() for code in values)
     stored = await uow.figures.series_of(unit.code, sorted(codes), years.pop())
+    level_elements = [e.code for e in catalogue.elements_for(unit.level)]
     planned: dict[Period, Plan | RejectedSubmissionError] = {}
     for period, values in submissions.items():
         try:
-            planned[period] = _plan(catalogue, unit, period, values, stored)
+            planned[period] = _plan(catalogue, unit, level_elements, period, values, stored)
         except RejectedSubmissionError as rejected:
             planned[period] = rejected
     return planned
@@ -103,12 +104,13 @@ async def plan_periods(
 def _plan(
     catalogue: Catalogue,
     unit: Unit,
+    level_elements: Sequence[str],
     period: Period,
     values: Mapping[str, int],
     stored: Mapping[str, list[tuple[Period, int]]],
 ) -> Plan:
     """The checks of a submission, on the unit's stored figures of the year (by element: every
-    element of its level and every one submitted)."""
+    element of its level, `level_elements`, and every one submitted)."""
     problems: list[Problem] = []
     plan = Plan(unit.code, period)
     allowed: list[tuple[str, int]] = []
@@ -131,7 +133,7 @@ def _plan(
         allowed.append((code, value))
     for code, value in allowed:
         series = stored[code]
-        clash = next((p for p, _ in series if p != period and p.overlaps(period)), None)
+        clash = next((p for p, _ in series if p.overlaps(period) and p != period), None)
         if clash is not None:
             problems.append(
                 Problem(
@@ -148,10 +150,8 @@ def _plan(
         else:
             plan.changes.append(Change(code, old, value))
     # the rules see the new values over the unit's other current values for the same period
-    for element in catalogue.elements_for(unit.level):
-        plan.values[element.code] = next(
-            (v for p, v in stored.get(element.code, ()) if p == period), None
-        )
+    for code in level_elements:
+        plan.values[code] = next((v for p, v in stored.get(code, ()) if p == period), None)
     plan.values.update(values)
     problems.extend(
         Problem("rule", v.rule.message.en, None, v)
@@ -288,9 +288,21 @@ async def _move_totals(
             total_changes(catalogue.units, catalogue.element(element), unit.code, before, after)
         )
     await pending.figures.add_to_totals(moved)
+    # the unit's own rows after: those before, moved by the changes just held (no read)
+    own_moves: dict[str, list[tuple[str, Total]]] = {}
+    for (target, period_key, element, level), step in moved:
+        if target == unit.code and level is unit.level:
+            own_moves.setdefault(period_key, []).append((element, step))
     counted: list[tuple[TotalKey, Total]] = []
     for period, own_before in verdicts_before.items():
-        own_after = await _own_totals(pending, unit.code, unit.level, period)
+        own_after = dict(own_before)
+        for element, step in own_moves.get(period.key, ()):
+            known = own_after.get((element, unit.level))
+            total = step if known is None else known + step
+            if total.reporters:  # as the store reads them: totals nobody reports are absent
+                own_after[element, unit.level] = total
+            else:
+                own_after.pop((element, unit.level), None)
         counted.extend(
             counter_changes(catalogue, unit, period.key, own_before, own_after, changed)
         )

@@ -12,14 +12,17 @@ import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
 from kpi.catalogue import Catalogue
 from kpi.cells import cell_value
+from kpi.elements import DataElement
 from kpi.errors import AmbiguousUnitError, CountError, DomainError
 from kpi.periods import Period
 from kpi.revisions import Author, Source
+from kpi.units import Unit
 from services.catalogues import Catalogues
 from services.figures import Plan, RejectedSubmissionError, apply_plans, plan_periods
 from services.pending_totals import PendingTotals
@@ -306,9 +309,10 @@ def _checked_rows(path: Path, catalogues: Catalogues) -> tuple[list[_Group], lis
     groups: dict[tuple[str, int], _Group] = {}
     # per unit and element: the periods given, each with its row and value
     given: dict[tuple[str, str], dict[Period, tuple[int, int]]] = {}
+    lookups = _Lookups(catalogues)
     for number, record in read_rows(path):
         try:
-            row = _parse(number, record, catalogues)
+            row = _parse(number, record, lookups)
         except (DomainError, LookupError) as error:
             errors.append(RowError(number, _reason(error)))
             continue
@@ -384,13 +388,42 @@ async def _save_batch(
     return index
 
 
+@lru_cache(maxsize=256)
+def _period(text: str) -> Period:
+    return Period.parse(text)
+
+
 def figure_years(catalogues: Catalogues) -> set[int]:
     """The years an import takes figures for: each catalogue's, and the year before it (the
     baseline the decision's targets start from, 2021 for the 2022 decision)."""
     return {y for year in catalogues.by_year for y in (year, year - 1)}
 
 
-def _parse(number: int, record: dict[str, Any], catalogues: Catalogues) -> _Row:
+class _Lookups:
+    """The catalogue's answers for the texts of a file, each text looked up once."""
+
+    def __init__(self, catalogues: Catalogues) -> None:
+        self.catalogues = catalogues
+        self.years = figure_years(catalogues)
+        self._units: dict[tuple[int, str], Unit] = {}
+        self._elements: dict[tuple[int, str], DataElement] = {}
+
+    def unit(self, catalogue: Catalogue, text: str) -> Unit:
+        key = (catalogue.year, text)
+        found = self._units.get(key)
+        if found is None:
+            found = self._units[key] = catalogue.units.find(text)
+        return found
+
+    def element(self, catalogue: Catalogue, text: str) -> DataElement:
+        key = (catalogue.year, text)
+        found = self._elements.get(key)
+        if found is None:
+            found = self._elements[key] = catalogue.element(text)
+        return found
+
+
+def _parse(number: int, record: dict[str, Any], lookups: _Lookups) -> _Row:
     unit_text = str(record.get("unit") or "").strip()
     if not unit_text:
         raise DomainError("the unit is empty; expected a unit code or name")
@@ -399,16 +432,15 @@ def _parse(number: int, record: dict[str, Any], catalogues: Catalogues) -> _Row:
         raise DomainError(
             "the period is empty; expected 2022-03, 2022-Q1, 2022-H1, 2022-9M or 2022"
         )
-    period = Period.parse(period_text)
-    years = figure_years(catalogues)
-    if period.year not in years:
+    period = _period(period_text)
+    if period.year not in lookups.years:
         raise DomainError(
             f"{period.key}: no catalogue is loaded for {period.year}; figures are taken for"
-            f" {', '.join(str(y) for y in sorted(years)) or 'no year'}"
+            f" {', '.join(str(y) for y in sorted(lookups.years)) or 'no year'}"
         )
-    catalogue = catalogues.for_year(period.year)
-    unit = catalogue.units.find(unit_text)
-    element = catalogue.element(str(record.get("element") or "").strip())
+    catalogue = lookups.catalogues.for_year(period.year)
+    unit = lookups.unit(catalogue, unit_text)
+    element = lookups.element(catalogue, str(record.get("element") or "").strip())
     value = cell_value(record.get("value"), element.kind)
     note = record.get("note")
     return _Row(
