@@ -301,36 +301,17 @@ class SqlFigureStore:
         """Hold these units' figures for this transaction: another writer of them (a chat
         confirmation, an import, in this process or another) waits here until the commit, so
         that the checks and the totals read next see every change made before (see
-        `_write_transaction`)."""
-        connection = await self._write_transaction()
-        if connection.dialect.name != "postgresql":
-            return
-        ids = sorted({await self._ids.id_of(code) for code in units})
-        await connection.execute(_LOCK_EVERY_UNIT_SHARED)
-        await connection.execute(_LOCK_UNITS, {"ids": ids})  # in id order: no deadlock
+        `write_transaction`)."""
+        await hold_units(self._session, [await self._ids.id_of(code) for code in units])
 
     async def lock_all(self) -> None:
         """Hold every unit's figures for this transaction (a rebuild of the totals)."""
-        connection = await self._write_transaction()
+        connection = await write_transaction(self._session)
         if connection.dialect.name == "postgresql":
             await connection.execute(_LOCK_EVERY_UNIT)
 
     async def _write_transaction(self) -> AsyncConnection:
-        """The connection, in a transaction that may write and sees the latest data.
-
-        PostgreSQL: a transaction (not autocommit), locked by the caller with advisory locks
-        (they end with it). SQLite: one writer at a time for the whole file; Python's sqlite3
-        begins a (deferred) transaction only at the first write, so the reads before it run on
-        their own snapshots while another process may write: BEGIN IMMEDIATE takes the write
-        lock now, before the reads (waiting up to the busy timeout for another process)."""
-        if getattr(self._session, "autocommit", False):
-            raise RuntimeError("figures are locked inside a transaction, not in autocommit")
-        connection = await self._connection()
-        if connection.dialect.name == "sqlite":
-            raw = await connection.get_raw_connection()
-            if not raw.driver_connection.in_transaction:  # type: ignore[union-attr]
-                await connection.exec_driver_sql("BEGIN IMMEDIATE")
-        return connection
+        return await write_transaction(self._session)
 
     # current figures ----------------------------------------------------------------------
     async def series(self, unit: str, element: str, year: int) -> list[tuple[Period, int]]:
@@ -725,6 +706,36 @@ _LOCK_UNITS = text(
 ).bindparams(namespace=FIGURES_LOCK)
 _LOCK_EVERY_UNIT_SHARED = text(f"SELECT pg_advisory_xact_lock_shared({EVERY_UNIT_LOCK}, 0)")
 _LOCK_EVERY_UNIT = text(f"SELECT pg_advisory_xact_lock({EVERY_UNIT_LOCK}, 0)")
+
+
+async def write_transaction(session: Connections) -> AsyncConnection:
+    """The session's connection, in a transaction that may write and sees the latest data.
+
+    PostgreSQL: a transaction (not autocommit), locked by the caller with advisory locks (they
+    end with it). SQLite: one writer at a time for the whole file; Python's sqlite3 begins a
+    (deferred) transaction only at the first write, so the reads before it run on their own
+    snapshots while another process may write: BEGIN IMMEDIATE takes the write lock now,
+    before the reads (waiting up to the busy timeout for another process)."""
+    if getattr(session, "autocommit", False):
+        raise RuntimeError("units are locked inside a transaction, not in autocommit")
+    connection = await session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = await connection.get_raw_connection()
+        if not raw.driver_connection.in_transaction:  # type: ignore[union-attr]
+            await connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return connection
+
+
+async def hold_units(session: Connections, unit_ids: Iterable[int]) -> None:
+    """Serialise the writers of these units (their figures, their roadmaps) until the
+    session's transaction ends: PostgreSQL advisory locks taken in id order (no deadlock),
+    under "every unit" shared; SQLite's write lock (`write_transaction`)."""
+    connection = await write_transaction(session)
+    if connection.dialect.name != "postgresql":
+        return
+    await connection.execute(_LOCK_EVERY_UNIT_SHARED)
+    await connection.execute(_LOCK_UNITS, {"ids": sorted(set(unit_ids))})
+
 
 TOTAL_COLUMNS = tuple(column.name for column in total_table.columns)
 

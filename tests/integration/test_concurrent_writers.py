@@ -239,3 +239,72 @@ async def test_an_import_of_a_quarter_while_its_month_is_confirmed_in_the_chat_i
 
     assert "overlaps" in str(getattr(second, "errors", second)), second
     await assert_totals_are_recomputed(database, catalogue)
+
+
+async def test_two_people_setting_one_roadmap_line_at_once_both_succeed_the_last_one_kept(
+    database: Database, database_url: str, catalogue: Catalogue
+) -> None:
+    from sqlalchemy import text
+
+    from kpi.pace import RoadmapSetting
+
+    unit, line = commune(catalogue), "III.2"
+    second_pid: list[int] = []
+    started = threading.Event()
+
+    def second() -> None:
+        async def run() -> None:
+            async with Database.connect(database_url) as other, other.unit_of_work() as uow:
+                if other.engine.dialect.name == "postgresql":
+                    connection = await uow.session.connection()
+                    second_pid.append(
+                        int(await connection.scalar(text("SELECT pg_backend_pid()")))
+                    )
+                started.set()
+                await uow.roadmaps.put(unit, line, YEAR, RoadmapSetting.even_quarterly(), "2", NOW)
+                await uow.commit()
+
+        try:
+            asyncio.run(run())
+        finally:
+            started.set()
+
+    async with database.unit_of_work() as uow:
+        await uow.roadmaps.put(unit, line, YEAR, RoadmapSetting(), "1", NOW)  # nothing stored
+        await uow.roadmaps.put(unit, line, YEAR, RoadmapSetting.even_quarterly(), "1", NOW)
+        outcome: list[BaseException] = []
+        thread = threading.Thread(target=lambda: _catching(second, outcome))
+        thread.start()
+        assert await asyncio.to_thread(started.wait, WAIT)
+        if second_pid:  # PostgreSQL: hold until the second is waiting for a lock
+            await _until_waiting(database, second_pid[0])
+        await uow.commit()
+    await asyncio.to_thread(thread.join, WAIT)
+
+    assert outcome == []
+    async with database.unit_of_work() as uow:
+        assert (await uow.roadmaps.of_unit(unit, YEAR)) == {line: RoadmapSetting.even_quarterly()}
+
+
+def _catching(run: Callable[[], None], outcome: list[BaseException]) -> None:
+    try:
+        run()
+    except BaseException as error:  # noqa: BLE001 (reported by the test)
+        outcome.append(error)
+
+
+async def _until_waiting(database: Database, pid: int) -> None:
+    """Until PostgreSQL's backend `pid` waits for a lock (a condition, polled)."""
+    from sqlalchemy import text
+
+    async with database.autocommit() as probe:
+        connection = await probe.session.connection()
+        for _ in range(WAIT * 100):
+            waiting = await connection.scalar(
+                text("SELECT count(*) FROM pg_locks WHERE pid = :pid AND NOT granted"),
+                {"pid": pid},
+            )
+            if waiting:
+                return
+            await asyncio.sleep(0.01)
+    raise AssertionError("the second writer never waited for a lock")
