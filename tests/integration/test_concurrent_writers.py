@@ -92,6 +92,7 @@ class _Holding:
 
     def __init__(self, reached: threading.Event) -> None:
         self.reached = reached
+        self.inside = threading.Event()  # the first writer holds its lock and has written
 
     async def __call__(self, *_: Any) -> int:
         await self._wait()
@@ -102,6 +103,7 @@ class _Holding:
         return 0
 
     async def _wait(self) -> None:
+        self.inside.set()
         assert await asyncio.to_thread(self.reached.wait, WAIT), "the second writer never came"
 
 
@@ -112,12 +114,15 @@ async def overlapping(
     second: Write,
 ) -> tuple[Any, BaseException | Any]:
     """Run `first` on `database`, holding its transaction until `second`, on an engine of its
-    own in another thread, has reached the unit; both results (the second's error, if any)."""
+    own in another thread and started once the first is inside its transaction, has reached
+    the unit; both results (the second's error, if any)."""
     reached = threading.Event()
+    holding = _Holding(reached)
     outcome: list[Any] = []
 
     def in_thread() -> None:
         async def run() -> Any:
+            assert holding.inside.wait(WAIT), "the first writer never held the unit"
             async with Database.connect(url) as other:
                 return await second(lambda: _SignallingUnitOfWork(other, reached))
 
@@ -129,7 +134,7 @@ async def overlapping(
             reached.set()
 
     thread = threading.Thread(target=in_thread)
-    first_task = asyncio.create_task(first(database.unit_of_work, _Holding(reached)))
+    first_task = asyncio.create_task(first(database.unit_of_work, holding))
     thread.start()
     try:
         result = await first_task
