@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Self, cast
@@ -110,7 +110,7 @@ class _Holding:
 async def overlapping(
     database: Database,
     url: str,
-    first: Callable[[Callable[[], UnitOfWork], _Holding], Awaitable[Any]],
+    first: Callable[[Callable[[], UnitOfWork], _Holding], Coroutine[Any, Any, Any]],
     second: Write,
 ) -> tuple[Any, BaseException | Any]:
     """Run `first` on `database`, holding its transaction until `second`, on an engine of its
@@ -158,7 +158,7 @@ async def assert_totals_are_recomputed(database: Database, catalogue: Catalogue)
 
 def submitting(
     catalogue: Catalogue, unit: str, period: Period, value: int, author: Author
-) -> Callable[..., Awaitable[Any]]:
+) -> Callable[..., Coroutine[Any, Any, Any]]:
     async def write(unit_of_work: Callable[[], UnitOfWork], alerts: Any = None) -> Any:
         return await submit_figures(
             unit_of_work,
