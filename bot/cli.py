@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot import cli_broadcast, cli_report
+from bot.cli_errors import expected_error, telegram_id
 from kpi.errors import DomainError
 from kpi.periods import Period
 from kpi.revisions import Author
-from services.catalogue_file import DEFAULT_CATALOGUE, CatalogueError
+from services.catalogue_file import DEFAULT_CATALOGUE
 
 if TYPE_CHECKING:
     from services.alerts import SubmissionAlerts
@@ -106,7 +107,7 @@ def _parser() -> argparse.ArgumentParser:
     admin = commands.add_parser("admin", help="administrators of the provincial office")
     admin_commands = admin.add_subparsers(dest="action", required=True, metavar="ACTION")
     admin_add = admin_commands.add_parser("add", help="make a Telegram user an administrator")
-    admin_add.add_argument("telegram_id", type=int, metavar="TELEGRAM_ID")
+    admin_add.add_argument("telegram_id", type=telegram_id, metavar="TELEGRAM_ID")
     admin_add.add_argument(
         "--name", default=None, help="their name (default: the one Telegram gives next time)"
     )
@@ -123,6 +124,17 @@ def _listen_arguments(
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    try:
+        return _command(args)
+    except Exception as error:
+        line = expected_error(error)
+        if line is None:
+            raise  # a bug: its traceback is wanted
+        print(line, file=sys.stderr)
+        return EXIT_PROBLEM
+
+
+def _command(args: argparse.Namespace) -> int:
     if args.command == "emulator":
         from sandbox.__main__ import main as emulator_main
 
@@ -135,14 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_admin_add(args))
     if args.command == "sandbox":
         return _sandbox(args)
-    try:
-        return asyncio.run(_invite(args) if args.command == "invite" else _dispatch(args))
-    except CatalogueError as error:
-        print(str(error), file=sys.stderr)
-        return EXIT_PROBLEM
-    except (DomainError, LookupError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return EXIT_PROBLEM
+    return asyncio.run(_invite(args) if args.command == "invite" else _dispatch(args))
 
 
 def _run_or_sandbox(host: str, port: int) -> int:

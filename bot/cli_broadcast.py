@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bot.cli_errors import record_id
 from kpi.errors import DomainError
 
 EXIT_OK, EXIT_PROBLEM = 0, 1
@@ -33,7 +34,7 @@ def add_parser(commands: Any) -> None:
     what.add_argument("--text", help="the message")
     what.add_argument("--file", type=Path, metavar="FILE", help="the message, from a UTF-8 file")
     what.add_argument(
-        "--report", type=int, metavar="ID", help="print the delivery report of a broadcast"
+        "--report", type=record_id, metavar="ID", help="print the delivery report of a broadcast"
     )
     parser.add_argument(
         "--audience",

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from kpi.elements import DataElement
-from kpi.periods import Period, canonical_periods
+from kpi.periods import Period
 from kpi.units import Level, UnitTree
 
 
@@ -60,15 +60,22 @@ def own_value(
 
 
 def own_values(element: DataElement, figures: list[tuple[Period, int]]) -> dict[Period, int]:
-    """The unit's own value for every canonical period that has data (figures of one year)."""
-    if not figures:
-        return {}
-    result: dict[Period, int] = {}
-    for period in canonical_periods(figures[0][0].year):
-        value = own_value(element, figures, period)
-        if value is not None:
-            result[period] = value
-    return result
+    """The unit's own value for every canonical period that has data (figures of one year):
+    `own_value` of each, each figure visited once (it counts in the periods containing it)."""
+    if element.latest_wins:
+        latest: dict[Period, tuple[tuple[int, int], int]] = {}
+        for period, value in figures:
+            rank = (period.last, -period.first)
+            for within in period.supersets():
+                known = latest.get(within)
+                if known is None or rank > known[0]:
+                    latest[within] = (rank, value)
+        return {within: value for within, (_, value) in latest.items()}
+    sums: dict[Period, int] = {}
+    for period, value in figures:
+        for within in period.supersets():
+            sums[within] = sums.get(within, 0) + value
+    return sums
 
 
 def contributions(
@@ -124,8 +131,12 @@ def total_changes(
     level = tree.get(unit).level
     targets = (unit, *(a.code for a in tree.ancestors(unit)))
     changes: list[tuple[TotalKey, Total]] = []
-    for period in sorted(old.keys() | new.keys()):
+    for period in sorted(old.keys() | new.keys(), key=_order):
         moved = delta(old.get(period), new.get(period))
         if moved.value or moved.reporters:
             changes.extend(((t, period.key, element.code, level), moved) for t in targets)
     return changes
+
+
+def _order(period: Period) -> tuple[int, int, int]:
+    return (period.year, period.first, period.last)

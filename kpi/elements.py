@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from kpi.errors import FigureError
+from kpi.numbers import MAX_COUNT
 from kpi.text import LocalText
 from kpi.units import Level
 
@@ -39,8 +41,10 @@ class DataElement:
         return self.kind is not ElementKind.FLOW
 
     def check_value(self, value: int) -> None:
-        from kpi.errors import FigureError
-
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise FigureError(f"{self.code}: a figure is a whole number, not {value!r}")
+        if value > MAX_COUNT:
+            raise FigureError(f"{self.code}: {value} is too large to be a count")
         if value < 0:
             raise FigureError(f"{self.code}: a count cannot be negative ({value})")
         if self.kind is ElementKind.FLAG and value not in (0, 1):

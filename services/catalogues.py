@@ -49,7 +49,9 @@ async def load_into_store(
 
 
 async def rebuild_totals(uow: UnitOfWork, catalogue: Catalogue) -> int:
-    """Recompute every total from the current figures (after the tree or elements changed)."""
+    """Recompute every total from the current figures (after the tree or elements changed);
+    every writer of figures waits meanwhile, so that none moves a total being rebuilt."""
+    await uow.figures.lock_all()
     figures = [
         f
         for f in await uow.figures.current_figures()

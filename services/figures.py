@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Protocol
@@ -15,7 +15,7 @@ from kpi.evaluation import UnitTotals
 from kpi.periods import Period
 from kpi.revisions import Author, Revision, Source
 from kpi.rules import RuleViolation, violations
-from kpi.units import Level
+from kpi.units import Level, Unit
 from services.pending_totals import PendingTotals
 from services.ports import UnitOfWork
 
@@ -66,7 +66,51 @@ async def plan_submission(
     values: Mapping[str, int],
 ) -> Plan:
     """Check `values` for one unit and period; raise RejectedSubmissionError with every problem."""
+    planned = (await plan_periods(uow, catalogue, unit_code, {period: values}))[period]
+    if isinstance(planned, RejectedSubmissionError):
+        raise planned
+    return planned
+
+
+async def plan_periods(
+    uow: UnitOfWork,
+    catalogue: Catalogue,
+    unit_code: str,
+    submissions: Mapping[Period, Mapping[str, int]],
+) -> dict[Period, Plan | RejectedSubmissionError]:
+    """`plan_submission` for several periods of one unit and one year (an import), on one
+    read of the unit's figures: by period, its plan or why it is refused. Each period is
+    checked against the figures stored, not against the others given with it."""
     unit = catalogue.units.get(unit_code)
+    years = {period.year for period in submissions}
+    if len(years) != 1:
+        raise ValueError("plan_periods takes the periods of one year")
+    for values in submissions.values():
+        for code in values:
+            catalogue.element(code)  # an unknown element is an error, as it always was
+    codes = {e.code for e in catalogue.elements_for(unit.level)}
+    codes.update(code for values in submissions.values() for code in values)
+    stored = await uow.figures.series_of(unit.code, sorted(codes), years.pop())
+    level_elements = [e.code for e in catalogue.elements_for(unit.level)]
+    planned: dict[Period, Plan | RejectedSubmissionError] = {}
+    for period, values in submissions.items():
+        try:
+            planned[period] = _plan(catalogue, unit, level_elements, period, values, stored)
+        except RejectedSubmissionError as rejected:
+            planned[period] = rejected
+    return planned
+
+
+def _plan(
+    catalogue: Catalogue,
+    unit: Unit,
+    level_elements: Sequence[str],
+    period: Period,
+    values: Mapping[str, int],
+    stored: Mapping[str, list[tuple[Period, int]]],
+) -> Plan:
+    """The checks of a submission, on the unit's stored figures of the year (by element: every
+    element of its level, `level_elements`, and every one submitted)."""
     problems: list[Problem] = []
     plan = Plan(unit.code, period)
     allowed: list[tuple[str, int]] = []
@@ -87,10 +131,9 @@ async def plan_submission(
             problems.append(Problem("invalid_value", str(error), code))
             continue
         allowed.append((code, value))
-    stored = await uow.figures.series_of(unit.code, [code for code, _ in allowed], period.year)
     for code, value in allowed:
         series = stored[code]
-        clash = next((p for p, _ in series if p != period and p.overlaps(period)), None)
+        clash = next((p for p, _ in series if p.overlaps(period) and p != period), None)
         if clash is not None:
             problems.append(
                 Problem(
@@ -107,9 +150,8 @@ async def plan_submission(
         else:
             plan.changes.append(Change(code, old, value))
     # the rules see the new values over the unit's other current values for the same period
-    current = await uow.figures.current_of(unit.code, period)
-    for element in catalogue.elements_for(unit.level):
-        plan.values[element.code] = current.get(element.code)
+    for code in level_elements:
+        plan.values[code] = next((v for p, v in stored.get(code, ()) if p == period), None)
     plan.values.update(values)
     problems.extend(
         Problem("rule", v.rule.message.en, None, v)
@@ -118,6 +160,21 @@ async def plan_submission(
     if problems:
         raise RejectedSubmissionError(problems)
     return plan
+
+
+async def plan_for_saving(
+    uow: UnitOfWork,
+    catalogue: Catalogue,
+    unit_code: str,
+    period: Period,
+    values: Mapping[str, int],
+) -> Plan:
+    """`plan_submission` in a unit of work that will save it: the unit's figures are locked
+    first (`FigureStore.lock_units`), so that another writer of the unit (a second person
+    confirming, an import) waits for this one's commit and then checks against its figures;
+    the checks and the totals read here see what this unit of work changes."""
+    await uow.figures.lock_units([catalogue.units.get(unit_code).code])
+    return await plan_submission(uow, catalogue, unit_code, period, values)
 
 
 async def apply_plan(
@@ -132,12 +189,13 @@ async def apply_plan(
     alerts: SubmissionCheck | None = None,
 ) -> list[Revision]:
     """Record the plan's changes as revisions and move the totals; the caller commits.
+    The plan was made by `plan_for_saving` in the same unit of work.
     `alerts` (services.alerts.SubmissionAlerts) then judges the unit and its ancestors and
     queues the alerts in the same transaction."""
     # the totals' changes are written last, just before the caller commits: the rows of the
     # units above (the province's) are locked from then on, not while the alerts are judged
     pending = PendingTotals(uow)
-    await _move_totals(pending, catalogue, plan)
+    await _move_totals(pending, catalogue, [plan])
     revisions = await uow.figures.add_revisions(
         [
             Revision(plan.unit, c.element, plan.period, c.new, author, source, now, reason)
@@ -150,42 +208,101 @@ async def apply_plan(
     return revisions
 
 
+async def apply_plans(
+    uow: UnitOfWork,
+    catalogue: Catalogue,
+    plans: Sequence[Plan],
+    author: Author,
+    source: Source,
+    now: datetime,
+    reasons: Mapping[tuple[Period, str], str | None],
+    *,
+    pending: PendingTotals | None = None,
+) -> int:
+    """`apply_plan` for the plans of one unit and one year (made by `plan_periods` after
+    `lock_units`), with a reason by period and element (an import's notes): the totals moved
+    once for all; how many revisions were made. With `pending` (on `uow`), the totals' changes
+    are held there for the caller to flush before it commits (several units' at once)."""
+    changed = [plan for plan in plans if plan.changes]
+    if not changed:
+        return 0
+    held = PendingTotals(uow) if pending is None else pending
+    await _move_totals(held, catalogue, changed)
+    revisions = await uow.figures.add_revisions(
+        [
+            Revision(
+                plan.unit,
+                c.element,
+                plan.period,
+                c.new,
+                author,
+                source,
+                now,
+                reasons.get((plan.period, c.element)),
+            )
+            for plan in changed
+            for c in plan.changes
+        ]
+    )
+    if pending is None:
+        await held.flush()
+    return len(revisions)
+
+
 async def preview_plan(uow: UnitOfWork, catalogue: Catalogue, plan: Plan) -> UnitOfWork:
     """`uow` as it would read once the plan is saved: the totals moved in memory, nothing
     written (no revision, no row locked), for the summary before Confirm."""
     pending = PendingTotals(uow)
-    await _move_totals(pending, catalogue, plan)
+    await _move_totals(pending, catalogue, [plan])
     return pending
 
 
-async def _move_totals(pending: PendingTotals, catalogue: Catalogue, plan: Plan) -> None:
-    """Move the totals of the plan's unit and of the units above it by the plan's changes,
-    and the counters of units meeting a binding indicator, held in `pending`."""
-    unit = catalogue.units.get(plan.unit)
-    changed = {c.element for c in plan.changes}
+async def _move_totals(
+    pending: PendingTotals, catalogue: Catalogue, plans: Sequence[Plan]
+) -> None:
+    """Move the totals of the plans' unit (one unit, one year) and of the units above it by
+    the plans' changes, and the counters of units meeting a binding indicator, held in
+    `pending`: each element's figures of the year read once, its totals moved once."""
+    if not plans:
+        return
+    unit = catalogue.units.get(plans[0].unit)
+    year = plans[0].period.year
+    new_values: dict[str, dict[Period, int]] = {}
+    for plan in plans:
+        for change in plan.changes:
+            new_values.setdefault(change.element, {})[plan.period] = change.new
+    changed = set(new_values)
     judged = [
         i
         for i in each_unit_indicators(catalogue)
         if unit.level in i.levels and changed & set(i.elements)
     ]
-    periods = plan.period.supersets() if judged else ()
+    periods = sorted({p for plan in plans for p in plan.period.supersets()}) if judged else []
     verdicts_before = {p: await _own_totals(pending, unit.code, unit.level, p) for p in periods}
-    series = await pending.figures.series_of(
-        plan.unit, [c.element for c in plan.changes], plan.period.year
-    )
+    series = await pending.figures.series_of(unit.code, list(new_values), year)
     moved: list[tuple[TotalKey, Total]] = []
-    for change in plan.changes:
-        before = series[change.element]
-        after = [(p, v) for p, v in before if p != plan.period] + [(plan.period, change.new)]
+    for element, values in new_values.items():
+        before = series[element]
+        after = [(p, v) for p, v in before if p not in values] + list(values.items())
         moved.extend(
-            total_changes(
-                catalogue.units, catalogue.element(change.element), plan.unit, before, after
-            )
+            total_changes(catalogue.units, catalogue.element(element), unit.code, before, after)
         )
     await pending.figures.add_to_totals(moved)
+    # the unit's own rows after: those before, moved by the changes just held (no read)
+    own_moves: dict[str, list[tuple[str, Total]]] = {}
+    for (target, period_key, element, level), step in moved:
+        if target == unit.code and level is unit.level:
+            own_moves.setdefault(period_key, []).append((element, step))
     counted: list[tuple[TotalKey, Total]] = []
     for period, own_before in verdicts_before.items():
-        own_after = await _own_totals(pending, unit.code, unit.level, period)
+        own_after = dict(own_before)
+        for element, step in own_moves.get(period.key, ()):
+            known = own_after.get((element, unit.level))
+            total = step if known is None else known + step
+            if total.reporters:  # as the store reads them: totals nobody reports are absent
+                own_after[element, unit.level] = total
+            else:
+                own_after.pop((element, unit.level), None)
         counted.extend(
             counter_changes(catalogue, unit, period.key, own_before, own_after, changed)
         )
@@ -222,7 +339,7 @@ async def submit_figures(
 ) -> tuple[Plan, list[Revision]]:
     """Check and save one unit's figures for one period, all or nothing."""
     async with unit_of_work() as uow:
-        plan = await plan_submission(uow, catalogue, unit_code, period, values)
+        plan = await plan_for_saving(uow, catalogue, unit_code, period, values)
         revisions = await apply_plan(
             uow, catalogue, plan, author, source, reason, now or datetime.now(UTC), alerts=alerts
         )

@@ -47,13 +47,10 @@ class _PendingFigures:
     def __init__(self, store: FigureStore) -> None:
         self.store = store
         self.pending: dict[TotalKey, Total] = {}
+        self._keys: dict[tuple[str, str], list[TotalKey]] = {}  # by unit and period
 
     def _changes_of(self, unit: str, period: Period) -> Iterable[tuple[TotalKey, Total]]:
-        return (
-            (key, change)
-            for key, change in self.pending.items()
-            if key[0] == unit and key[1] == period.key
-        )
+        return ((key, self.pending[key]) for key in self._keys.get((unit, period.key), ()))
 
     @staticmethod
     def _with(totals: UnitTotals, changes: Iterable[tuple[TotalKey, Total]]) -> UnitTotals:
@@ -70,6 +67,8 @@ class _PendingFigures:
     async def add_to_totals(self, changes: Sequence[tuple[TotalKey, Total]]) -> None:
         for key, change in changes:
             before = self.pending.get(key)
+            if before is None:
+                self._keys.setdefault((key[0], key[1]), []).append(key)
             self.pending[key] = change if before is None else before + change
 
     async def totals(self, unit: str, period: Period) -> UnitTotals:
@@ -95,9 +94,19 @@ class _PendingFigures:
     async def flush(self) -> None:
         if self.pending:
             await self.store.add_to_totals(list(self.pending.items()))
-            self.pending.clear()
+            self.clear()
+
+    def clear(self) -> None:
+        self.pending.clear()
+        self._keys.clear()
 
     # --- the rest, as the store has it ---------------------------------------------------------
+
+    async def lock_units(self, units: Sequence[str]) -> None:
+        await self.store.lock_units(units)
+
+    async def lock_all(self) -> None:
+        await self.store.lock_all()
 
     async def series(self, unit: str, element: str, year: int) -> list[tuple[Period, int]]:
         return await self.store.series(unit, element, year)
@@ -219,5 +228,5 @@ class PendingTotals:
         await self.uow.commit()
 
     async def rollback(self) -> None:
-        self._figures.pending.clear()
+        self._figures.clear()
         await self.uow.rollback()

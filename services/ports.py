@@ -58,6 +58,14 @@ class UnitStore(Protocol):
 
 
 class FigureStore(Protocol):
+    async def lock_units(self, units: Sequence[str]) -> None:
+        """Serialise the writers of these units' figures: hold them until this transaction
+        ends (another writer waits), and read the latest data from here on. Every path that
+        writes figures calls it before its checks and its totals' reads."""
+
+    async def lock_all(self) -> None:
+        """`lock_units` for every unit (a rebuild of the totals)."""
+
     async def series(self, unit: str, element: str, year: int) -> list[tuple[Period, int]]:
         """Current values of one unit's element for every period of `year` it has."""
 

@@ -296,6 +296,23 @@ class SqlFigureStore:
     async def _connection(self) -> AsyncConnection:
         return await self._session.connection()
 
+    # serialising the writers ----------------------------------------------------------------
+    async def lock_units(self, units: Sequence[str]) -> None:
+        """Hold these units' figures for this transaction: another writer of them (a chat
+        confirmation, an import, in this process or another) waits here until the commit, so
+        that the checks and the totals read next see every change made before (see
+        `write_transaction`)."""
+        await hold_units(self._session, [await self._ids.id_of(code) for code in units])
+
+    async def lock_all(self) -> None:
+        """Hold every unit's figures for this transaction (a rebuild of the totals)."""
+        connection = await write_transaction(self._session)
+        if connection.dialect.name == "postgresql":
+            await connection.execute(_LOCK_EVERY_UNIT)
+
+    async def _write_transaction(self) -> AsyncConnection:
+        return await write_transaction(self._session)
+
     # current figures ----------------------------------------------------------------------
     async def series(self, unit: str, element: str, year: int) -> list[tuple[Period, int]]:
         c = current_table.c
@@ -465,34 +482,44 @@ class SqlFigureStore:
         for unit_id, revision in zip(unit_ids, revisions, strict=True):
             found = latest.get((unit_id, revision.element, revision.period.key))
             numbered.append((1, None) if found is None else (found[1] + 1, found[0]))
-        revision_ids = list(
-            (
-                await connection.execute(
-                    revision_table.insert().returning(fr.id, sort_by_parameter_order=True),
-                    [
-                        {
-                            "unit_id": unit_id,
-                            "element_code": r.element,
-                            "period_key": r.period.key,
-                            "year": r.period.year,
-                            "first_month": r.period.first,
-                            "last_month": r.period.last,
-                            "value": r.value,
-                            "number": number,
-                            "previous": previous,
-                            "author_id": r.author.id,
-                            "author_name": r.author.name,
-                            "source": r.source.value,
-                            "reason": r.reason,
-                            "created_at": r.at,
-                        }
-                        for unit_id, r, (number, previous) in zip(
-                            unit_ids, revisions, numbered, strict=True
-                        )
-                    ],
-                )
-            ).scalars()
-        )
+        records = [
+            {
+                "unit_id": unit_id,
+                "element_code": r.element,
+                "period_key": r.period.key,
+                "year": r.period.year,
+                "first_month": r.period.first,
+                "last_month": r.period.last,
+                "value": r.value,
+                "number": number,
+                "previous": previous,
+                "author_id": r.author.id,
+                "author_name": r.author.name,
+                "source": r.source.value,
+                "reason": r.reason,
+                "created_at": r.at,
+            }
+            for unit_id, r, (number, previous) in zip(unit_ids, revisions, numbered, strict=True)
+        ]
+        if connection.dialect.name == "sqlite":
+            # SQLite: RETURNING in parameter order makes SQLAlchemy send one INSERT per row (a
+            # tenth of an import's time); with the file's write lock held, the ids that follow
+            # the largest are ours to give, in one executemany
+            await self._write_transaction()
+            largest = await connection.scalar(select(func.max(fr.id))) or 0
+            revision_ids = list(range(largest + 1, largest + 1 + len(records)))
+            for row, revision_id in zip(records, revision_ids, strict=True):
+                row["id"] = revision_id
+            await connection.execute(revision_table.insert(), records)
+        else:
+            revision_ids = list(
+                (
+                    await connection.execute(
+                        revision_table.insert().returning(fr.id, sort_by_parameter_order=True),
+                        records,
+                    )
+                ).scalars()
+            )
         statement = _upsert(connection, current_table)
         statement = statement.on_conflict_do_update(
             index_elements=list(current_table.primary_key.columns),
@@ -578,22 +605,19 @@ class SqlFigureStore:
         if not merged:
             return
         ids = await self._ids.all()
-        rows = [
-            _total_row(ids, key, total)
+        # in key order (the table's): two writers touching the same totals (the province's)
+        # lock them in the same order, so neither waits for the other in a cycle (a deadlock)
+        records = sorted(
+            _total_record(ids, key, total)
             for key, total in merged.items()
             if total.value or total.reporters
-        ]
-        connection = await self._connection()
-        statement = _upsert(connection, total_table)
-        statement = statement.on_conflict_do_update(
-            index_elements=list(total_table.primary_key.columns),
-            set_={
-                "value": total_table.c.value + statement.excluded.value,
-                "reporters": total_table.c.reporters + statement.excluded.reporters,
-            },
         )
-        for chunk in chunks(rows, BATCH):
-            await connection.execute(statement, chunk)
+        connection = await self._connection()
+        # the driver's executemany with tuples: SQLAlchemy's handling of each row's
+        # parameters was half of an import's time
+        sql = _ADD_TO_TOTALS[connection.dialect.name]
+        for chunk in chunks(records, BATCH):
+            await connection.exec_driver_sql(sql, chunk)
 
     async def totals(self, unit: str, period: Period) -> UnitTotals:
         # the statement built once (every /status reads it): only the keys are bound
@@ -673,7 +697,65 @@ async def _copy(
     await driver.copy_records_to_table(table.name, records=records, columns=columns)
 
 
+# PostgreSQL advisory locks (two int4 keys) of the figures' writers: each writer holds its
+# units (FIGURES_LOCK, unit id) and "every unit" shared; a rebuild holds "every unit" alone.
+FIGURES_LOCK = 0x4B50  # "KP"
+EVERY_UNIT_LOCK = 0x4B51
+_LOCK_UNITS = text(
+    "SELECT pg_advisory_xact_lock(:namespace, u) FROM unnest(CAST(:ids AS integer[])) AS u"
+).bindparams(namespace=FIGURES_LOCK)
+_LOCK_EVERY_UNIT_SHARED = text(f"SELECT pg_advisory_xact_lock_shared({EVERY_UNIT_LOCK}, 0)")
+_LOCK_EVERY_UNIT = text(f"SELECT pg_advisory_xact_lock({EVERY_UNIT_LOCK}, 0)")
+
+
+async def write_transaction(session: Connections) -> AsyncConnection:
+    """The session's connection, in a transaction that may write and sees the latest data.
+
+    PostgreSQL: a transaction (not autocommit), locked by the caller with advisory locks (they
+    end with it). SQLite: one writer at a time for the whole file; Python's sqlite3 begins a
+    (deferred) transaction only at the first write, so the reads before it run on their own
+    snapshots while another process may write: BEGIN IMMEDIATE takes the write lock now,
+    before the reads (waiting up to the busy timeout for another process)."""
+    if getattr(session, "autocommit", False):
+        raise RuntimeError("units are locked inside a transaction, not in autocommit")
+    connection = await session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = await connection.get_raw_connection()
+        if not raw.driver_connection.in_transaction:  # type: ignore[union-attr]
+            await connection.exec_driver_sql("BEGIN IMMEDIATE")
+    return connection
+
+
+async def hold_units(session: Connections, unit_ids: Iterable[int]) -> None:
+    """Serialise the writers of these units (their figures, their roadmaps) until the
+    session's transaction ends: PostgreSQL advisory locks taken in id order (no deadlock),
+    under "every unit" shared; SQLite's write lock (`write_transaction`)."""
+    connection = await write_transaction(session)
+    if connection.dialect.name != "postgresql":
+        return
+    await connection.execute(_LOCK_EVERY_UNIT_SHARED)
+    await connection.execute(_LOCK_UNITS, {"ids": sorted(set(unit_ids))})
+
+
 TOTAL_COLUMNS = tuple(column.name for column in total_table.columns)
+
+
+def _add_to_totals_sql(placeholders: Sequence[str]) -> str:
+    """INSERT … ON CONFLICT DO UPDATE adding to the total (SQLite's and PostgreSQL's alike)."""
+    table = total_table.name
+    key = ", ".join(column.name for column in total_table.primary_key.columns)
+    return (
+        f"INSERT INTO {table} ({', '.join(TOTAL_COLUMNS)})"  # noqa: S608 (our constants)
+        f" VALUES ({', '.join(placeholders)}) ON CONFLICT ({key}) DO UPDATE SET"
+        f" value = {table}.value + excluded.value,"
+        f" reporters = {table}.reporters + excluded.reporters"
+    )
+
+
+_ADD_TO_TOTALS = {
+    "sqlite": _add_to_totals_sql(["?"] * len(TOTAL_COLUMNS)),
+    "postgresql": _add_to_totals_sql([f"${i}" for i in range(1, len(TOTAL_COLUMNS) + 1)]),
+}
 
 
 def _total_record(ids: dict[str, int], key: TotalKey, total: Total) -> tuple[Any, ...]:
@@ -684,10 +766,6 @@ def _total_record(ids: dict[str, int], key: TotalKey, total: Total) -> tuple[Any
         raise UnknownUnitError(unit)
     year = _period(period_key).year
     return (period_key, unit_id, element, str(level), year, total.value, total.reporters)
-
-
-def _total_row(ids: dict[str, int], key: TotalKey, total: Total) -> dict[str, Any]:
-    return dict(zip(TOTAL_COLUMNS, _total_record(ids, key, total), strict=True))
 
 
 def _revision(row: tuple[Any, ...]) -> Revision:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from kpi.pace import RoadmapSetting, from_basis_points, to_basis_points
-from storage.repositories import UnitIds
+from storage.repositories import UnitIds, hold_units
 from storage.tables import roadmap_table, unit_table
 from storage.transaction import Connections
 
@@ -57,6 +57,9 @@ class SqlRoadmapStore:
     ) -> None:
         unit_id = await self._ids.id_of(unit)
         r = roadmap_table.c
+        # two people setting the same line at once: the second waits, then replaces the
+        # first's (without the lock its rows clashed with the first's, not yet committed)
+        await hold_units(self._session, [unit_id])
         connection = await self._session.connection()
         await connection.execute(
             delete(roadmap_table).where(r.unit_id == unit_id, r.line_key == line, r.year == year)

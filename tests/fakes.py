@@ -64,6 +64,7 @@ class FakeState:
     alert_states: dict[tuple[str, str, str], object] = field(default_factory=dict)
     schedule_runs: dict[tuple[str, datetime], datetime] = field(default_factory=dict)
     roadmaps: dict[tuple[str, int], dict[str, RoadmapSetting]] = field(default_factory=dict)
+    locked: list[str] = field(default_factory=list)  # units locked by writers, in order
     commits: int = 0
 
     def copy(self) -> FakeState:
@@ -109,6 +110,13 @@ class FakeUnits:
 class FakeFigures:
     def __init__(self, state: FakeState) -> None:
         self.state = state
+
+    async def lock_units(self, units: Sequence[str]) -> None:
+        """One fake unit of work runs at a time: nothing to wait for."""
+        self.state.locked.extend(units)
+
+    async def lock_all(self) -> None:
+        self.state.locked.append("*")
 
     async def series(self, unit: str, element: str, year: int) -> list[tuple[Period, int]]:
         return sorted(

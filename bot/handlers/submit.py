@@ -52,6 +52,7 @@ from services.figures import (
     Plan,
     RejectedSubmissionError,
     apply_plan,
+    plan_for_saving,
     plan_submission,
     preview_plan,
 )
@@ -531,9 +532,11 @@ async def confirm_pressed(
         return ConversationHandler.END
     saved: Saved | None = None
     async with context.services.database.unit_of_work() as uow:
-        # planned once: a new submission (no correction, so no reason) is saved right here
+        # planned once, the unit's figures locked first (another person confirming waits for
+        # this commit, then sees these figures): a new submission (no correction, so no
+        # reason) is saved right here
         try:
-            plan = await plan_submission(uow, catalogue, form.unit, period, form.answers)
+            plan = await plan_for_saving(uow, catalogue, form.unit, period, form.answers)
         except RejectedSubmissionError:
             plan = None
         if plan is not None and plan.changes and not plan.is_correction:
@@ -603,13 +606,21 @@ async def save(
     """Save every answer at once (or nothing, showing why), then the unit's new standing."""
     catalogue, period = form_catalogue(context, form)
     saved: Saved | None = None
+    nothing_left = False
     async with context.services.database.unit_of_work() as uow:
         try:
-            plan = await plan_submission(uow, catalogue, form.unit, period, form.answers)
+            plan = await plan_for_saving(uow, catalogue, form.unit, period, form.answers)
         except RejectedSubmissionError:
             pass
         else:
-            saved = await commit_plan(uow, context, caller, form, plan, reason)
+            # someone may have saved these very figures since the reason was asked for
+            nothing_left = not plan.changes
+            if not nothing_left:
+                saved = await commit_plan(uow, context, caller, form, plan, reason)
+    if nothing_left:
+        drop_form(context)
+        await say(update, caller.t._("Nothing to save: every figure is as already saved."))
+        return ConversationHandler.END
     if saved is None:
         return await show_summary(update, context, caller, form)
     return await announce(update, context, caller, form, saved)

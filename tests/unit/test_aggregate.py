@@ -1,7 +1,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kpi.aggregate import Figure, own_value, rollup
+from kpi.aggregate import Figure, own_value, own_values, rollup
 from kpi.catalogue import Catalogue
 from kpi.periods import Period, canonical_periods
 
@@ -66,3 +66,24 @@ def test_a_stock_is_the_latest_value_within_the_period_and_counts_each_unit_once
         ]
         assert sum(t.value for t in found) == expected
         assert sum(t.reporters for t in found) == reporters
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.sampled_from([FLOW, STOCK]),
+    st.lists(
+        st.tuples(st.sampled_from(canonical_periods(2022)), st.integers(0, 10_000)),
+        max_size=12,
+        unique_by=lambda t: t[0],
+    ),
+)
+def test_own_values_visit_each_figure_once_and_agree_with_own_value_for_every_period(
+    kontum: Catalogue, element_code: str, series: list[tuple[Period, int]]
+) -> None:
+    element = kontum.element(element_code)
+    expected = {
+        period: value
+        for period in canonical_periods(2022)
+        if (value := own_value(element, series, period)) is not None
+    }
+    assert own_values(element, series) == expected
