@@ -357,3 +357,27 @@ async def test_a_district_head_may_report_for_a_commune_below_but_not_elsewhere(
     await bot.ask(MINH, "2031-Q1", expect="Chưa có chỉ tiêu của năm đó")
     first = await bot.ask(MINH, "2022-Q1", expect=question(1, 20))
     assert "Quý 1/2022" in first["text"]
+
+
+async def test_numbers_with_words_are_expanded_or_refused_never_truncated(
+    bot: BotDriver,
+) -> None:
+    await bot.make_member(LAN, DEPARTMENT, Role.HEAD, name="Lan")
+    first = await open_form(bot, LAN)
+    prompt = await skip_to(bot, LAN, first, 11, at=1)
+    stuck = await bot.ask(LAN, "12abc", expect="“12abc”")
+    assert question(11) in stuck["text"]
+    notation = await bot.ask(LAN, "1e5", expect="“1e5”")
+    assert "100.000" in notation["text"]
+    assert "mỗi lần chỉ gửi một số" not in notation["text"]
+    await bot.ask(LAN, "10^20", expect="lũy thừa")
+    await bot.ask(LAN, "5k", expect="viết tắt")
+    prompt = await bot.ask(LAN, "5 nghìn", expect=question(12))
+    assert "5.000" in prompt["text"]
+    prompt = await bot.ask(LAN, "2 nghìn hồ sơ", expect=question(13))
+    summary = await skip_to(bot, LAN, prompt, QUESTIONS + 1, at=13)
+    assert ": 5.000" in summary["text"]
+    assert ": 2.000" in summary["text"]
+    await bot.press(LAN, summary, "Xác nhận", expect="Đã lưu")
+    assert await current(bot, "dossiers_received") == 5000
+    assert await current(bot, "dossiers_received_online") == 2000
