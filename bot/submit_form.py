@@ -336,9 +336,7 @@ def count_problem_text(error: CountError, t: Translator) -> str:
         problem = CountProblem.MALFORMED
     if not error.text.strip():
         return t._(COUNT_TEXTS[problem])
-    return t._(
-        "“{typed}”: {problem}", typed=echo(error.text), problem=t._(COUNT_TEXTS[problem])
-    )
+    return t._("“{typed}”: {problem}", typed=echo(error.text), problem=t._(COUNT_TEXTS[problem]))
 
 
 def flag_problem_text(t: Translator) -> str:

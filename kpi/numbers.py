@@ -105,35 +105,7 @@ def parse_count(text: str) -> int:
         raise CountError(CountProblem.PERCENT, text)
     if _NOTATION.search(stripped):
         raise CountError(CountProblem.NOTATION, text)
-    matches = list(_NUMBER.finditer(stripped))
-    if not matches:
-        raise CountError(CountProblem.NO_NUMBER, text)
-    words = [w for w in _SPACE.split(_NUMBER.sub(" ", stripped)) if w]
-    if len(matches) > 1:
-        # "5 nghìn 200" is a multiplier combined with more digits: say so, not "one at a time"
-        for word in words:
-            if _WORD.match(word) and _multiplier_or_unread(word):
-                raise CountError(CountProblem.MULTIPLIER, text)
-        raise CountError(CountProblem.SEVERAL, text)
-    match = matches[0]
-    number = match.group(0).strip()
-    before, after = stripped[: match.start()], stripped[match.end() :]
-    if number.startswith("-") or before.rstrip().endswith(("-", "\u2212", "\u2013")):
-        raise CountError(CountProblem.NEGATIVE, text)
-    number = number.lstrip("+")
-    after_words = [w for w in _SPACE.split(after) if w]
-    if before.strip() or not all(_WORD.match(w) for w in after_words):
-        # "abc 12", "12 hồ sơ." : text around the number that is not words
-        raise CountError(CountProblem.MALFORMED, text)
-    attached = bool(after) and match.group(0) == match.group(0).rstrip()
-    factor = _multiplier(after_words[0], text) if after_words else None
-    if attached and factor is None:
-        # "12abc": letters stuck to the number are not a unit word
-        raise CountError(CountProblem.MALFORMED, text)
-    for word in after_words[1:]:
-        if _multiplier_or_unread(word):
-            # "5 nghìn tỷ", "5 hồ sơ triệu": more than one multiplier, or one out of place
-            raise CountError(CountProblem.MULTIPLIER, text)
+    number, factor = _number_and_factor(stripped, text)
     if factor is None:
         if "," in number:
             # Vietnamese uses the comma for decimals: "1,020" is 1.02, not a count.
@@ -144,6 +116,36 @@ def parse_count(text: str) -> int:
     if value > MAX_COUNT:
         raise CountError(CountProblem.TOO_LARGE, text)
     return value
+
+
+def _number_and_factor(stripped: str, text: str) -> tuple[str, int | None]:
+    """The one number in the text and the multiplier word after it (None: no such word)."""
+    matches = list(_NUMBER.finditer(stripped))
+    if not matches:
+        raise CountError(CountProblem.NO_NUMBER, text)
+    if len(matches) > 1:
+        # "5 nghìn 200" is a multiplier combined with more digits: say so, not "one at a time"
+        words = _SPACE.split(_NUMBER.sub(" ", stripped))
+        if any(_multiplier_or_unread(word) for word in words):
+            raise CountError(CountProblem.MULTIPLIER, text)
+        raise CountError(CountProblem.SEVERAL, text)
+    match = matches[0]
+    number = match.group(0).strip()
+    before, after = stripped[: match.start()], stripped[match.end() :]
+    if number.startswith("-") or before.rstrip().endswith(("-", "\u2212", "\u2013")):
+        raise CountError(CountProblem.NEGATIVE, text)
+    words = [w for w in _SPACE.split(after) if w]
+    if before.strip() or not all(_WORD.match(w) for w in words):
+        # "abc 12", "12 hồ sơ." : text around the number that is not words
+        raise CountError(CountProblem.MALFORMED, text)
+    factor = _multiplier(words[0], text) if words else None
+    if after and match.group(0) == match.group(0).rstrip() and factor is None:
+        # "12abc": letters stuck to the number are not a unit word
+        raise CountError(CountProblem.MALFORMED, text)
+    if any(_multiplier_or_unread(word) for word in words[1:]):
+        # "5 nghìn tỷ", "5 hồ sơ triệu": more than one multiplier, or one out of place
+        raise CountError(CountProblem.MULTIPLIER, text)
+    return number.lstrip("+"), factor
 
 
 def _multiplier_or_unread(word: str) -> bool:

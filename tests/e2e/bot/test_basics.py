@@ -15,7 +15,7 @@ from bot.context import Context
 from bot.handlers import MODULES
 from bot.handlers.basics import cancel_fallback
 from kpi.access import Invite, Role
-from sandbox.testing import TEST_TOKEN
+from sandbox.testing import TEST_BOT_ID, TEST_TOKEN
 from services import access
 from tests.e2e.bot.conftest import ADMIN, BotDriver
 
@@ -154,6 +154,20 @@ async def test_an_update_delivered_twice_is_handled_once(bot: BotDriver) -> None
     await bot.ask(LAN, "/cancel", expect="Hiện không có thao tác")  # handled after both copies
     said = await bot.said(LAN, since)
     assert sum("Các lệnh:" in text for text in said) == 1, said
+
+
+async def test_people_are_answered_after_the_bot_api_restarted_its_update_ids(
+    bot: BotDriver,
+) -> None:
+    emulator_bot = bot.server.emulator.bots[TEST_BOT_ID]
+    first_id = emulator_bot.next_update_id
+    await bot.ask(LAN, "/help", expect="Các lệnh:")
+    await bot.ask(MINH, "/help", expect="Các lệnh:")
+    await bot.stop()
+    emulator_bot.next_update_id = first_id  # the Bot API starts its ids again
+    await bot.restart()
+    await bot.ask(MINH, "/start", expect="chưa được cấp quyền")
+    await bot.ask(LAN, "/cancel", expect="Hiện không có thao tác")
 
 
 async def _fail(update: Update, context: Context) -> None:
