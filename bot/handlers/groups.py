@@ -27,6 +27,7 @@ from telegram.ext import filters as f
 from bot.access import Caller, identify_caller
 from bot.callbacks import MAX_BYTES
 from bot.context import Context
+from bot.formatting import echo
 from bot.i18n import Translator, translator
 from kpi.errors import AmbiguousUnitError, UnknownUnitError
 from kpi.units import Unit, UnitTree
@@ -88,7 +89,7 @@ def find(text: str, context: Context, t: Translator) -> Unit | list[Unit] | str:
         return t._(
             "I do not know a unit named “{name}”. Give its name as written in the decision,"
             " or its code.",
-            name=text[:60],
+            name=echo(text),
         )
 
 
@@ -265,7 +266,7 @@ async def unsubscribe_command(update: Update, context: Context) -> None:
         candidates = [found] if isinstance(found, Unit) else found
         chosen = [u.code for u in candidates if u.code in followed]
         if not chosen:
-            name = describe(candidates[0].code, context, t) if len(candidates) == 1 else text
+            name = describe(candidates[0].code, context, t) if len(candidates) == 1 else echo(text)
             await reply(update, t._("This group does not follow {unit}.", unit=name))
             return
         await unsubscribe_from(update, context, caller, chosen[0])

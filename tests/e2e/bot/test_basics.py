@@ -21,6 +21,7 @@ from tests.e2e.bot.conftest import ADMIN, BotDriver
 
 LAN = 4201  # a stranger until a test says otherwise
 MINH = 4202
+STRANGER_ID = 4203
 
 
 async def test_a_stranger_is_told_how_to_get_access(bot: BotDriver) -> None:
@@ -168,6 +169,30 @@ async def test_people_are_answered_after_the_bot_api_restarted_its_update_ids(
     await bot.restart()
     await bot.ask(MINH, "/start", expect="chưa được cấp quyền")
     await bot.ask(LAN, "/cancel", expect="Hiện không có thao tác")
+
+
+async def test_a_file_or_a_photo_sent_outside_a_conversation_is_answered_helpfully(
+    bot: BotDriver,
+) -> None:
+    await bot.make_member(LAN, "so-y-te", name="Lan")
+    since = bot.cursor
+    await bot.control.upload(LAN, "so-lieu.xlsx", b"PK\x03\x04 not really")
+    file_answer = await bot.answer(LAN, since, expect="không đọc tệp")
+    assert "/submit" in file_answer["text"]
+    since = bot.cursor
+    emulator_bot = bot.server.emulator.bots[TEST_BOT_ID]
+    update_id = emulator_bot.next_update_id
+    emulator_bot.next_update_id += 1
+    photo = {"file_id": "p1", "file_unique_id": "u1", "width": 1, "height": 1}
+    chat = {"id": LAN, "type": "private", "first_name": "Lan"}
+    sender = {"id": LAN, "is_bot": False, "first_name": "Lan", "language_code": "vi"}
+    message = {"message_id": 900, "date": 1, "chat": chat, "from": sender, "photo": [photo]}
+    emulator_bot.updates.append({"update_id": update_id, "message": message})
+    emulator_bot.notifier.notify()
+    photo_answer = await bot.answer(LAN, since, expect="chỉ đọc tin nhắn văn bản")
+    assert "/help" in photo_answer["text"]
+    await bot.control.upload(STRANGER_ID, "a.csv", b"x")
+    await bot.answer(STRANGER_ID, since, expect="chưa được cấp quyền")
 
 
 async def _fail(update: Update, context: Context) -> None:
