@@ -381,3 +381,34 @@ async def test_numbers_with_words_are_expanded_or_refused_never_truncated(
     await bot.press(LAN, summary, "Xác nhận", expect="Đã lưu")
     assert await current(bot, "dossiers_received") == 5000
     assert await current(bot, "dossiers_received_online") == 2000
+
+
+async def test_a_member_made_viewer_mid_form_cannot_save_the_correction_by_typing_its_reason(
+    bot: BotDriver,
+) -> None:
+    await bot.make_member(LAN, DEPARTMENT, Role.MEMBER, name="Lan")
+    assert bot.application is not None
+    catalogue = bot.application.services.catalogues.newest
+    await submit_figures(
+        bot.database.unit_of_work,
+        catalogue,
+        DEPARTMENT,
+        DECEMBER,
+        {"dossiers_received": 1000},
+        Author("cli:test", "Kiểm thử"),
+        Source.CLI,
+    )
+    first = await open_form(bot, LAN)
+    prompt = await skip_to(bot, LAN, first, 11, at=1)
+    prompt = await bot.ask(LAN, "1.100", expect=question(12))
+    summary = await skip_to(bot, LAN, prompt, QUESTIONS + 1, at=12)
+    await bot.press(LAN, summary, "Xác nhận", expect="lý do")
+    async with bot.database.unit_of_work() as uow:  # an administrator downgrades her now
+        await uow.people.add_membership(LAN, DEPARTMENT, Role.VIEWER)
+        await uow.commit()
+
+    refused = await bot.ask(LAN, "Bổ sung hồ sơ qua bưu chính", expect="không thể báo cáo")
+    assert "Đã lưu" not in refused["text"]
+    assert await current(bot, "dossiers_received") == 1000
+    await bot.ask(LAN, "1.200", expect="/help")  # the form is gone
+    assert await current(bot, "dossiers_received") == 1000
