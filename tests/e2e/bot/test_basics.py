@@ -221,6 +221,19 @@ async def test_an_error_in_a_handler_apologises_and_reports_to_the_administrator
     assert "Commands:" in answer["text"]
 
 
+async def test_the_same_error_caused_again_and_again_reaches_the_administrators_once(
+    bot: BotDriver,
+) -> None:
+    await bot.restart(modules=(_failing, *MODULES))
+    since = bot.cursor
+    for _ in range(3):
+        await bot.ask(LAN, "/fail", expect="Xin lỗi")
+    await bot.answer(ADMIN, since, expect="Đã xảy ra lỗi")
+    await bot.ask(LAN, "/help", expect="Các lệnh:")  # handled after the three
+    reports = [text for text in await bot.said(ADMIN, since) if "Đã xảy ra lỗi" in text]
+    assert len(reports) == 1
+
+
 @require_admin
 async def _admins_only(update: Update, context: Context, caller: Caller) -> None:
     del context
