@@ -56,8 +56,8 @@ async def authorise(uow: UnitOfWork, actor: Actor, right: Right) -> Person | Non
 
 def may_submit_for(unit: str, tree: UnitTree) -> Right:
     """Administrators, heads and members (not viewers) of the unit or of a unit above it."""
-    return lambda person, is_admin: is_admin or (
-        person is not None and person.can_submit(unit, tree)
+    return lambda person, is_admin: (
+        is_admin or (person is not None and person.can_submit(unit, tree))
     )
 
 

@@ -543,7 +543,7 @@ def problem_text(
     previous = draft.values[-1] if draft.values else Decimal(0)
     return t._(
         PROBLEMS[problem],
-        text=text.strip(),
+        text=formatting.echo(text),
         example=example(t),
         mark=t._("comma") if decimal_mark(t) == "," else t._("point"),
         previous=render.limit_text(previous, t.language),
