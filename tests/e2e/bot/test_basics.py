@@ -3,6 +3,7 @@ errors and persistence across a restart."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
@@ -17,7 +18,7 @@ from bot.handlers.basics import cancel_fallback
 from kpi.access import Invite, Role
 from sandbox.testing import TEST_BOT_ID, TEST_TOKEN
 from services import access
-from tests.e2e.bot.conftest import ADMIN, BotDriver
+from tests.e2e.bot.conftest import ADMIN, WAIT, BotDriver
 
 LAN = 4201  # a stranger until a test says otherwise
 MINH = 4202
@@ -169,6 +170,30 @@ async def test_people_are_answered_after_the_bot_api_restarted_its_update_ids(
     await bot.restart()
     await bot.ask(MINH, "/start", expect="chưa được cấp quyền")
     await bot.ask(LAN, "/cancel", expect="Hiện không có thao tác")
+
+
+async def test_the_leading_process_prunes_updates_older_than_the_duplicate_window(
+    scheduled_bot: BotDriver,
+) -> None:
+    bot = scheduled_bot
+    assert bot.application is not None
+    now = bot.application.services.clock()
+    async with bot.database.unit_of_work() as uow:
+        await uow.updates.claim(TEST_BOT_ID, 1, now - timedelta(days=2))
+        await uow.updates.claim(TEST_BOT_ID, 2, now - timedelta(hours=1))
+        await uow.commit()
+    await bot.restart()  # the leader prunes when it starts leading, then hourly
+    since = now - timedelta(days=3)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT
+    while True:
+        async with bot.database.unit_of_work() as uow:
+            old = await uow.updates.claim(TEST_BOT_ID, 1, now, since=since)
+            recent = await uow.updates.claim(TEST_BOT_ID, 2, now, since=since)
+        if old or loop.time() > deadline:
+            break
+        await asyncio.sleep(0.05)  # a deadline for the leader's first round, not a clock
+    assert (old, recent) == (True, False)
 
 
 async def test_a_file_or_a_photo_sent_outside_a_conversation_is_answered_helpfully(
