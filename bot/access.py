@@ -105,6 +105,13 @@ def _caller(user: User, person: Person | None, context: Context) -> Caller:
     )
 
 
+def actor_of(caller: Caller, context: Context) -> people.Actor:
+    """The caller as the services check them again when they write (services.access.authorise):
+    their id, and whether the settings list them as an administrator."""
+    configured = caller.telegram_id in context.services.settings.admin_telegram_ids
+    return people.Actor(caller.telegram_id, configured_admin=configured)
+
+
 def fallback_caller(update: object, context: Context) -> Caller | None:
     """The caller without asking the store (for the error handler: the store may be down)."""
     if context.caller is not None:

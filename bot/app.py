@@ -26,6 +26,7 @@ from bot.persistence import StorePersistence
 from bot.request import AiohttpRequest
 from bot.scheduling import build_runner, submission_alerts
 from bot.settings import Settings
+from bot.webhook import tolerate_malformed_updates
 from scheduler.runner import Runner
 from services.catalogues import Catalogues, load_into_store
 from storage import Database, safe_url
@@ -144,6 +145,7 @@ def run(settings: Settings) -> None:
     if settings.webhook_url and settings.webhook_secret:
         path = urlsplit(settings.webhook_url).path.lstrip("/")
         logger.info("receiving updates by webhook on port %d", settings.webhook_port)
+        tolerate_malformed_updates()
         application.run_webhook(
             listen=settings.webhook_listen,
             port=settings.webhook_port,

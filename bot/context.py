@@ -41,6 +41,8 @@ class Services:
     catalogues: Catalogues = field(default_factory=lambda: Catalogues({}))  # loaded on start
     alerts: SubmissionCheck | None = None  # the alert check of each submission (set on build)
     outbox_ready: Callable[[], None] = lambda: None  # wakes the delivery worker after a commit
+    # when each kind of error (bot.handlers.errors.signature) was last reported to the admins
+    error_reports: dict[str, datetime] = field(default_factory=dict)
 
 
 class BotData:

@@ -97,3 +97,13 @@ def decimal(value: Decimal, decimals: int = 2, language: str = "vi") -> str:
     when the value is whole ("9")."""
     pattern = "#,##0." + "#" * decimals if decimals else "#,##0"
     return _format(value, pattern, language)
+
+
+ECHO_LIMIT = 60  # characters of what a person typed that a reply repeats
+
+
+def echo(typed: str, limit: int = ECHO_LIMIT) -> str:
+    """What a person typed, on one line and at most `limit` characters (cut with "…"), so that
+    repeating it can never make a reply too long: "Đăk Long…"."""
+    line = " ".join(typed.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"

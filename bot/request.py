@@ -9,12 +9,19 @@ contract is PTB's `BaseRequest.do_request`: the status and the body of the answe
 when a timeout passes, `NetworkError` for any other failure to talk to the Bot API; PTB itself
 turns the status and body into its exceptions (RetryAfter, Forbidden, ChatMigrated, ...).
 Parameters go as one JSON document, files as multipart/form-data, both as the Bot API takes them.
+
+A last guard: a text or caption longer than the Bot API takes (a message's 4,096 UTF-16 units,
+a caption's 1,024, a button's alert's 200) is cut, marked with "…" and logged, instead of being
+refused with "message is too long" after the person waited (the views split their long texts
+into several messages themselves; this catches what nobody foresaw, e.g. an echoed name).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Final
+import logging
+from collections.abc import Mapping
+from typing import Any, Final
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -26,6 +33,17 @@ DEFAULT_TIMEOUT: Final = 5.0  # seconds, PTB's own defaults for read, write and 
 DEFAULT_POOL_TIMEOUT: Final = 1.0
 MEDIA_WRITE_TIMEOUT: Final = 20.0
 JSON_HEADERS: Final = {"Content-Type": "application/json"}
+# the parameter each method may overfill, and the most UTF-16 code units the Bot API takes in it
+TEXT_LIMITS: Final = {
+    "sendMessage": ("text", 4096),
+    "editMessageText": ("text", 4096),
+    "answerCallbackQuery": ("text", 200),
+    "sendPhoto": ("caption", 1024),
+    "sendDocument": ("caption", 1024),
+    "editMessageCaption": ("caption", 1024),
+}
+
+logger = logging.getLogger(__name__)
 
 
 class AiohttpRequest(BaseRequest):
@@ -95,14 +113,15 @@ class AiohttpRequest(BaseRequest):
         body: aiohttp.FormData | bytes | None = None
         headers: dict[str, str] | None = None
         if files and request_data is not None:
-            form = aiohttp.FormData(request_data.json_parameters)
+            form = aiohttp.FormData(within_limits(url, request_data.json_parameters))
             for name, (filename, content, mime) in files.items():
                 form.add_field(name, content, filename=filename, content_type=mime)
             body = form
         elif request_data is not None and request_data.parameters:
             # one JSON document, as the Bot API also takes: a fraction of what encoding every
             # parameter as a form field costs (aiohttp's FormData quotes each character)
-            body = json.dumps(request_data.parameters, ensure_ascii=False).encode()
+            parameters = within_limits(url, request_data.parameters)
+            body = json.dumps(parameters, ensure_ascii=False).encode()
             headers = JSON_HEADERS
         try:
             async with session.request(
@@ -113,6 +132,32 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut from failed
         except aiohttp.ClientError as failed:
             raise NetworkError(f"aiohttp.{type(failed).__name__}: {failed}") from failed
+
+
+def utf16_length(text: str) -> int:
+    """The length the Bot API measures: UTF-16 code units (an emoji such as 🔴 counts 2)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def within_limits(url: str, parameters: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The parameters, the text (or caption) of the method cut to what the Bot API takes; a
+    text formatted with a parse mode is left whole (a cut could break its markup)."""
+    method = url.rsplit("/", 1)[-1]
+    limit = TEXT_LIMITS.get(method)
+    value = parameters.get(limit[0]) if limit is not None else None
+    if (
+        limit is None
+        or not isinstance(value, str)
+        or utf16_length(value) <= limit[1]
+        or "parse_mode" in parameters
+    ):
+        return parameters
+    name, most = limit
+    logger.warning("%s: a %s of %d characters cut to the limit", method, name, len(value))
+    cut = value[: most - 1]
+    while (excess := utf16_length(cut) - (most - 1)) > 0:
+        cut = cut[:-excess]
+    return {**parameters, name: cut + "…"}
 
 
 def _chosen(given: ODVInput[float], default: float | None) -> float | None:

@@ -2,7 +2,8 @@
 
 `build_runner` puts together what scheduler/ runs while this process leads: the reminder and
 sweep jobs (scheduler.jobs) with the bot's notice writer, the delivery worker on the bot, the
-refresh of broadcast delivery reports (every 2 s), and
+refresh of broadcast delivery reports (every 2 s), the pruning of the processed updates older
+than their duplicate window (hourly), and
 the leadership (an advisory lock on PostgreSQL, this process on SQLite). SCHEDULER_ENABLED=false
 leaves all of it out (a process that only answers updates).
 """
@@ -22,6 +23,7 @@ from scheduler.jobs import Jobs
 from scheduler.leader import leader_for
 from scheduler.runner import Periodic, Runner
 from services.alerts import SubmissionAlerts
+from services.updates import PRUNE_EVERY, prune_processed_updates
 
 REPORT_EVERY = 2.0  # seconds between two refreshes of the broadcasts' delivery reports
 
@@ -56,11 +58,17 @@ def build_runner(services: Services, bot: ExtBot[None]) -> Runner:
     async def refresh() -> int:
         return await refresh_reports(database.unit_of_work, bot, render, clock=clock)
 
+    async def prune() -> int:
+        return await prune_processed_updates(database.unit_of_work, clock())
+
     return Runner(
         leader_for(database.engine),
         jobs,
         lambda: DeliveryWorker(database.unit_of_work, bot, clock=clock),
         zone=settings.tzinfo,
         retry=settings.scheduler_retry_seconds,
-        periodic=[Periodic("broadcast-reports", REPORT_EVERY, refresh)],
+        periodic=[
+            Periodic("broadcast-reports", REPORT_EVERY, refresh),
+            Periodic("processed-updates-prune", PRUNE_EVERY, prune),
+        ],
     )

@@ -22,7 +22,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Final
 
-from bot.formatting import count, period_name
+from bot.formatting import count, echo, period_name
 from bot.i18n import N_, Translator
 from kpi.catalogue import Catalogue
 from kpi.elements import DataElement, ElementKind
@@ -318,6 +318,14 @@ COUNT_TEXTS: Final = {
         "That number is too large to be a count: check it and send it again."
     ),
     CountProblem.SEVERAL: N_("Send one number at a time."),
+    CountProblem.NOTATION: N_(
+        "Write the number in full digits, such as 100.000: powers and scientific notation"
+        " (1e5, 10^20) are not read."
+    ),
+    CountProblem.MULTIPLIER: N_(
+        "Write the number in digits (5.000), or as one number and one word: 5 nghìn, 2 triệu,"
+        " 1,5 triệu. Shorthand such as 5k or 5 tr is not read."
+    ),
 }
 
 
@@ -326,7 +334,9 @@ def count_problem_text(error: CountError, t: Translator) -> str:
         problem = CountProblem(error.reason)
     except ValueError:
         problem = CountProblem.MALFORMED
-    return t._(COUNT_TEXTS[problem])
+    if not error.text.strip():
+        return t._(COUNT_TEXTS[problem])
+    return t._("“{typed}”: {problem}", typed=echo(error.text), problem=t._(COUNT_TEXTS[problem]))
 
 
 def flag_problem_text(t: Translator) -> str:

@@ -16,6 +16,7 @@ from enum import StrEnum
 from kpi.access import Invite, Person, Role
 from kpi.catalogue import Catalogue
 from kpi.errors import DomainError
+from kpi.units import UnitTree
 from services.ports import UnitOfWork
 
 INVITE_BYTES = 12
@@ -24,6 +25,40 @@ DEFAULT_DAYS = 7
 MIN_DAYS = 1
 MAX_DAYS = 90
 LANGUAGES = ("vi", "en")
+
+
+class NotAllowedError(DomainError):
+    """The person may not (or no longer) do this: their role changed, or they never could."""
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who asks for a change: a Telegram user, and whether the settings list them as an
+    administrator (ADMIN_TELEGRAM_IDS: such an administrator may have no stored row)."""
+
+    telegram_id: int
+    configured_admin: bool = False
+
+
+Right = Callable[[Person | None, bool], bool]  # (the person as stored now, is an administrator)
+
+
+async def authorise(uow: UnitOfWork, actor: Actor, right: Right) -> Person | None:
+    """Read the actor again in this unit of work (the one that writes) and check `right`
+    against what is stored now, not what was read at an earlier step of a form; raises
+    NotAllowedError. Every service that writes on a person's behalf calls this first."""
+    person = await uow.people.get(actor.telegram_id)
+    is_admin = actor.configured_admin or (person is not None and person.is_admin)
+    if not right(person, is_admin):
+        raise NotAllowedError(f"user {actor.telegram_id} may not do this (any longer)")
+    return person
+
+
+def may_submit_for(unit: str, tree: UnitTree) -> Right:
+    """Administrators, heads and members (not viewers) of the unit or of a unit above it."""
+    return lambda person, is_admin: (
+        is_admin or (person is not None and person.can_submit(unit, tree))
+    )
 
 
 class Outcome(StrEnum):

@@ -39,6 +39,9 @@ COUNT_MESSAGES = {
     "malformed": "not a whole number; expected digits, optionally grouped by dots (1.020)",
     "too_large": "the number is too large to be a count",
     "several": "several numbers in one value; give one",
+    "notation": "powers and scientific notation (1e5, 10^20) are not read; write the digits",
+    "multiplier": "a multiplier word or shorthand that is not read (5k, 5 tr); write the digits"
+    " or 5 nghìn, 2 triệu",
 }
 
 

@@ -170,8 +170,21 @@ class ConversationStore(Protocol):
 
 
 class UpdateLog(Protocol):
-    async def claim(self, bot_id: int, update_id: int, at: datetime) -> bool:
-        """Record the update as handled; False when it was already claimed (a duplicate)."""
+    async def claim(
+        self,
+        bot_id: int,
+        update_id: int,
+        at: datetime,
+        *,
+        fingerprint: str = "",
+        since: datetime | None = None,
+    ) -> bool:
+        """Record the update as handled; False when it was already claimed (a duplicate): at
+        or after `since` (None: ever) and with the same `fingerprint` (a claim of another
+        fingerprint was another update that had the same id)."""
+
+    async def prune(self, before: datetime) -> int:
+        """Forget the updates handled before `before`; returns how many."""
 
 
 @dataclass(frozen=True, slots=True)

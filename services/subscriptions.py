@@ -12,7 +12,9 @@ from collections.abc import Callable
 from datetime import datetime
 
 from kpi.access import Person, Role
+from kpi.errors import DomainError
 from kpi.units import UnitTree
+from services.access import Actor, Right, authorise
 from services.ports import UnitOfWork
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
@@ -63,27 +65,44 @@ async def group_migrated(
         await uow.commit()
 
 
+class PrivateChatError(DomainError):
+    """Only a group follows units: a private chat gets its person's own alerts already."""
+
+
+def _may_manage(unit: str, tree: UnitTree) -> Right:
+    return lambda person, is_admin: may_manage(person, is_admin, unit, tree)
+
+
 async def subscribe(
     unit_of_work: UnitOfWorkFactory,
     chat_id: int,
     title: str,
     kind: str,
     unit: str,
-    by: int,
+    by: Actor,
     now: datetime,
+    tree: UnitTree,
 ) -> bool:
-    """The chat follows the unit's subtree (the chat is recorded as active); False if it
-    already did. Whether `by` may ask is the caller's check (may_manage)."""
+    """The group follows the unit's subtree (the chat is recorded as active); False if it
+    already did. Raises PrivateChatError for a private chat, NotAllowedError unless `by` may
+    manage the unit now (may_manage, checked in the transaction that writes)."""
+    if kind == "private":
+        raise PrivateChatError(f"chat {chat_id} is private: only a group follows units")
     async with unit_of_work() as uow:
+        await authorise(uow, by, _may_manage(unit, tree))
         await uow.chats.joined(chat_id, title, kind, now)
-        added = await uow.chats.subscribe(chat_id, unit, by, now)
+        added = await uow.chats.subscribe(chat_id, unit, by.telegram_id, now)
         await uow.commit()
     return added
 
 
-async def unsubscribe(unit_of_work: UnitOfWorkFactory, chat_id: int, unit: str) -> bool:
-    """The chat stops following the unit; False if it did not follow it."""
+async def unsubscribe(
+    unit_of_work: UnitOfWorkFactory, chat_id: int, unit: str, by: Actor, tree: UnitTree
+) -> bool:
+    """The chat stops following the unit; False if it did not follow it. Raises
+    NotAllowedError unless `by` may manage the unit now."""
     async with unit_of_work() as uow:
+        await authorise(uow, by, _may_manage(unit, tree))
         removed = await uow.chats.unsubscribe(chat_id, unit)
         await uow.commit()
     return removed

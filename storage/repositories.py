@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from itertools import islice
 from typing import Any, TypeVar
@@ -30,6 +30,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
+    or_,
     select,
     text,
     update,
@@ -1054,7 +1055,18 @@ def _conversation_upsert(dialect_insert: Any) -> Insert:
 
 
 def _claim(dialect_insert: Any) -> Insert:
-    claim: Insert = dialect_insert(processed_update_table).on_conflict_do_nothing()
+    """Insert the claim; over an earlier one only when that is older than `since` or was of
+    another update (another fingerprint): one row changed means the update is new."""
+    table = processed_update_table
+    statement = dialect_insert(table)
+    claim: Insert = statement.on_conflict_do_update(
+        index_elements=list(table.primary_key.columns),
+        set_={"at": statement.excluded.at, "fingerprint": statement.excluded.fingerprint},
+        where=or_(
+            table.c.at < bindparam("since", type_=table.c.at.type),
+            table.c.fingerprint != statement.excluded.fingerprint,
+        ),
+    )
     return claim
 
 
@@ -1065,7 +1077,7 @@ _CONVERSATION_DELETE: Delete = delete(conversation_table).where(
     conversation_table.c.namespace == bindparam("namespace"),
     conversation_table.c.key == bindparam("key"),
 )
-_CLAIM = _by_dialect(_claim, ("bot_id", "update_id", "at"))
+_CLAIM = _by_dialect(_claim, ("bot_id", "update_id", "at", "fingerprint"))
 _CONVERSATION_UPSERT_ASYNCPG = AsyncpgStatement.of(_conversation_upsert(postgresql.insert))
 _CONVERSATION_DELETE_ASYNCPG = AsyncpgStatement.of(_CONVERSATION_DELETE)
 _CLAIM_ASYNCPG = AsyncpgStatement.of(_claim(postgresql.insert))
@@ -1146,8 +1158,22 @@ class SqlUpdateLog:
     def __init__(self, session: Connections) -> None:
         self._session = session
 
-    async def claim(self, bot_id: int, update_id: int, at: datetime) -> bool:
-        parameters = {"bot_id": bot_id, "update_id": update_id, "at": at}
+    async def claim(
+        self,
+        bot_id: int,
+        update_id: int,
+        at: datetime,
+        *,
+        fingerprint: str = "",
+        since: datetime | None = None,
+    ) -> bool:
+        parameters = {
+            "bot_id": bot_id,
+            "update_id": update_id,
+            "at": at,
+            "fingerprint": fingerprint,
+            "since": since if since is not None else datetime.min.replace(tzinfo=UTC),
+        }
         driver = await asyncpg_of(self._session)
         if driver is not None:
             arguments = _CLAIM_ASYNCPG.arguments(parameters)

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Dialect,
     ForeignKey,
     Index,
+    String,
     Text,
     UniqueConstraint,
 )
@@ -227,7 +228,9 @@ class ConversationStateRow(SQLModel, table=True):
 
 
 class ProcessedUpdateRow(SQLModel, table=True):
-    """A Telegram update already handled, so that a redelivery is ignored; pruned by age."""
+    """A Telegram update already handled, so that a redelivery is ignored; pruned by age.
+    `fingerprint` tells a redelivery (the same message again) from a new update that reuses the
+    id (the Bot API restarted its sequence)."""
 
     __tablename__ = "processed_update"
     __table_args__ = (Index("ix_processed_update_at", "at"),)
@@ -239,6 +242,9 @@ class ProcessedUpdateRow(SQLModel, table=True):
         sa_column=Column(BigInteger, primary_key=True, autoincrement=False, nullable=False)
     )
     at: datetime = _time()
+    fingerprint: str = Field(
+        default="", sa_column=Column(String(32), nullable=False, server_default="")
+    )
 
 
 class ChatRow(SQLModel, table=True):

@@ -54,7 +54,7 @@ class FakeState:
     people: dict[int, Person] = field(default_factory=dict)
     invites: dict[str, Invite] = field(default_factory=dict)  # by code
     conversations: dict[tuple[str, str], str] = field(default_factory=dict)  # JSON text
-    updates: dict[tuple[int, int], datetime] = field(default_factory=dict)
+    updates: dict[tuple[int, int], tuple[datetime, str]] = field(default_factory=dict)
     outbox: dict[str, QueuedMessage] = field(default_factory=dict)  # by key, in queue order
     subscriptions: dict[tuple[int, str], bool] = field(
         default_factory=dict
@@ -323,11 +323,28 @@ class FakeUpdates:
     def __init__(self, state: FakeState) -> None:
         self.state = state
 
-    async def claim(self, bot_id: int, update_id: int, at: datetime) -> bool:
-        if (bot_id, update_id) in self.state.updates:
-            return False
-        self.state.updates[bot_id, update_id] = at
+    async def claim(
+        self,
+        bot_id: int,
+        update_id: int,
+        at: datetime,
+        *,
+        fingerprint: str = "",
+        since: datetime | None = None,
+    ) -> bool:
+        earlier = self.state.updates.get((bot_id, update_id))
+        if earlier is not None:
+            earlier_at, earlier_fingerprint = earlier
+            if (since is None or earlier_at >= since) and earlier_fingerprint == fingerprint:
+                return False
+        self.state.updates[bot_id, update_id] = (at, fingerprint)
         return True
+
+    async def prune(self, before: datetime) -> int:
+        old = [key for key, (at, _) in self.state.updates.items() if at < before]
+        for key in old:
+            del self.state.updates[key]
+        return len(old)
 
 
 class FakeOutbox:

@@ -226,6 +226,30 @@ async def anything_else(update: Update, context: Context) -> None:
     await reply(update, caller.t._("I did not understand that. Type /help to see the commands."))
 
 
+async def not_text(update: Update, context: Context) -> None:
+    """A private message that is not text (a file, a photo, a sticker, a voice message...) no
+    handler took: say what the bot reads."""
+    caller = await identify_caller(update, context)
+    message = update.effective_message
+    if caller is None or message is None:
+        return
+    t = caller.t
+    if caller.is_stranger:
+        await reply(update, stranger_text(t))
+        return
+    if message.document is not None:
+        text = t._(
+            "I do not read files sent here. Report figures with /submit, one question at a"
+            " time; the provincial office imports CSV and Excel files with the command line."
+        )
+    else:
+        text = t._(
+            "I read only text and buttons: type a command, for example /status or /submit."
+            " Type /help to see the commands."
+        )
+    await reply(update, text)
+
+
 def handlers() -> list[BaseHandler[Any, Context, Any]]:
     """The commands of this module, in the order they are tried."""
     return [
@@ -239,4 +263,9 @@ def handlers() -> list[BaseHandler[Any, Context, Any]]:
 
 def fallbacks() -> list[BaseHandler[Any, Context, Any]]:
     """Tried after every other module's handlers."""
-    return [MessageHandler(f.ChatType.PRIVATE & f.TEXT, anything_else)]
+    return [
+        MessageHandler(f.ChatType.PRIVATE & f.TEXT, anything_else),
+        MessageHandler(
+            f.ChatType.PRIVATE & f.UpdateType.MESSAGE & ~f.TEXT & ~f.StatusUpdate.ALL, not_text
+        ),
+    ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import logging
 import traceback
+from datetime import timedelta
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -18,6 +19,7 @@ from bot.i18n import translator
 logger = logging.getLogger(__name__)
 
 TRACEBACK_CHARS = 2000  # the end of the traceback: where the error is
+REPORT_AGAIN_AFTER = timedelta(minutes=10)  # the same error is reported at most this often
 
 
 async def on_error(update: object, context: Context) -> None:
@@ -40,7 +42,32 @@ async def on_error(update: object, context: Context) -> None:
             )
         except TelegramError as failed:
             logger.warning("the apology could not be sent: %s", failed)
-    await report_to_admins(update, context, caller)
+    if first_in_a_while(context):
+        await report_to_admins(update, context, caller)
+
+
+def signature(error: BaseException | None) -> str:
+    """What makes two errors the same one: its type and where it was raised."""
+    if error is None:
+        return "-"
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "-"
+    return f"{type(error).__qualname__} at {where}"
+
+
+def first_in_a_while(context: Context) -> bool:
+    """Whether this error was not reported within REPORT_AGAIN_AFTER: anyone who can cause an
+    error at will (a bug a message triggers) must not be able to flood the administrators;
+    every occurrence is still logged."""
+    services = context.services
+    now = services.clock()
+    key = signature(context.error)
+    last = services.error_reports.get(key)
+    if last is not None and now - last < REPORT_AGAIN_AFTER:
+        logger.info("%s: already reported to the administrators at %s", key, last.isoformat())
+        return False
+    services.error_reports[key] = now
+    return True
 
 
 async def _caller(update: object, context: Context) -> Caller | None:

@@ -22,12 +22,12 @@ from bot.access import Caller, require_person
 from bot.callbacks import MAX_BYTES
 from bot.context import Context
 from bot.handlers.status import (
+    asked_period,
     asked_unit,
     catalogue_of,
     may_see,
     not_yours,
     now,
-    parse_period,
     stale,
 )
 from bot.i18n import Translator
@@ -123,11 +123,10 @@ async def send_report(
 @require_person
 async def export(update: Update, context: Context, caller: Caller) -> None:
     """/export [unit] [period]: the report workbook (the current quarter unless given)."""
-    args = list(context.args or [])
-    period = now(context).quarter
-    if args and (typed := parse_period(args[-1], context)) is not None:
-        period = typed
-        args = args[:-1]
+    asked = await asked_period(update, context, caller, now(context).quarter)
+    if asked is None:
+        return
+    period, args = asked
     unit = await asked_unit(update, args, caller, catalogue_of(context, period).units)
     if unit is not None:
         await send_report(update, context, caller, unit.code, period)

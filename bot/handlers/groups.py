@@ -24,13 +24,15 @@ from telegram.ext import (
 )
 from telegram.ext import filters as f
 
-from bot.access import Caller, identify_caller
+from bot.access import Caller, actor_of, identify_caller
 from bot.callbacks import MAX_BYTES
 from bot.context import Context
+from bot.formatting import echo
 from bot.i18n import Translator, translator
 from kpi.errors import AmbiguousUnitError, UnknownUnitError
 from kpi.units import Unit, UnitTree
 from services import subscriptions as subs
+from services.access import NotAllowedError
 
 PREFIX = "gs:"
 SUBSCRIBE = f"{PREFIX}sub:"
@@ -88,7 +90,7 @@ def find(text: str, context: Context, t: Translator) -> Unit | list[Unit] | str:
         return t._(
             "I do not know a unit named “{name}”. Give its name as written in the decision,"
             " or its code.",
-            name=text[:60],
+            name=echo(text),
         )
 
 
@@ -144,15 +146,23 @@ async def subscribe_to(update: Update, context: Context, caller: Caller, code: s
     chat = update.effective_chat
     assert chat is not None
     services = context.services
-    added = await subs.subscribe(
-        services.database.unit_of_work,
-        chat.id,
-        chat.title or "",
-        chat.type,
-        code,
-        caller.telegram_id,
-        services.clock(),
-    )
+    try:
+        added = await subs.subscribe(
+            services.database.unit_of_work,
+            chat.id,
+            chat.title or "",
+            chat.type,
+            code,
+            actor_of(caller, context),
+            services.clock(),
+            tree,
+        )
+    except subs.PrivateChatError:
+        await in_private(update, context)
+        return
+    except NotAllowedError:
+        await reply(update, refusal_text(t, name))
+        return
     if added:
         text = t._(
             "This group now follows {unit} and the units under it: their alerts and the"
@@ -223,8 +233,10 @@ async def subscribe_pressed(update: Update, context: Context) -> None:
     if caller is None or query is None:
         return
     code = (query.data or "").removeprefix(SUBSCRIBE)
-    if code not in tree_of(context):
-        await query.answer(stale_text(caller.t))
+    chat = update.effective_chat
+    if code not in tree_of(context) or chat is None or chat.type == Chat.PRIVATE:
+        # the buttons are only ever shown in groups: one pressed in a private chat is forged
+        await query.answer(stale_text(caller.t), show_alert=True)
         return
     await subscribe_to(update, context, caller, code)
 
@@ -240,7 +252,17 @@ async def unsubscribe_from(update: Update, context: Context, caller: Caller, cod
         return
     chat = update.effective_chat
     assert chat is not None
-    removed = await subs.unsubscribe(context.services.database.unit_of_work, chat.id, code)
+    try:
+        removed = await subs.unsubscribe(
+            context.services.database.unit_of_work,
+            chat.id,
+            code,
+            actor_of(caller, context),
+            tree_of(context),
+        )
+    except NotAllowedError:
+        await reply(update, refusal_text(t, name))
+        return
     if removed:
         text = t._("This group no longer follows {unit}.", unit=name)
     else:
@@ -265,7 +287,7 @@ async def unsubscribe_command(update: Update, context: Context) -> None:
         candidates = [found] if isinstance(found, Unit) else found
         chosen = [u.code for u in candidates if u.code in followed]
         if not chosen:
-            name = describe(candidates[0].code, context, t) if len(candidates) == 1 else text
+            name = describe(candidates[0].code, context, t) if len(candidates) == 1 else echo(text)
             await reply(update, t._("This group does not follow {unit}.", unit=name))
             return
         await unsubscribe_from(update, context, caller, chosen[0])

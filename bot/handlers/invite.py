@@ -10,6 +10,7 @@ expiry, in the province's time, ready to forward.
 
 from __future__ import annotations
 
+import re
 import warnings
 from enum import StrEnum
 from typing import Any
@@ -27,7 +28,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.access import Caller, require_admin, role_name
 from bot.context import Context
-from bot.formatting import deep_link, moment
+from bot.formatting import deep_link, echo, moment
 from bot.handlers.basics import cancel_fallback
 from bot.i18n import Translator
 from kpi.access import Role
@@ -60,7 +61,7 @@ def pending_of(context: Context) -> dict[str, Any]:
 def split_arguments(args: list[str]) -> tuple[str, Role | None, str | None]:
     """`dak-glei head 7` → ("dak-glei", Role.HEAD, "7"); a unit name may have spaces."""
     words = list(args)
-    days = words.pop() if words and words[-1].isdigit() else None
+    days = words.pop() if words and re.fullmatch(r"[0-9]+", words[-1]) else None
     role = None
     if words and words[-1].lower() in {r.value for r in Role}:
         role = Role(words.pop().lower())
@@ -118,7 +119,7 @@ async def resolve_unit(update: Update, context: Context, caller: Caller, text: s
             for u in error.candidates
         ]
         await message.reply_text(
-            t._("“{name}” names several units. Choose one:", name=text),
+            t._("“{name}” names several units. Choose one:", name=echo(text)),
             reply_markup=InlineKeyboardMarkup(buttons),
         )
         return State.UNIT
@@ -126,7 +127,7 @@ async def resolve_unit(update: Update, context: Context, caller: Caller, text: s
         await message.reply_text(
             t._(
                 "No unit is named “{name}”. Type the unit's name or code again, or /cancel.",
-                name=text,
+                name=echo(text),
             )
         )
         return State.UNIT
@@ -175,7 +176,9 @@ async def start(update: Update, context: Context, caller: Caller) -> object:
     message = update.effective_message
     assert message is not None
     unit_text, role, days_text = split_arguments(list(context.args or []))
-    days = access.DEFAULT_DAYS if days_text is None else int(days_text)
+    days = access.DEFAULT_DAYS
+    if days_text is not None:  # digits only; a long run of them is out of range, not converted
+        days = int(days_text) if len(days_text) <= 6 else access.MAX_DAYS + 1
     if not access.MIN_DAYS <= days <= access.MAX_DAYS:
         await message.reply_text(
             t._(
@@ -183,7 +186,7 @@ async def start(update: Update, context: Context, caller: Caller) -> object:
                 " For example: /invite dak-glei head 7",
                 low=access.MIN_DAYS,
                 high=access.MAX_DAYS,
-                days=days,
+                days=echo(days_text or ""),
             )
         )
         return END

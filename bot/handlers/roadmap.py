@@ -34,19 +34,20 @@ from telegram.ext import filters as f
 from telegram.warnings import PTBUserWarning
 
 from bot import formatting, render
-from bot.access import Caller, identify_caller, require_person
+from bot.access import Caller, actor_of, identify_caller, require_person
 from bot.context import Context
 from bot.formatting import period_name
 from bot.handlers.basics import cancel_fallback
 from bot.handlers.status import asked_unit, may_see, not_yours, now, say, show, stale
 from bot.i18n import N_, Translator
 from bot.pace_text import rate_percent_text, roadmap_text
-from kpi.access import Role
+from kpi.access import Person, Role
 from kpi.catalogue import Catalogue
 from kpi.errors import CountError
 from kpi.pace import QUARTERLY, MilestoneProblem, RoadmapSetting, check_milestone, parse_percent
 from kpi.periods import Period
 from kpi.units import Unit, UnitTree
+from services.access import NotAllowedError, authorise
 from services.roadmaps import LineRoadmap, RoadmapError, set_roadmap, unit_roadmaps
 
 PREFIX: Final = "rm"
@@ -134,13 +135,17 @@ def button(
 
 def may_plan(caller: Caller, unit: str, tree: UnitTree) -> bool:
     """Administrators, and heads of the unit or of a unit above it."""
-    if caller.is_admin:
+    return may_plan_unit(caller.person, caller.is_admin, unit, tree)
+
+
+def may_plan_unit(person: Person | None, is_admin: bool, unit: str, tree: UnitTree) -> bool:
+    if is_admin:
         return True
-    if caller.person is None or unit not in tree:
+    if person is None or unit not in tree:
         return False
     return any(
         m.role is Role.HEAD and m.unit in tree and tree.is_within(unit, m.unit)
-        for m in caller.person.memberships
+        for m in person.memberships
     )
 
 
@@ -367,8 +372,15 @@ async def save(
     key: str,
     setting: RoadmapSetting,
 ) -> LineRoadmap:
+    """Save the setting; NotAllowedError when the caller may no longer plan the unit (read
+    again in the transaction that writes)."""
     at: datetime = context.services.clock()
     async with context.services.database.unit_of_work() as uow:
+        await authorise(
+            uow,
+            actor_of(caller, context),
+            lambda person, is_admin: may_plan_unit(person, is_admin, unit, catalogue.units),
+        )
         return await set_roadmap(
             uow, uow.roadmaps, catalogue, unit, key, setting, f"tg:{caller.telegram_id}", at
         )
@@ -437,7 +449,11 @@ async def pressed(update: Update, context: Context, caller: Caller) -> None:
             if press.action is Action.MONTHLY
             else RoadmapSetting.even_quarterly()
         )
-        line = await save(context, caller, catalogue, unit.code, line.key, setting)
+        try:
+            line = await save(context, caller, catalogue, unit.code, line.key, setting)
+        except NotAllowedError:
+            await say(update, only_heads(t))
+            return
         await show(update, saved_text(catalogue, line, t), back_keyboard(unit, t))
         return
     await show(update, line_text(catalogue, unit, line, t), line_keyboard(unit, line, t))
@@ -527,7 +543,7 @@ def problem_text(
     previous = draft.values[-1] if draft.values else Decimal(0)
     return t._(
         PROBLEMS[problem],
-        text=text.strip(),
+        text=formatting.echo(text),
         example=example(t),
         mark=t._("comma") if decimal_mark(t) == "," else t._("point"),
         previous=render.limit_text(previous, t.language),
@@ -553,6 +569,10 @@ async def confirm_pressed(update: Update, context: Context, caller: Caller) -> i
         return ConversationHandler.END
     try:
         saved = await save(context, caller, catalogue, draft.unit, line.key, draft.setting())
+    except NotAllowedError:
+        drop_draft(context)
+        await query.answer(only_heads(t), show_alert=True)
+        return ConversationHandler.END
     except RoadmapError:
         await query.answer(stale(t), show_alert=True)
         return None

@@ -28,6 +28,7 @@ from bot.callbacks import (
     decode,
 )
 from bot.context import Context
+from bot.formatting import echo
 from bot.i18n import Translator
 from kpi.catalogue import Catalogue
 from kpi.errors import AmbiguousUnitError, PeriodError, UnknownUnitError
@@ -79,13 +80,14 @@ def find_unit(text: str, caller: Caller, tree: UnitTree) -> Unit | str:
             return not_yours(t)
         names = "\n".join(f"• {tree.describe(u.code, t.language)}: {u.code}" for u in candidates)
         return t._(
-            "Several units are named “{name}”. Give the code of the one you mean:", name=text
+            "Several units are named “{name}”. Give the code of the one you mean:",
+            name=echo(text),
         ) + ("\n" + names)
     except UnknownUnitError:
         return t._(
             "I do not know a unit named “{name}”. Give its name as written in the decision,"
             " or its code.",
-            name=text,
+            name=echo(text),
         )
     return unit if may_see(caller, unit.code, tree) else not_yours(t)
 
@@ -151,13 +153,37 @@ def period_choices(current: Now, shown: Period, t: Translator) -> list[render.Pe
     return choices
 
 
-def parse_period(text: str, context: Context) -> Period | None:
-    """A period typed after the unit ("2022-Q1"), if it is one of a loaded year."""
+def parse_period(text: str) -> Period | None:
+    """A period typed after the unit ("2022-Q1", "2021"), whether its year is loaded or not."""
     try:
-        period = Period.parse(text)
+        return Period.parse(text)
     except PeriodError:
         return None
-    return period if period.year in context.services.catalogues.by_year else None
+
+
+def no_such_year(period: Period, context: Context, t: Translator) -> str:
+    years = ", ".join(str(year) for year in sorted(context.services.catalogues.by_year))
+    return t._(
+        "No targets are loaded for {year}: send /status with a period of {years},"
+        " for example /status {example}.",
+        year=period.year,
+        years=years,
+        example=max(context.services.catalogues.by_year),
+    )
+
+
+async def asked_period(
+    update: Update, context: Context, caller: Caller, default: Period
+) -> tuple[Period, list[str]] | None:
+    """The period typed last in the command (else `default`) and the words before it; None
+    (after saying why) when it is a year no catalogue is loaded for: "/status 2021"."""
+    args = list(context.args or [])
+    if not args or (typed := parse_period(args[-1])) is None:
+        return default, args
+    if typed.year not in context.services.catalogues.by_year:
+        await say(update, no_such_year(typed, context, caller.t))
+        return None
+    return typed, args[:-1]
 
 
 # --- showing a view ---------------------------------------------------------------------------
@@ -295,11 +321,10 @@ async def show_status(
 async def status(update: Update, context: Context, caller: Caller) -> None:
     """/status [unit] [period]: the unit's lines for the report due (or the period given)."""
     current = now(context)
-    args = list(context.args or [])
-    period = current.report
-    if args and (typed := parse_period(args[-1], context)) is not None:
-        period = typed
-        args = args[:-1]
+    asked = await asked_period(update, context, caller, current.report)
+    if asked is None:
+        return
+    period, args = asked
     unit = await asked_unit(update, list(args), caller, catalogue_of(context, period).units)
     if unit is not None:
         await show_status(update, context, caller, unit.code, period)

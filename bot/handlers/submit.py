@@ -34,7 +34,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot import render
 from bot import submit_form as sf
-from bot.access import Caller, identify_caller, require_person, role_name
+from bot.access import Caller, actor_of, identify_caller, require_person, role_name
 from bot.context import Context
 from bot.formatting import period_name
 from bot.handlers.basics import cancelled
@@ -48,6 +48,7 @@ from kpi.evaluation import Line
 from kpi.periods import Period
 from kpi.revisions import Author, Revision, Source
 from kpi.units import Unit, UnitTree
+from services.access import NotAllowedError, authorise, may_submit_for
 from services.figures import (
     Plan,
     RejectedSubmissionError,
@@ -540,7 +541,10 @@ async def confirm_pressed(
         except RejectedSubmissionError:
             plan = None
         if plan is not None and plan.changes and not plan.is_correction:
-            saved = await commit_plan(uow, context, caller, form, plan, None)
+            try:
+                saved = await commit_plan(uow, context, caller, form, plan, None)
+            except NotAllowedError:
+                return await no_longer_allowed(update, context, caller, form)
     if plan is None:
         return await show_summary(update, context, caller, form)
     if saved is not None:
@@ -581,9 +585,11 @@ async def commit_plan(
     uow: UnitOfWork, context: Context, caller: Caller, form: Form, plan: Plan, reason: str | None
 ) -> Saved:
     """Save the plan (checked in this unit of work) all at once, then read the unit's new
-    standing."""
+    standing. Raises NotAllowedError when the caller may no longer submit for the unit (their
+    role changed since the form began), read in this same unit of work."""
     services = context.services
     catalogue, period = form_catalogue(context, form)
+    await authorise(uow, actor_of(caller, context), may_submit_for(form.unit, catalogue.units))
     revisions = await apply_plan(
         uow,
         catalogue,
@@ -616,7 +622,10 @@ async def save(
             # someone may have saved these very figures since the reason was asked for
             nothing_left = not plan.changes
             if not nothing_left:
-                saved = await commit_plan(uow, context, caller, form, plan, reason)
+                try:
+                    saved = await commit_plan(uow, context, caller, form, plan, reason)
+                except NotAllowedError:
+                    return await no_longer_allowed(update, context, caller, form)
     if nothing_left:
         drop_form(context)
         await say(update, caller.t._("Nothing to save: every figure is as already saved."))
@@ -624,6 +633,13 @@ async def save(
     if saved is None:
         return await show_summary(update, context, caller, form)
     return await announce(update, context, caller, form, saved)
+
+
+async def no_longer_allowed(update: Update, context: Context, caller: Caller, form: Form) -> int:
+    """The caller's right to submit for the form's unit is gone: nothing saved, form dropped."""
+    drop_form(context)
+    await say(update, not_yours_text(caller, unit_label(context, form.unit, caller.language)))
+    return ConversationHandler.END
 
 
 async def announce(

@@ -3,6 +3,7 @@ one line (kind, ids, command name, duration; never the text a person typed)."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 
@@ -11,6 +12,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.access import prime_caller
 from bot.context import Context
+from services.updates import duplicates_since
 
 logger = logging.getLogger("bot.updates")
 
@@ -25,12 +27,33 @@ async def claim_update(update: Update, context: Context) -> None:
     # handlers need no transaction of their own to know it, and the claim
     async with services.database.autocommit() as uow:
         person = await uow.people.get(user.id) if user is not None else None
-        fresh = await uow.updates.claim(context.bot.id, update.update_id, services.clock())
+        now = services.clock()
+        fresh = await uow.updates.claim(
+            context.bot.id,
+            update.update_id,
+            now,
+            fingerprint=fingerprint(update),
+            since=duplicates_since(now),
+        )
         await uow.commit()  # SQLite's is a transaction
     if not fresh:
         logger.info("update %d: a duplicate, ignored", update.update_id)
         raise ApplicationHandlerStop
     prime_caller(update, context, person)
+
+
+def fingerprint(update: Update) -> str:
+    """What tells a redelivery of this update from another update with the same id (after the
+    Bot API restarted its ids): the message (chat, id, date, edit date) or the button press."""
+    message = update.effective_message
+    if update.callback_query is not None:
+        key = f"callback:{update.callback_query.id}"
+    elif message is not None:
+        edited = message.edit_date.timestamp() if message.edit_date else 0
+        key = f"message:{message.chat_id}:{message.message_id}:{message.date.timestamp()}:{edited}"
+    else:
+        key = update.to_json()
+    return hashlib.blake2b(key.encode(), digest_size=16).hexdigest()
 
 
 async def after_update(update: Update, context: Context) -> None:

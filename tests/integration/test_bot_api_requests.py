@@ -143,3 +143,19 @@ async def test_a_bot_api_nobody_answers_at_is_a_network_error() -> None:
         assert not isinstance(raised.value, TimedOut)
     finally:
         await request.shutdown()
+
+
+async def test_a_text_longer_than_the_bot_api_takes_is_cut_never_refused(
+    server: tuple[str, Seen],
+) -> None:
+    base_url, seen = server
+    name = "Đăk " * 1022 + "🔴🔴"  # 4.088 characters and 2 emoji: 4.096 UTF-16 units past 4.094
+    async with bot_at(base_url) as bot:
+        await bot.send_message(5, "Không có đơn vị “" + name + "”.")
+        await bot.send_message(5, "ngắn")
+        await bot.answer_callback_query("q", "x" * 300)
+
+    texts = [body["text"] for _, _, body in seen.requests if "text" in body]
+    assert [len(text.encode("utf-16-le")) // 2 for text in texts] == [4096, 4, 200]
+    assert texts[0].endswith("…")
+    assert texts[1] == "ngắn"

@@ -9,11 +9,14 @@ import pytest
 from kpi.access import Role
 from kpi.units import Level
 from services import subscriptions as subs
+from services.access import Actor, NotAllowedError
 from services.broadcasts import Audience, AudienceKind, broadcast_report, create_broadcast
 from storage import Database
 from tests.integration.builders import T0, tree
 
 TREE = tree()
+
+ADMIN = Actor(9001, configured_admin=True)
 
 
 @pytest.fixture
@@ -37,9 +40,13 @@ async def db(database: Database) -> Database:
 
 async def test_a_group_the_bot_joins_can_follow_units_and_stop(db: Database) -> None:
     later = T0 + timedelta(minutes=1)
-    assert await subs.subscribe(db.unit_of_work, -7, "Đăk Hà", "group", "dak-ha", 1, T0)
-    assert not await subs.subscribe(db.unit_of_work, -7, "Đăk Hà", "group", "dak-ha", 1, later)
-    assert await subs.subscribe(db.unit_of_work, -7, "Đăk Hà", "group", "dak-ha-ha-mon", 1, T0)
+    assert await subs.subscribe(db.unit_of_work, -7, "Đăk Hà", "group", "dak-ha", ADMIN, T0, TREE)
+    assert not await subs.subscribe(
+        db.unit_of_work, -7, "Đăk Hà", "group", "dak-ha", ADMIN, later, TREE
+    )
+    assert await subs.subscribe(
+        db.unit_of_work, -7, "Đăk Hà", "group", "dak-ha-ha-mon", ADMIN, T0, TREE
+    )
     assert await subs.subscriptions(db.unit_of_work, -7) == ["dak-ha", "dak-ha-ha-mon"]
     async with db.unit_of_work() as uow:
         assert await uow.chats.subscribers(["dak-ha", "sa-thay"]) == {"dak-ha": [-7]}
@@ -47,13 +54,13 @@ async def test_a_group_the_bot_joins_can_follow_units_and_stop(db: Database) -> 
         chat = await uow.chats.get(-7)
     assert chat is not None
     assert (chat.title, chat.kind, chat.active) == ("Đăk Hà", "group", True)
-    assert await subs.unsubscribe(db.unit_of_work, -7, "dak-ha")
-    assert not await subs.unsubscribe(db.unit_of_work, -7, "dak-ha")
+    assert await subs.unsubscribe(db.unit_of_work, -7, "dak-ha", ADMIN, TREE)
+    assert not await subs.unsubscribe(db.unit_of_work, -7, "dak-ha", ADMIN, TREE)
     assert await subs.subscriptions(db.unit_of_work, -7) == ["dak-ha-ha-mon"]
 
 
 async def test_a_group_the_bot_left_is_inactive_until_it_is_added_back(db: Database) -> None:
-    await subs.subscribe(db.unit_of_work, -7, "Đăk Hà", "group", "dak-ha", 1, T0)
+    await subs.subscribe(db.unit_of_work, -7, "Đăk Hà", "group", "dak-ha", ADMIN, T0, TREE)
     await subs.bot_left(db.unit_of_work, -7, T0)
     async with db.unit_of_work() as uow:
         assert await uow.chats.subscribers(["dak-ha"]) == {}
@@ -67,8 +74,8 @@ async def test_a_group_the_bot_left_is_inactive_until_it_is_added_back(db: Datab
 
 
 async def test_a_group_migrated_to_a_supergroup_keeps_its_subscriptions(db: Database) -> None:
-    await subs.subscribe(db.unit_of_work, -7, "Đăk Hà", "group", "dak-ha", 1, T0)
-    await subs.subscribe(db.unit_of_work, -7, "Đăk Hà", "group", "so-tu-phap", 5, T0)
+    await subs.subscribe(db.unit_of_work, -7, "Đăk Hà", "group", "dak-ha", ADMIN, T0, TREE)
+    await subs.subscribe(db.unit_of_work, -7, "Đăk Hà", "group", "so-tu-phap", ADMIN, T0, TREE)
     await subs.group_migrated(db.unit_of_work, -7, -1007, T0)
     await subs.group_migrated(db.unit_of_work, -7, -1007, T0)  # the second service message
     assert await subs.subscriptions(db.unit_of_work, -1007) == ["dak-ha", "so-tu-phap"]
@@ -127,3 +134,27 @@ async def test_a_report_message_is_watched_until_it_is_finished(db: Database) ->
         stored = await uow.broadcasts.get(created.id)
     assert stored is not None
     assert (stored.reported, stored.finished_at) == ("shown", T0)
+
+
+async def test_a_head_made_viewer_can_no_longer_make_a_group_follow_or_stop_following(
+    db: Database,
+) -> None:
+    head = Actor(1)
+    assert await subs.subscribe(
+        db.unit_of_work, -7, "Hà Mòn", "group", "dak-ha-ha-mon", head, T0, TREE
+    )
+    async with db.unit_of_work() as uow:
+        await uow.people.add_membership(1, "dak-ha-ha-mon", Role.VIEWER)
+        await uow.commit()
+
+    with pytest.raises(NotAllowedError):
+        await subs.subscribe(
+            db.unit_of_work, -8, "Hà Mòn 2", "group", "dak-ha-ha-mon", head, T0, TREE
+        )
+    with pytest.raises(NotAllowedError):
+        await subs.unsubscribe(db.unit_of_work, -7, "dak-ha-ha-mon", head, TREE)
+    with pytest.raises(subs.PrivateChatError):
+        await subs.subscribe(db.unit_of_work, 1, "", "private", "dak-ha-ha-mon", ADMIN, T0, TREE)
+    assert await subs.subscriptions(db.unit_of_work, -7) == ["dak-ha-ha-mon"]
+    assert await subs.subscriptions(db.unit_of_work, -8) == []
+    assert await subs.subscriptions(db.unit_of_work, 1) == []

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.updates import DUPLICATE_WINDOW, prune_processed_updates
 from storage import Database
 
 T0 = datetime(2022, 3, 10, 2, 30, tzinfo=UTC)
@@ -151,3 +152,58 @@ async def test_pruning_forgets_updates_handled_before_a_time(database: Database)
 
     assert pruned == 3
     assert claimed_again == [True, True, True, False, False]
+
+
+async def test_an_update_id_reused_by_another_update_is_not_a_duplicate(
+    database: Database,
+) -> None:
+    since = T0 - timedelta(hours=24)
+    async with database.unit_of_work() as uow:
+        first = await uow.updates.claim(BOT, 1, T0, fingerprint="a", since=since)
+        redelivered = await uow.updates.claim(BOT, 1, T0, fingerprint="a", since=since)
+        reused = await uow.updates.claim(BOT, 1, T0, fingerprint="b", since=since)
+        reused_redelivered = await uow.updates.claim(BOT, 1, T0, fingerprint="b", since=since)
+        await uow.commit()
+
+    assert (first, redelivered, reused, reused_redelivered) == (True, False, True, False)
+
+
+async def test_an_update_claimed_before_the_duplicate_window_is_handled_again(
+    database: Database,
+) -> None:
+    async with database.unit_of_work() as uow:
+        assert await uow.updates.claim(BOT, 1, T0, fingerprint="a")
+        await uow.commit()
+    later = T0 + timedelta(hours=25)
+    async with database.unit_of_work() as uow:
+        inside = await uow.updates.claim(
+            BOT, 1, later, fingerprint="a", since=T0 - timedelta(seconds=1)
+        )
+        outside = await uow.updates.claim(
+            BOT, 1, later, fingerprint="a", since=later - timedelta(hours=24)
+        )
+        again = await uow.updates.claim(
+            BOT, 1, later, fingerprint="a", since=later - timedelta(hours=24)
+        )
+        await uow.commit()
+
+    assert (inside, outside, again) == (False, True, False)
+
+
+async def test_the_scheduled_prune_keeps_only_the_updates_of_the_duplicate_window(
+    database: Database,
+) -> None:
+    async with database.unit_of_work() as uow:
+        for hours in (0, 10, 23, 25, 48):
+            await uow.updates.claim(BOT, hours, T0 - timedelta(hours=hours))
+        await uow.commit()
+
+    pruned = await prune_processed_updates(database.unit_of_work, T0)
+
+    async with database.unit_of_work() as uow:
+        kept = [
+            not await uow.updates.claim(BOT, hours, T0, since=T0 - DUPLICATE_WINDOW)
+            for hours in (0, 10, 23, 25, 48)
+        ]
+    assert pruned == 2
+    assert kept == [True, True, True, False, False]

@@ -11,6 +11,7 @@ from kpi.access import Membership, Person, Role
 from kpi.errors import AmbiguousUnitError, UnknownUnitError
 from kpi.units import Level
 from services import subscriptions as subs
+from services.access import Actor
 from services.broadcasts import (
     Audience,
     AudienceError,
@@ -26,6 +27,8 @@ from tests.integration.builders import UNITS, tree, unit
 
 NOW = datetime(2022, 6, 10, 2, 0, tzinfo=UTC)
 TREE = tree()
+
+ADMIN = Actor(9001, configured_admin=True)
 
 
 def person(telegram_id: int, *memberships: tuple[str, Role], active: bool = True) -> Person:
@@ -244,7 +247,7 @@ def test_admins_and_heads_of_the_unit_or_above_may_manage_a_groups_subscription(
 
 
 async def test_a_migrated_group_keeps_what_it_follows(state: FakeState) -> None:
-    await subs.subscribe(lambda: factory(state), -5, "Đăk Hà", "group", "dak-ha", 1, NOW)
+    await subs.subscribe(lambda: factory(state), -5, "Đăk Hà", "group", "dak-ha", ADMIN, NOW, TREE)
     await subs.group_migrated(lambda: factory(state), -5, -1005, NOW)
     await subs.group_migrated(lambda: factory(state), -5, -1005, NOW)  # told twice
     assert await subs.subscriptions(lambda: factory(state), -1005) == ["dak-ha"]
@@ -255,12 +258,12 @@ async def test_a_migrated_group_keeps_what_it_follows(state: FakeState) -> None:
 
 
 async def test_a_group_the_bot_left_receives_nothing_until_it_is_back(state: FakeState) -> None:
-    await subs.subscribe(lambda: factory(state), -5, "Đăk Hà", "group", "dak-ha", 1, NOW)
+    await subs.subscribe(lambda: factory(state), -5, "Đăk Hà", "group", "dak-ha", ADMIN, NOW, TREE)
     await subs.bot_left(lambda: factory(state), -5, NOW)
     async with FakeUnitOfWork(state) as uow:
         assert await uow.chats.subscribers(["dak-ha"]) == {}
     await subs.bot_joined(lambda: factory(state), -5, "Đăk Hà", "group", NOW)
     async with FakeUnitOfWork(state) as uow:
         assert await uow.chats.subscribers(["dak-ha"]) == {"dak-ha": [-5]}
-    assert await subs.unsubscribe(lambda: factory(state), -5, "dak-ha")
-    assert not await subs.unsubscribe(lambda: factory(state), -5, "dak-ha")
+    assert await subs.unsubscribe(lambda: factory(state), -5, "dak-ha", ADMIN, TREE)
+    assert not await subs.unsubscribe(lambda: factory(state), -5, "dak-ha", ADMIN, TREE)

@@ -22,6 +22,21 @@ def vietnamese(n: int, separator: str = ".") -> str:
         ("1.000.000", 1_000_000),
         ("1\u00a0020", 1020),
         ("+7", 7),
+        ("5 nghìn", 5_000),
+        ("5 nghin", 5_000),
+        ("5 ngàn", 5_000),
+        ("5 ngan", 5_000),
+        ("5 ngìn", 5_000),
+        ("5nghìn", 5_000),
+        ("5 Nghìn hồ sơ", 5_000),
+        ("2 triệu", 2_000_000),
+        ("2 trieu", 2_000_000),
+        ("1,5 triệu", 1_500_000),
+        ("1.500 nghìn", 1_500_000),
+        ("1 tỷ", 1_000_000_000),
+        ("1 tỉ", 1_000_000_000),
+        ("1 ty", 1_000_000_000),
+        ("3 trăm", 300),
     ],
 )
 def test_counts_typed_the_vietnamese_way_are_read_exactly(text: str, value: int) -> None:
@@ -45,6 +60,27 @@ def test_counts_typed_the_vietnamese_way_are_read_exactly(text: str, value: int)
         ("khoảng 12", CountProblem.MALFORMED),
         ("12 và 13", CountProblem.SEVERAL),
         ("99999999999", CountProblem.TOO_LARGE),
+        ("9" * 5000, CountProblem.TOO_LARGE),
+        ("12abc", CountProblem.MALFORMED),
+        ("1020hs", CountProblem.MALFORMED),
+        ("12 hồ sơ.", CountProblem.MALFORMED),
+        ("5k", CountProblem.MULTIPLIER),
+        ("5 K", CountProblem.MULTIPLIER),
+        ("5 tr", CountProblem.MULTIPLIER),
+        ("5 chục", CountProblem.MULTIPLIER),
+        ("5 vạn", CountProblem.MULTIPLIER),
+        ("5 million", CountProblem.MULTIPLIER),
+        ("5 nghìn 200", CountProblem.MULTIPLIER),
+        ("5 nghìn tỷ", CountProblem.MULTIPLIER),
+        ("5 hồ sơ nghìn", CountProblem.MULTIPLIER),
+        ("2 tỷ", CountProblem.TOO_LARGE),
+        ("1,2345 nghìn", CountProblem.DECIMAL),
+        ("1.5 triệu", CountProblem.DECIMAL),
+        ("1e5", CountProblem.NOTATION),
+        ("1E+5", CountProblem.NOTATION),
+        ("10^20", CountProblem.NOTATION),
+        ("10**20", CountProblem.NOTATION),
+        ("5x10^3", CountProblem.NOTATION),
     ],
 )
 def test_what_is_not_a_count_is_refused_with_the_reason(text: str, problem: CountProblem) -> None:
@@ -73,6 +109,17 @@ def test_parsing_never_guesses_it_returns_a_count_or_says_why(text: str) -> None
         assert error.reason in set(CountProblem)
     else:
         assert 0 <= value <= MAX_COUNT
+
+
+@pytest.mark.parametrize("text", ["5 nghìn", "2 triệu", "12abc", "5k", "1e5", "10^20"])
+def test_a_number_with_words_is_never_truncated_to_its_digits(text: str) -> None:
+    digits = int("".join(c for c in text if c.isdigit()))
+    try:
+        value = parse_count(text)
+    except CountError as error:
+        assert error.text == text
+    else:
+        assert value != digits
 
 
 def test_yes_and_no_are_read_in_vietnamese_and_english() -> None:

@@ -3,6 +3,7 @@ errors and persistence across a restart."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
@@ -15,12 +16,13 @@ from bot.context import Context
 from bot.handlers import MODULES
 from bot.handlers.basics import cancel_fallback
 from kpi.access import Invite, Role
-from sandbox.testing import TEST_TOKEN
+from sandbox.testing import TEST_BOT_ID, TEST_TOKEN
 from services import access
-from tests.e2e.bot.conftest import ADMIN, BotDriver
+from tests.e2e.bot.conftest import ADMIN, WAIT, BotDriver
 
 LAN = 4201  # a stranger until a test says otherwise
 MINH = 4202
+STRANGER_ID = 4203
 
 
 async def test_a_stranger_is_told_how_to_get_access(bot: BotDriver) -> None:
@@ -156,6 +158,68 @@ async def test_an_update_delivered_twice_is_handled_once(bot: BotDriver) -> None
     assert sum("Các lệnh:" in text for text in said) == 1, said
 
 
+async def test_people_are_answered_after_the_bot_api_restarted_its_update_ids(
+    bot: BotDriver,
+) -> None:
+    emulator_bot = bot.server.emulator.bots[TEST_BOT_ID]
+    first_id = emulator_bot.next_update_id
+    await bot.ask(LAN, "/help", expect="Các lệnh:")
+    await bot.ask(MINH, "/help", expect="Các lệnh:")
+    await bot.stop()
+    emulator_bot.next_update_id = first_id  # the Bot API starts its ids again
+    await bot.restart()
+    await bot.ask(MINH, "/start", expect="chưa được cấp quyền")
+    await bot.ask(LAN, "/cancel", expect="Hiện không có thao tác")
+
+
+async def test_the_leading_process_prunes_updates_older_than_the_duplicate_window(
+    scheduled_bot: BotDriver,
+) -> None:
+    bot = scheduled_bot
+    assert bot.application is not None
+    now = bot.application.services.clock()
+    async with bot.database.unit_of_work() as uow:
+        await uow.updates.claim(TEST_BOT_ID, 1, now - timedelta(days=2))
+        await uow.updates.claim(TEST_BOT_ID, 2, now - timedelta(hours=1))
+        await uow.commit()
+    await bot.restart()  # the leader prunes when it starts leading, then hourly
+    since = now - timedelta(days=3)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT
+    while True:
+        async with bot.database.unit_of_work() as uow:
+            old = await uow.updates.claim(TEST_BOT_ID, 1, now, since=since)
+            recent = await uow.updates.claim(TEST_BOT_ID, 2, now, since=since)
+        if old or loop.time() > deadline:
+            break
+        await asyncio.sleep(0.05)  # a deadline for the leader's first round, not a clock
+    assert (old, recent) == (True, False)
+
+
+async def test_a_file_or_a_photo_sent_outside_a_conversation_is_answered_helpfully(
+    bot: BotDriver,
+) -> None:
+    await bot.make_member(LAN, "so-y-te", name="Lan")
+    since = bot.cursor
+    await bot.control.upload(LAN, "so-lieu.xlsx", b"PK\x03\x04 not really")
+    file_answer = await bot.answer(LAN, since, expect="không đọc tệp")
+    assert "/submit" in file_answer["text"]
+    since = bot.cursor
+    emulator_bot = bot.server.emulator.bots[TEST_BOT_ID]
+    update_id = emulator_bot.next_update_id
+    emulator_bot.next_update_id += 1
+    photo = {"file_id": "p1", "file_unique_id": "u1", "width": 1, "height": 1}
+    chat = {"id": LAN, "type": "private", "first_name": "Lan"}
+    sender = {"id": LAN, "is_bot": False, "first_name": "Lan", "language_code": "vi"}
+    message = {"message_id": 900, "date": 1, "chat": chat, "from": sender, "photo": [photo]}
+    emulator_bot.updates.append({"update_id": update_id, "message": message})
+    emulator_bot.notifier.notify()
+    photo_answer = await bot.answer(LAN, since, expect="chỉ đọc tin nhắn văn bản")
+    assert "/help" in photo_answer["text"]
+    await bot.control.upload(STRANGER_ID, "a.csv", b"x")
+    await bot.answer(STRANGER_ID, since, expect="chưa được cấp quyền")
+
+
 async def _fail(update: Update, context: Context) -> None:
     del update, context
     raise ZeroDivisionError("a bug in a handler")
@@ -180,6 +244,19 @@ async def test_an_error_in_a_handler_apologises_and_reports_to_the_administrator
 
     answer = await bot.ask(LAN, "/help", language_code="en")  # and the bot keeps running
     assert "Commands:" in answer["text"]
+
+
+async def test_the_same_error_caused_again_and_again_reaches_the_administrators_once(
+    bot: BotDriver,
+) -> None:
+    await bot.restart(modules=(_failing, *MODULES))
+    since = bot.cursor
+    for _ in range(3):
+        await bot.ask(LAN, "/fail", expect="Xin lỗi")
+    await bot.answer(ADMIN, since, expect="Đã xảy ra lỗi")
+    await bot.ask(LAN, "/help", expect="Các lệnh:")  # handled after the three
+    reports = [text for text in await bot.said(ADMIN, since) if "Đã xảy ra lỗi" in text]
+    assert len(reports) == 1
 
 
 @require_admin

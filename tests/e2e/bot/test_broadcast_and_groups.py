@@ -195,3 +195,18 @@ async def test_the_running_bot_delivers_a_broadcast_and_finishes_its_report_by_i
     assert "Delivered: 3" in final["text"].splitlines()
     for user_id in list(COMMUNES)[:3]:
         assert await bot.said(user_id, 0) == [text], user_id
+
+
+async def test_a_forged_subscribe_button_in_a_private_chat_subscribes_nothing(
+    bot: BotDriver,
+) -> None:
+    await bot.make_member(HEAD, "dak-glei", Role.HEAD, name="Trưởng")
+    shown = await bot.ask(HEAD, "/help")
+    sent = await bot.control.press(HEAD, HEAD, shown["message_id"], "gs:sub:dak-glei")
+    await bot.ask(HEAD, "/cancel", expect="Hiện không có thao tác")  # the press was handled
+    answer = await bot.control.callback_answer(sent["callback_query_id"])
+    assert answer is not None
+    assert answer["show_alert"]
+    assert await subs.subscriptions(bot.database.unit_of_work, HEAD) == []
+    async with bot.database.unit_of_work() as uow:
+        assert await uow.chats.get(HEAD) is None

@@ -5,16 +5,21 @@ to start unsafely."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
 from pathlib import Path
 
+import aiohttp
 import pytest
 from pydantic import ValidationError
+from telegram import Bot
+from telegram.ext._utils import webhookhandler
 
 from bot.cli import main
 from bot.settings import Settings
+from bot.webhook import tolerate_malformed_updates
 from sandbox import EmulatorClient, RunningEmulator
 from sandbox.testing import TEST_TOKEN, free_port
 from storage import Database
@@ -141,3 +146,45 @@ def test_admin_add_makes_an_administrator_in_the_configured_database(
             await database.dispose()
 
     assert asyncio.run(stored_admins()) == [(777, "Chị Hoa")]
+
+
+async def test_the_webhook_answers_a_malformed_body_with_200_so_telegram_does_not_retry_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    tolerate_malformed_updates()
+    queue: asyncio.Queue[object] = asyncio.Queue()
+    secret = "webhook_Secret-42"
+    app = webhookhandler.WebhookAppClass("/hook", Bot(TEST_TOKEN), queue, secret)
+    port = free_port()
+    server = webhookhandler.WebhookServer("127.0.0.1", port, app, None)
+    ready = asyncio.Event()
+    serving = asyncio.create_task(server.serve_forever(ready))
+    await ready.wait()
+    url = f"http://127.0.0.1:{port}/hook"
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": secret}
+    update = {
+        "update_id": 7,
+        "message": {"message_id": 1, "date": 1, "chat": {"id": 1, "type": "private"}},
+    }
+    try:
+        async with aiohttp.ClientSession() as http:
+
+            async def post(body: bytes, sent: dict[str, str] = headers) -> int:
+                async with http.post(url, data=body, headers=sent) as answer:
+                    return answer.status
+
+            statuses = [
+                await post(b'{"update_id": 1, "message": {'),
+                await post(b"\xff\xfe not utf-8"),
+                await post(b"[1, 2, 3]"),
+                await post(b'{"update_id": "x", "message": 5}'),
+                await post(json.dumps(update).encode()),
+                await post(b"{}", {**headers, "X-Telegram-Bot-Api-Secret-Token": "wrong"}),
+            ]
+    finally:
+        await server.shutdown()
+        await serving
+    assert statuses == [200, 200, 200, 200, 200, 403]
+    assert queue.qsize() == 1
+    assert "answered 200 and dropped" in caplog.text
+    assert "message: {" not in caplog.text

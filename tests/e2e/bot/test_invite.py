@@ -87,6 +87,17 @@ async def test_an_invite_lasts_from_one_to_ninety_days(bot: BotDriver) -> None:
     assert "từ 1 đến 90 ngày, không thể là 120 ngày" in answer["text"]
 
 
+async def test_an_invite_with_a_huge_duration_or_a_long_unit_name_gets_a_short_answer(
+    bot: BotDriver,
+) -> None:
+    huge = await bot.ask(ADMIN, "/invite dak-glei head " + "9" * 4000, expect="từ 1 đến 90")
+    assert len(huge["text"]) < 300
+    await bot.ask(ADMIN, "/invite")
+    unknown = await bot.ask(ADMIN, "Hà Nội " * 580, expect="Không có đơn vị nào tên")
+    assert len(unknown["text"]) < 300
+    await bot.ask(ADMIN, "/cancel", expect="Đã hủy")
+
+
 async def test_a_member_or_a_stranger_cannot_invite(bot: BotDriver) -> None:
     await bot.make_member(MINH, "so-y-te")
     refused = await bot.ask(MINH, "/invite so-y-te head")

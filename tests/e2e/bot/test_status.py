@@ -283,3 +283,31 @@ async def test_refresh_shows_new_figures_and_is_quiet_when_nothing_changed(
     await seed_health_department(bot, catalogue)
     refreshed = await bot.press(LAN, status, "🔄 Làm mới", expect="12,27 %")
     assert refreshed["message_id"] == status["message_id"]
+
+
+async def test_a_very_long_unit_name_is_answered_briefly_and_no_administrator_is_alerted(
+    bot: BotDriver,
+) -> None:
+    fix_clock(bot)
+    await bot.make_member(MINH, "dak-glei", name="Minh")
+    since = bot.cursor
+    name = ("Đăk Long " * 500)[:4088]
+    unknown = await bot.ask(MINH, f"/status {name}", expect="Không tìm thấy đơn vị")
+    assert len(unknown["text"]) < 300
+    assert "…”" in unknown["text"]
+    await bot.ask(MINH, "/cancel", expect="Hiện không có thao tác")  # handled after the first
+    assert not [t for t in await bot.said(ADMIN, since) if "lỗi" in t.lower()]
+
+
+async def test_status_with_a_year_that_has_no_targets_names_the_years_loaded(
+    bot: BotDriver,
+) -> None:
+    fix_clock(bot)
+    await bot.make_member(MINH, "dak-glei", name="Minh")
+    answer = await bot.ask(MINH, "/status 2021")
+    assert "Chưa có chỉ tiêu nào được nạp cho năm 2021" in answer["text"]
+    assert "/status 2022" in answer["text"]
+    answer = await bot.ask(MINH, "/status dak-glei 2021-Q1")
+    assert "năm 2021" in answer["text"]
+    shown = await bot.ask(MINH, "/status 2022")
+    assert shown["text"].startswith("📊 Huyện Đăk Glei")

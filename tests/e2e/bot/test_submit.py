@@ -357,3 +357,58 @@ async def test_a_district_head_may_report_for_a_commune_below_but_not_elsewhere(
     await bot.ask(MINH, "2031-Q1", expect="Chưa có chỉ tiêu của năm đó")
     first = await bot.ask(MINH, "2022-Q1", expect=question(1, 20))
     assert "Quý 1/2022" in first["text"]
+
+
+async def test_numbers_with_words_are_expanded_or_refused_never_truncated(
+    bot: BotDriver,
+) -> None:
+    await bot.make_member(LAN, DEPARTMENT, Role.HEAD, name="Lan")
+    first = await open_form(bot, LAN)
+    prompt = await skip_to(bot, LAN, first, 11, at=1)
+    stuck = await bot.ask(LAN, "12abc", expect="“12abc”")
+    assert question(11) in stuck["text"]
+    notation = await bot.ask(LAN, "1e5", expect="“1e5”")
+    assert "100.000" in notation["text"]
+    assert "mỗi lần chỉ gửi một số" not in notation["text"]
+    await bot.ask(LAN, "10^20", expect="lũy thừa")
+    await bot.ask(LAN, "5k", expect="viết tắt")
+    prompt = await bot.ask(LAN, "5 nghìn", expect=question(12))
+    assert "5.000" in prompt["text"]
+    prompt = await bot.ask(LAN, "2 nghìn hồ sơ", expect=question(13))
+    summary = await skip_to(bot, LAN, prompt, QUESTIONS + 1, at=13)
+    assert ": 5.000" in summary["text"]
+    assert ": 2.000" in summary["text"]
+    await bot.press(LAN, summary, "Xác nhận", expect="Đã lưu")
+    assert await current(bot, "dossiers_received") == 5000
+    assert await current(bot, "dossiers_received_online") == 2000
+
+
+async def test_a_member_made_viewer_mid_form_cannot_save_the_correction_by_typing_its_reason(
+    bot: BotDriver,
+) -> None:
+    await bot.make_member(LAN, DEPARTMENT, Role.MEMBER, name="Lan")
+    assert bot.application is not None
+    catalogue = bot.application.services.catalogues.newest
+    await submit_figures(
+        bot.database.unit_of_work,
+        catalogue,
+        DEPARTMENT,
+        DECEMBER,
+        {"dossiers_received": 1000},
+        Author("cli:test", "Kiểm thử"),
+        Source.CLI,
+    )
+    first = await open_form(bot, LAN)
+    prompt = await skip_to(bot, LAN, first, 11, at=1)
+    prompt = await bot.ask(LAN, "1.100", expect=question(12))
+    summary = await skip_to(bot, LAN, prompt, QUESTIONS + 1, at=12)
+    await bot.press(LAN, summary, "Xác nhận", expect="lý do")
+    async with bot.database.unit_of_work() as uow:  # an administrator downgrades her now
+        await uow.people.add_membership(LAN, DEPARTMENT, Role.VIEWER)
+        await uow.commit()
+
+    refused = await bot.ask(LAN, "Bổ sung hồ sơ qua bưu chính", expect="không thể báo cáo")
+    assert "Đã lưu" not in refused["text"]
+    assert await current(bot, "dossiers_received") == 1000
+    await bot.ask(LAN, "1.200", expect="/help")  # the form is gone
+    assert await current(bot, "dossiers_received") == 1000
