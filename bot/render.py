@@ -437,13 +437,16 @@ def baseline_text(indicator: Indicator, level: Level | None, t: Translator) -> s
         assert baseline.denominator is not None
         rate = baseline.rate
         value = formatting.percent(round_percent(rate, 2), 2, language)
-        return t._(
+        text = t._(
             "Baseline {year}: {rate} ({numerator}/{denominator})",
             year=baseline.year,
             rate=value,
             numerator=formatting.count(baseline.numerator, language),
             denominator=formatting.count(baseline.denominator, language),
         )
+        if baseline.scope is None:
+            return text
+        return t._("{baseline}. Scope: {scope}", baseline=text, scope=baseline.scope.get(language))
     if baseline.note is not None:
         return t._("Baseline {year}: {note}", year=baseline.year, note=baseline.note.get(language))
     if baseline.printed:
