@@ -83,8 +83,9 @@ def synthetic_catalogue(catalogue: Catalogue, size: int) -> Catalogue:
 
 
 class _Plan:
-    """For one unit (and every unit asked the same): its elements in an order where every `part_of` whole comes first, and
-    the rules that split a whole into parts exactly (resolved = early + on time + late)."""
+    """For one unit (and every unit asked the same): its elements in an order where every
+    `part_of` whole comes first, and the rules that split a whole into parts exactly
+    (resolved = early + on time + late)."""
 
     def __init__(self, catalogue: Catalogue, unit: Unit) -> None:
         self.elements = catalogue.elements_for(unit)

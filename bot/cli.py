@@ -410,9 +410,7 @@ async def _indicators(db: Any, args: argparse.Namespace) -> int:
                     "units": sorted(i.units),
                     "having": sorted(i.having),
                 },
-                "totals": {
-                    code: catalogue.elements[code].total_rule.value for code in i.elements
-                },
+                "totals": {code: catalogue.elements[code].total_rule.value for code in i.elements},
             }
         )
     if args.format == "json":

@@ -322,7 +322,9 @@ def demo_figures(catalogue: Catalogue, today: date) -> Iterator[Submission]:
             unit = catalogue.units.get(profile.unit)
             asked = {e.code for e in catalogue.elements_for(unit)}
             values = {
-                code: value for code, value in month_values(profile, month).items() if code in asked
+                code: value
+                for code, value in month_values(profile, month).items()
+                if code in asked
             }
             yield Submission(unit.code, period, values, at)
 

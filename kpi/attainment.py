@@ -170,7 +170,9 @@ def judge_counts(
     if aggregate.target is None:
         return aggregate
     if not judged:
-        status = Status.NOTHING_AROSE if aggregate.status is Status.NOTHING_AROSE else Status.NO_DATA
+        status = (
+            Status.NOTHING_AROSE if aggregate.status is Status.NOTHING_AROSE else Status.NO_DATA
+        )
         reachable, total_needed = True, None
     else:
         status = (

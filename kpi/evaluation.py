@@ -116,7 +116,7 @@ def plan_line(
         levels = subtree_levels  # its own figures and, where the element says so, its subtree's
     else:
         levels = [lvl for lvl in subtree_levels if lvl in in_scope]  # a subtree's view
-    below = [lvl for lvl in in_scope if lvl != unit.level]
+    below = [lvl for lvl in subtree_levels if lvl != unit.level]  # its children's sum
 
     def keys(codes: Sequence[str]) -> tuple[tuple[Key, ...], tuple[Choice, ...]]:
         plain: list[Key] = []

@@ -3,11 +3,11 @@ deadline (timeliness), by level, the units not reported, and the ranking of the 
 by indicators met with a preview of the scoring (kpi.scoring).
 
 Completeness: the units expected to report are those of the subtree asked for data elements
-(the indicators that judge them, kpi.scope); a unit has reported when nothing is missing (kpi.reporting.missing). Timeliness: a
-report is on time when it became complete (kpi.timeliness, from when its figures were first
-submitted) by the end of its level's deadline day (the catalogue's calendar) in the province's
-time zone. Both come from two reads of the whole year (current figures, first submissions);
-the ranking from one read of every unit's totals (a sweep), however many units there are.
+(the indicators that judge them, kpi.scope); a unit has reported when nothing is missing
+(kpi.reporting.missing). Timeliness: a report is on time when it became complete
+(kpi.timeliness, from when its figures were first submitted) by the end of its level's deadline
+day (the catalogue's calendar) in the province's time zone. Both come from two reads of the
+whole year (current figures, first submissions); the ranking from one read of every unit's totals (a sweep), however many units there are.
 """
 
 from __future__ import annotations

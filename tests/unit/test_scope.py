@@ -26,7 +26,9 @@ SECTORS = {
 }
 
 
-def totals_of(catalogue: Catalogue, figures: Iterable[Figure], period: Period) -> dict[str, UnitTotals]:
+def totals_of(
+    catalogue: Catalogue, figures: Iterable[Figure], period: Period
+) -> dict[str, UnitTotals]:
     """Every unit's totals for `period`, as the stores keep them (figures and counters)."""
     everything = rollup(catalogue.units, catalogue.elements, list(figures))
     everything.update(counter_rollup(catalogue, everything))
@@ -37,7 +39,9 @@ def totals_of(catalogue: Catalogue, figures: Iterable[Figure], period: Period) -
     return result  # type: ignore[return-value]
 
 
-def lines_of(catalogue: Catalogue, unit: str, figures: Iterable[Figure], period: Period = YEAR) -> list[Line]:
+def lines_of(
+    catalogue: Catalogue, unit: str, figures: Iterable[Figure], period: Period = YEAR
+) -> list[Line]:
     totals = totals_of(catalogue, figures, period)
     return evaluate_unit(catalogue, catalogue.units.get(unit), totals.get(unit, {}))
 

@@ -65,8 +65,7 @@ async def test_a_department_head_sees_the_days_left_then_the_report_made(bot: Bo
     lines = answer["text"].splitlines()
     assert lines[0] == "Hạn báo cáo của Sở Y tế:"
     flows = sum(
-        e.kind.value == "flow"
-        for e in catalogue.elements_for(catalogue.units.get("so-y-te"))
+        e.kind.value == "flow" for e in catalogue.elements_for(catalogue.units.get("so-y-te"))
     )
     assert lines[1] == (
         f"• 6 tháng (đến 14/06/2022): hạn 18/06/2022 — còn 8 ngày — chưa báo cáo"
