@@ -7,7 +7,8 @@ Completeness: the units expected to report are those of the subtree asked for da
 (kpi.reporting.missing). Timeliness: a report is on time when it became complete
 (kpi.timeliness, from when its figures were first submitted) by the end of its level's deadline
 day (the catalogue's calendar) in the province's time zone. Both come from two reads of the
-whole year (current figures, first submissions); the ranking from one read of every unit's totals (a sweep), however many units there are.
+whole year (current figures, first submissions); the ranking from one read of every unit's
+totals (a sweep), however many units there are.
 """
 
 from __future__ import annotations
