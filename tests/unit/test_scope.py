@@ -331,3 +331,17 @@ def test_each_deadline_and_the_cut_off_carry_their_source(kontum: Catalogue) -> 
     sources: Mapping[Level, str] = calendar.deadline_sources
     assert set(sources) == set(Level)
     assert set(sources.values()) == {"thực tiễn của tỉnh"}
+
+
+def test_the_score_preview_counts_only_the_lines_that_judge_the_unit(kontum: Catalogue) -> None:
+    from kpi.scoring import score_unit
+
+    lines = lines_of(kontum, "dak-glei", flags(["dak-glei", "dak-blo"], "e_cert_provided", 1), Q1)
+    criteria = {(c.indicator, c.level) for c in score_unit(Level.DISTRICT, lines).criteria}
+    assert ("III.4.a", Level.DISTRICT) in criteria
+    assert ("III.4.a", Level.COMMUNE) not in criteria  # its communes', not its own
+    foreign = {
+        c.indicator
+        for c in score_unit(Level.DEPARTMENT, lines_of(kontum, "so-ngoai-vu", [])).criteria
+    }
+    assert not foreign & {"II.1", "II.2", "II.3", "IV.4"}
