@@ -15,6 +15,7 @@ from kpi.evaluation import UnitTotals
 from kpi.periods import Period
 from kpi.revisions import Author, Revision, Source
 from kpi.rules import RuleViolation, violations
+from kpi.scope import judges
 from kpi.units import Level, Unit
 from services.pending_totals import PendingTotals
 from services.ports import UnitOfWork
@@ -88,14 +89,14 @@ async def plan_periods(
     for values in submissions.values():
         for code in values:
             catalogue.element(code)  # an unknown element is an error, as it always was
-    codes = {e.code for e in catalogue.elements_for(unit.level)}
+    asked_elements = [e.code for e in catalogue.elements_for(unit)]  # kpi.scope
+    codes = set(asked_elements)
     codes.update(code for values in submissions.values() for code in values)
     stored = await uow.figures.series_of(unit.code, sorted(codes), years.pop())
-    level_elements = [e.code for e in catalogue.elements_for(unit.level)]
     planned: dict[Period, Plan | RejectedSubmissionError] = {}
     for period, values in submissions.items():
         try:
-            planned[period] = _plan(catalogue, unit, level_elements, period, values, stored)
+            planned[period] = _plan(catalogue, unit, asked_elements, period, values, stored)
         except RejectedSubmissionError as rejected:
             planned[period] = rejected
     return planned
@@ -104,23 +105,25 @@ async def plan_periods(
 def _plan(
     catalogue: Catalogue,
     unit: Unit,
-    level_elements: Sequence[str],
+    asked_elements: Sequence[str],
     period: Period,
     values: Mapping[str, int],
     stored: Mapping[str, list[tuple[Period, int]]],
 ) -> Plan:
     """The checks of a submission, on the unit's stored figures of the year (by element: every
-    element of its level, `level_elements`, and every one submitted)."""
+    element asked of it, `asked_elements`, and every one submitted)."""
     problems: list[Problem] = []
     plan = Plan(unit.code, period)
     allowed: list[tuple[str, int]] = []
+    asked_codes = set(asked_elements)
     for code, value in values.items():
         element = catalogue.element(code)
-        if unit.level not in element.levels:
+        if code not in asked_codes:
             problems.append(
                 Problem(
                     "not_reported_by_level",
-                    f"{code} is not reported by {unit.level} units",
+                    f"{code} is not asked of {unit.code} (a {unit.level} unit):"
+                    " no indicator that judges it reads it",
                     code,
                 )
             )
@@ -150,7 +153,7 @@ def _plan(
         else:
             plan.changes.append(Change(code, old, value))
     # the rules see the new values over the unit's other current values for the same period
-    for code in level_elements:
+    for code in asked_elements:
         plan.values[code] = next((v for p, v in stored.get(code, ()) if p == period), None)
     plan.values.update(values)
     problems.extend(
@@ -275,7 +278,7 @@ async def _move_totals(
     judged = [
         i
         for i in each_unit_indicators(catalogue)
-        if unit.level in i.levels and changed & set(i.elements)
+        if judges(catalogue, i, unit) and changed & set(i.elements)
     ]
     periods = sorted({p for plan in plans for p in plan.period.supersets()}) if judged else []
     verdicts_before = {p: await _own_totals(pending, unit.code, unit.level, p) for p in periods}
