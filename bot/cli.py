@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot import cli_broadcast, cli_report
+from bot import cli_backup, cli_broadcast, cli_report
 from kpi.errors import DomainError
 from kpi.periods import Period
 from kpi.revisions import Author
@@ -110,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     admin_add.add_argument(
         "--name", default=None, help="their name (default: the one Telegram gives next time)"
     )
+    cli_backup.add_parsers(commands)
     return parser
 
 
@@ -135,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return asyncio.run(_admin_add(args))
     if args.command == "sandbox":
         return _sandbox(args)
+    if args.command in cli_backup.COMMANDS:
+        return cli_backup.run(args)
     try:
         return asyncio.run(_invite(args) if args.command == "invite" else _dispatch(args))
     except CatalogueError as error:
