@@ -23,7 +23,8 @@ PEOPLE = 12
 OPEN_INVITES = 3
 PENDING = 5
 
-Rows = dict[str, list[tuple[Any, ...]]]
+Row = dict[str, Any]
+Rows = dict[str, list[Row]]
 
 
 async def fill(database: Database) -> None:
@@ -77,7 +78,7 @@ def _rows(connection: Connection) -> Rows:
         listed = ", ".join(f'"{c}"' for c in columns)
         order = ", ".join(str(i + 1) for i in range(len(columns)))
         result = connection.execute(text(f'SELECT {listed} FROM "{table}" ORDER BY {order}'))
-        found[table] = [tuple(row) for row in result]
+        found[table] = [dict(row._mapping) for row in result]
     return found
 
 
