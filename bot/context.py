@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
+from bot.metrics import BotMetrics
 from bot.settings import Settings
 from services.catalogues import Catalogues
 from services.figures import SubmissionCheck
@@ -41,6 +42,7 @@ class Services:
     catalogues: Catalogues = field(default_factory=lambda: Catalogues({}))  # loaded on start
     alerts: SubmissionCheck | None = None  # the alert check of each submission (set on build)
     outbox_ready: Callable[[], None] = lambda: None  # wakes the delivery worker after a commit
+    metrics: BotMetrics = field(default_factory=BotMetrics)  # served by bot/health.py
 
 
 class BotData:

@@ -28,6 +28,8 @@ async def on_error(update: object, context: Context) -> None:
         f"update {update.update_id}" if isinstance(update, Update) else "no update",
         exc_info=error,
     )
+    if isinstance(update, Update):
+        context.services.metrics.update_failed(update.update_id, summary(update))
     caller = await _caller(update, context)
     if isinstance(update, Update) and caller is not None:
         try:

@@ -43,6 +43,7 @@ async def after_update(update: Update, context: Context) -> None:
         application.mark_data_for_update_persistence(user_ids=update.effective_user.id)
     await application.update_persistence()
     elapsed = (time.monotonic() - context.started) * 1000 if context.started else 0.0
+    context.services.metrics.update_handled(update.update_id, summary(update), elapsed / 1000)
     logger.info(
         "update %d %s user=%s chat=%s %.0f ms",
         update.update_id,
