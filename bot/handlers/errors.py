@@ -8,7 +8,7 @@ import logging
 import traceback
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 
 from bot.access import Caller, fallback_caller, identify_caller, reply
 from bot.context import Context
@@ -23,6 +23,11 @@ TRACEBACK_CHARS = 2000  # the end of the traceback: where the error is
 async def on_error(update: object, context: Context) -> None:
     """Log the error, apologise to the person, tell the administrators."""
     error = context.error
+    if update is None and isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+        # getUpdates failed (Telegram unreachable, a 5xx): polling tries again by itself, with
+        # a growing pause; an outage is no bug to report, nor a report that could be sent now
+        logger.warning("fetching updates failed, trying again: %s", error)
+        return
     logger.error(
         "error while handling %s",
         f"update {update.update_id}" if isinstance(update, Update) else "no update",
