@@ -1,7 +1,7 @@
 """Soak: many people through the sandbox's journeys for a long while, with faults injected at
 random, while the scheduler sends reminders, alerts and broadcasts.
 
-    python -m bench.soak --minutes 30 [--people 200] [--backend postgresql] [--think 10]
+    python -m bench.soak --minutes 30 [--people 200] [--backend postgresql] [--think 20]
 
 As `bench.updates`, two processes: this one runs the Bot API emulator (its limits off) and the
 people; the bot runs as `chitieu run` does (`python -m bench._soak_bot`: polling, scheduler
@@ -68,6 +68,7 @@ from bench.updates import (
     bot_id_of,
     bot_settings,
     button_data,
+    is_anything,
     ours_round,
     prepare,
 )
@@ -178,10 +179,6 @@ def chart_answer(message_id: int) -> Any:
     return accept
 
 
-def has_buttons(message: JSON) -> bool:
-    return bool(button_data(message))
-
-
 async def soak_round(talk: Talk, rng: random.Random, world: OurWorld, person: Person) -> None:
     """The journeys: status and submit every round, export or a chart every fourth."""
     await ours_round(talk, rng, world, person)
@@ -191,8 +188,11 @@ async def soak_round(talk: Talk, rng: random.Random, world: OurWorld, person: Pe
         await talk.send("/export", "export", has_document)
         talk.phase.outcomes["export"] += 1
     else:
-        menu = await talk.send("/chart", "chart", has_buttons)
+        menu = await talk.send("/chart", "chart", is_anything)
         charts = button_data(menu)
+        if not charts:  # nothing to draw for this unit yet: the menu says so
+            talk.phase.outcomes["chart_none"] += 1
+            return
         await talk.press(menu, rng.choice(charts), "chart_press", chart_answer(menu["message_id"]))
         talk.phase.outcomes["chart"] += 1
 
@@ -209,11 +209,19 @@ async def person_loop(talk: Talk, world: OurWorld, person: Person, seed: int) ->
             return
         except (UnexpectedAnswerError, TimeoutError) as problem:
             talk.phase.error(f"person {talk.user_id}: {problem}")
-            try:
-                await talk.client.send(talk.user_id, "/cancel")
-                await asyncio.sleep(1.0)
-            except Exception as failed:  # noqa: BLE001 (keep the other people going)
-                talk.phase.error(f"person {talk.user_id}: /cancel failed: {failed}")
+            await start_over(talk)
+        except Exception as problem:  # noqa: BLE001 (a bug of the script: counted, not fatal)
+            talk.phase.error(f"person {talk.user_id}: {type(problem).__name__}: {problem}")
+            await start_over(talk)
+
+
+async def start_over(talk: Talk) -> None:
+    """After an error: /cancel whatever the chat was in, then the next round."""
+    try:
+        await talk.client.send(talk.user_id, "/cancel")
+        await asyncio.sleep(1.0)
+    except Exception as failed:  # noqa: BLE001 (keep the other people going)
+        talk.phase.error(f"person {talk.user_id}: /cancel failed: {failed}")
 
 
 # --- the background: faults, broadcasts, samples ---------------------------------------------
@@ -479,7 +487,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         default=None,
         help=f"default: postgresql when {' or '.join(POSTGRES_ENV)} is set, else sqlite",
     )
-    parser.add_argument("--think", type=float, default=10, help="mean pause before an update (s)")
+    parser.add_argument("--think", type=float, default=20, help="mean pause before an update (s)")
     parser.add_argument(
         "--fault-every", type=float, default=30, help="mean seconds between faults"
     )

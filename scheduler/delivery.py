@@ -82,7 +82,9 @@ class DeliveryLimits:
     flush_interval: float = 0.25  # seconds an outcome may wait to be recorded
     claim_size: int = 100
     poll_interval: float = 1.0  # seconds between looks at the outbox when nothing is known due
-    max_attempts: int = 6  # tries of a message failing with 5xx or time-outs
+    # tries of a message failing with 5xx or time-outs: with the backoff, at least half an hour
+    # of Telegram unreachable (tests/e2e/bot/test_bad_day.py) before a message is given up
+    max_attempts: int = 20
     backoff_base: float = 2.0  # seconds before the first retry (doubling, ±50 % jitter)
     backoff_max: float = 300.0
 

@@ -23,10 +23,19 @@ async def claim_update(update: Update, context: Context) -> None:
     # two statements needing no transaction around them (on PostgreSQL each is its own: no
     # BEGIN, no COMMIT, four round trips become two): who is asking, read here so that the
     # handlers need no transaction of their own to know it, and the claim
-    async with services.database.autocommit() as uow:
-        person = await uow.people.get(user.id) if user is not None else None
-        fresh = await uow.updates.claim(context.bot.id, update.update_id, services.clock())
-        await uow.commit()  # SQLite's is a transaction
+    try:
+        async with services.database.autocommit() as uow:
+            person = await uow.people.get(user.id) if user is not None else None
+            fresh = await uow.updates.claim(context.bot.id, update.update_id, services.clock())
+            await uow.commit()  # SQLite's is a transaction
+    except Exception as error:  # noqa: BLE001 (told to the person and logged by on_error)
+        # The store failed (PostgreSQL restarting, SQLite locked past its busy timeout): the
+        # person is told to try again later, once, and no handler runs on an unclaimed update
+        from bot.handlers.errors import on_error  # (errors imports this module)
+
+        context.error = error
+        await on_error(update, context)
+        raise ApplicationHandlerStop from None
     if not fresh:
         logger.info("update %d: a duplicate, ignored", update.update_id)
         raise ApplicationHandlerStop
