@@ -238,7 +238,13 @@ async def test_two_minutes_without_telegram_then_updates_resume_the_outbox_drain
     since = bot.cursor
 
     await bot.control.faults(server_errors={"count": 10**6, "status": 502, "methods": BOT_API})
-    await bot.send(LAN, "/help")  # waits at "Telegram" for the bot to fetch it
+    stats = bot.server.emulator.stats
+
+    async def polling_fails() -> bool:  # the long poll in flight has ended against the wall
+        return stats.errors[502] >= 1
+
+    await until(polling_fails, "getUpdates answered 502")
+    await bot.send(LAN, "/help")  # waits at "Telegram" until the bot can fetch it
     clock.now = MORNING
     assert await runner.jobs.catch_up() >= 1  # the 08:00 reminder, queued while unreachable
     outage_ends = MORNING + timedelta(minutes=2)
