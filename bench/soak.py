@@ -26,10 +26,10 @@ At the end the people stop, the outbox is left to drain, and the bot's process i
 Printed: updates answered, errors (steps with no or an unexpected answer, and what the bot
 logged at ERROR), p50/p99 of the replies, the bot's RSS and open file descriptors after the
 warm-up and at the end (and at start), messages lost (an outbox row not delivered, or marked
-sent with no such message in the chat) and duplicated (a chat holding more copies of a queued
-text than were queued), and the bot's own counters from /metrics. The last line is key=value
-pairs ending with `targets_met=1|0`: no error, nothing lost or duplicated, RSS growth under
-10 % from the end of the warm-up.
+sent with no such message in the chat; a recipient who blocked the bot loses nothing) and
+duplicated (a chat holding more copies of a queued text than were queued), and the bot's own
+counters from /metrics. The last line is key=value pairs ending with `targets_met=1|0`: no
+error, nothing lost or duplicated, RSS growth under 10 % from the end of the warm-up.
 """
 
 from __future__ import annotations
@@ -336,7 +336,7 @@ async def lost_and_duplicated(
         for row in rows:
             if int(row.chat_id) != chat_id:
                 continue
-            if row.state in {"pending", "sending"} or (
+            if row.state in {"pending", "sending", "failed"} or (  # never delivered
                 row.state == "sent" and ids.get(row.message_id) != row.text
             ):
                 lost += 1
