@@ -22,6 +22,7 @@ from bot.commands import publish_commands
 from bot.concurrency import BOT_API_CONNECTIONS, PerChatUpdateProcessor
 from bot.context import CONTEXT_TYPES, BotData, ChatData, Clock, Context, Services, UserData
 from bot.handlers import MODULES, Handlers, register
+from bot.health import HealthServer
 from bot.persistence import StorePersistence
 from bot.request import AiohttpRequest
 from bot.scheduling import build_runner, submission_alerts
@@ -43,6 +44,7 @@ class BotApplication(Application[Any, Context, UserData, ChatData, BotData, Any]
         self._owns_database = owns_database
         self._prepared = False
         self._runner: Runner | None = None
+        self.health: HealthServer | None = None
 
     @property
     def services(self) -> Services:
@@ -65,8 +67,18 @@ class BotApplication(Application[Any, Context, UserData, ChatData, BotData, Any]
             self._runner = build_runner(self.services, self.bot)
             self.services.outbox_ready = self._runner.notify
             await self._runner.start()
+        settings = self.services.settings
+        if settings.metrics_port is not None and self.health is None:
+            self.health = HealthServer(self.services, self._leading)
+            await self.health.start(settings.metrics_listen, settings.metrics_port)
+
+    def _leading(self) -> bool:
+        return self._runner is not None and self._runner.leading.is_set()
 
     async def stop(self) -> None:
+        health, self.health = self.health, None
+        if health is not None:
+            await health.stop()
         runner, self._runner = self._runner, None
         if runner is not None:
             self.services.outbox_ready = lambda: None

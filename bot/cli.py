@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot import cli_broadcast, cli_report
+from bot import cli_backup, cli_broadcast, cli_report
 from bot.cli_errors import expected_error, telegram_id
 from kpi.errors import DomainError
 from kpi.periods import Period
@@ -111,6 +111,7 @@ def _parser() -> argparse.ArgumentParser:
     admin_add.add_argument(
         "--name", default=None, help="their name (default: the one Telegram gives next time)"
     )
+    cli_backup.add_parsers(commands)
     return parser
 
 
@@ -147,6 +148,8 @@ def _command(args: argparse.Namespace) -> int:
         return asyncio.run(_admin_add(args))
     if args.command == "sandbox":
         return _sandbox(args)
+    if args.command in cli_backup.COMMANDS:
+        return cli_backup.run(args)
     return asyncio.run(_invite(args) if args.command == "invite" else _dispatch(args))
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from telegram.ext import Application, CallbackContext, ContextTypes, ExtBot, JobQueue
 
+from bot.metrics import BotMetrics
 from bot.settings import Settings
 from services.catalogues import Catalogues
 from services.figures import SubmissionCheck
@@ -43,6 +44,7 @@ class Services:
     outbox_ready: Callable[[], None] = lambda: None  # wakes the delivery worker after a commit
     # when each kind of error (bot.handlers.errors.signature) was last reported to the admins
     error_reports: dict[str, datetime] = field(default_factory=dict)
+    metrics: BotMetrics = field(default_factory=BotMetrics)  # served by bot/health.py
 
 
 class BotData:

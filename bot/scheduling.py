@@ -64,11 +64,14 @@ def build_runner(services: Services, bot: ExtBot[None]) -> Runner:
     return Runner(
         leader_for(database.engine),
         jobs,
-        lambda: DeliveryWorker(database.unit_of_work, bot, clock=clock),
+        lambda: DeliveryWorker(
+            database.unit_of_work, bot, clock=clock, observe=services.metrics.delivery
+        ),
         zone=settings.tzinfo,
         retry=settings.scheduler_retry_seconds,
         periodic=[
             Periodic("broadcast-reports", REPORT_EVERY, refresh),
             Periodic("processed-updates-prune", PRUNE_EVERY, prune),
         ],
+        observe_job=services.metrics.job,
     )

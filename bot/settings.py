@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     catalog_path: Path = DEFAULT_CATALOGUE
     scheduler_enabled: bool = True  # reminders, alert sweeps and delivery (one leader at a time)
     scheduler_retry_seconds: float = Field(default=5.0, gt=0)  # a standby's tries to lead
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)  # /healthz, /metrics; None: off
+    metrics_listen: str = "127.0.0.1"
 
     @field_validator("admin_telegram_ids", mode="before")
     @classmethod

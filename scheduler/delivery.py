@@ -82,7 +82,9 @@ class DeliveryLimits:
     flush_interval: float = 0.25  # seconds an outcome may wait to be recorded
     claim_size: int = 100
     poll_interval: float = 1.0  # seconds between looks at the outbox when nothing is known due
-    max_attempts: int = 6  # tries of a message failing with 5xx or time-outs
+    # tries of a message failing with 5xx or time-outs: with the backoff, at least half an hour
+    # of Telegram unreachable (tests/e2e/bot/test_bad_day.py) before a message is given up
+    max_attempts: int = 20
     backoff_base: float = 2.0  # seconds before the first retry (doubling, ±50 % jitter)
     backoff_max: float = 300.0
 
@@ -272,8 +274,10 @@ class DeliveryWorker:
         limits: DeliveryLimits | None = None,
         draw: Callable[[], float] = random.random,
         monotonic: Callable[[], float] = time.monotonic,
+        observe: Callable[[str, str], None] | None = None,
     ) -> None:
         self._uow = unit_of_work
+        self._observe = observe  # (outcome, kind) of each send, e.g. for /metrics
         self._bot = bot
         self._clock = clock
         self.limits = limits or DeliveryLimits()
@@ -487,6 +491,10 @@ class DeliveryWorker:
 
     # --- outcomes
 
+    def _seen(self, outcome: str, delivery: Delivery) -> None:
+        if self._observe is not None:
+            self._observe(outcome, delivery.kind)
+
     def _note(self) -> None:
         if self._outcomes.since is None:
             self._outcomes.since = self._monotonic()
@@ -495,6 +503,7 @@ class DeliveryWorker:
         self._outcomes.sent.append(Sent(delivery.id, message_id, self._clock()))
         self._note()
         self.stats.sent += 1
+        self._seen("sent", delivery)
 
     def _rate_limited(self, delivery: Delivery, seconds: float) -> None:
         now = self._monotonic()
@@ -502,6 +511,7 @@ class DeliveryWorker:
             self.stats.paused_seconds += now + seconds - max(self.pacer.paused_until, now)
         self.pacer.pause(now + seconds)
         self.stats.rate_limited += 1
+        self._seen("rate_limited", delivery)
         logger.warning("outbox: Telegram asked to wait %.3f s; every send pauses", seconds)
         bisect.insort(self._waiting, delivery, key=lambda d: d.id)
 
@@ -523,6 +533,7 @@ class DeliveryWorker:
         self._outcomes.blocks.append((delivery.id, chat, error))
         self._note()
         self.stats.blocked += 1
+        self._seen("blocked", delivery)
         dropped = [d for d in self._waiting if d.chat_id == chat]
         self._waiting = [d for d in self._waiting if d.chat_id != chat]
         self.stats.cancelled += len(dropped)  # cancelled in the outbox with the block
@@ -532,6 +543,7 @@ class DeliveryWorker:
         self._outcomes.failures.append((delivery.id, error))
         self._note()
         self.stats.failed += 1
+        self._seen("failed", delivery)
 
     def _transient(self, delivery: Delivery, error: str) -> None:
         if delivery.attempts >= self.limits.max_attempts:
@@ -554,6 +566,7 @@ class DeliveryWorker:
         self._waiting = [d for d in self._waiting if d.chat_id != chat]
         self._note()
         self.stats.retried += 1
+        self._seen("retried", delivery)
 
     # --- recording
 

@@ -72,6 +72,7 @@ class Runner:
         check: float = 5.0,
         wall: Callable[[], datetime] = wall_clock,
         periodic: Sequence[Periodic] = (),
+        observe_job: Callable[[str, str, float], None] | None = None,
     ) -> None:
         self.leader = leader
         self.jobs = jobs
@@ -81,6 +82,7 @@ class Runner:
         self.check = check
         self._wall = wall
         self.periodic = tuple(periodic)
+        self._observe_job = observe_job  # (name, ok|failed, seconds late) of each run
         self.leading = asyncio.Event()  # set while this process leads (tests wait on it)
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -212,11 +214,15 @@ class Runner:
             )
 
     async def _fire(self, job: Job) -> None:
+        late = (self.jobs.clock() - job.fire_time).total_seconds()
+        outcome = "ok"
         try:
             queued = await self.jobs.run(job)
         except Exception:
             logger.exception("job %s of %s failed", job.name, job.fire_time)
-            queued = None
+            queued, outcome = None, "failed"
+        if self._observe_job is not None:
+            self._observe_job(job.name, outcome, late)
         if queued:
             self.notify()
         if job.slot is None:  # the daily sweep: re-derive everything, the next sweep included

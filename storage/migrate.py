@@ -17,6 +17,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -35,6 +36,11 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+class NewerDatabaseError(LookupError):
+    """The database was upgraded by a newer version of the code (its migration is unknown
+    here): running would misread it. A LookupError: `chitieu` tells it in one line."""
+
+
 def head_revision() -> str | None:
     """The newest migration shipped with the code."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
@@ -44,7 +50,9 @@ async def upgrade(target: str | AsyncEngine, revision: str = "head") -> None:
     """Bring the database at `target` (a URL or an engine) up to `revision`."""
 
     def run(connection: Connection) -> None:
-        command.upgrade(alembic_config(connection), revision)
+        config = alembic_config(connection)
+        _refuse_newer(connection, ScriptDirectory.from_config(config))
+        command.upgrade(config, revision)
 
     async with _engine(target) as engine, engine.begin() as connection:
         await connection.run_sync(run)
@@ -58,6 +66,20 @@ async def current_revision(target: str | AsyncEngine) -> str | None:
 
     async with _engine(target) as engine, engine.connect() as connection:
         return await connection.run_sync(read)
+
+
+def _refuse_newer(connection: Connection, script: ScriptDirectory) -> None:
+    current = MigrationContext.configure(connection).get_current_revision()
+    if current is None:
+        return
+    try:
+        script.get_revision(current)
+    except CommandError:
+        raise NewerDatabaseError(
+            f"the database is at migration {current}, newer than this code's"
+            f" {script.get_current_head()}: run the version of Chỉ tiêu that upgraded it,"
+            " or restore a backup made before that upgrade"
+        ) from None
 
 
 @asynccontextmanager

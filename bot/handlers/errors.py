@@ -9,7 +9,7 @@ import traceback
 from datetime import timedelta
 
 from telegram import Update
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 
 from bot.access import Caller, fallback_caller, identify_caller, reply
 from bot.context import Context
@@ -25,11 +25,18 @@ REPORT_AGAIN_AFTER = timedelta(minutes=10)  # the same error is reported at most
 async def on_error(update: object, context: Context) -> None:
     """Log the error, apologise to the person, tell the administrators."""
     error = context.error
+    if update is None and isinstance(error, NetworkError) and not isinstance(error, BadRequest):
+        # getUpdates failed (Telegram unreachable, a 5xx): polling tries again by itself, with
+        # a growing pause; an outage is no bug to report, nor a report that could be sent now
+        logger.warning("fetching updates failed, trying again: %s", error)
+        return
     logger.error(
         "error while handling %s",
         f"update {update.update_id}" if isinstance(update, Update) else "no update",
         exc_info=error,
     )
+    if isinstance(update, Update):
+        context.services.metrics.update_failed(update.update_id, summary(update))
     caller = await _caller(update, context)
     if isinstance(update, Update) and caller is not None:
         try:

@@ -25,17 +25,26 @@ async def claim_update(update: Update, context: Context) -> None:
     # two statements needing no transaction around them (on PostgreSQL each is its own: no
     # BEGIN, no COMMIT, four round trips become two): who is asking, read here so that the
     # handlers need no transaction of their own to know it, and the claim
-    async with services.database.autocommit() as uow:
-        person = await uow.people.get(user.id) if user is not None else None
-        now = services.clock()
-        fresh = await uow.updates.claim(
-            context.bot.id,
-            update.update_id,
-            now,
-            fingerprint=fingerprint(update),
-            since=duplicates_since(now),
-        )
-        await uow.commit()  # SQLite's is a transaction
+    try:
+        async with services.database.autocommit() as uow:
+            person = await uow.people.get(user.id) if user is not None else None
+            now = services.clock()
+            fresh = await uow.updates.claim(
+                context.bot.id,
+                update.update_id,
+                now,
+                fingerprint=fingerprint(update),
+                since=duplicates_since(now),
+            )
+            await uow.commit()  # SQLite's is a transaction
+    except Exception as error:  # noqa: BLE001 (told to the person and logged by on_error)
+        # The store failed (PostgreSQL restarting, SQLite locked past its busy timeout): the
+        # person is told to try again later, once, and no handler runs on an unclaimed update
+        from bot.handlers.errors import on_error  # (errors imports this module)
+
+        context.error = error
+        await on_error(update, context)
+        raise ApplicationHandlerStop from None
     if not fresh:
         logger.info("update %d: a duplicate, ignored", update.update_id)
         raise ApplicationHandlerStop
@@ -66,6 +75,7 @@ async def after_update(update: Update, context: Context) -> None:
         application.mark_data_for_update_persistence(user_ids=update.effective_user.id)
     await application.update_persistence()
     elapsed = (time.monotonic() - context.started) * 1000 if context.started else 0.0
+    context.services.metrics.update_handled(update.update_id, summary(update), elapsed / 1000)
     logger.info(
         "update %d %s user=%s chat=%s %.0f ms",
         update.update_id,
