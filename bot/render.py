@@ -80,7 +80,7 @@ def period_heading(period: Period, catalogue: Catalogue, t: Translator) -> str:
     cutoff = catalogue.calendar.cutoff_day
     return t._(
         "{period} ({start} – {end})",
-        period=period_name(period, t),
+        period=period_name(period, t, start=True),
         start=formatting.day(period.start(cutoff), t.language),
         end=formatting.day(period.end(cutoff), t.language),
     )
@@ -348,7 +348,7 @@ def status_keyboard(
     keyboard += rows(
         [
             button(
-                t._(choice.label, period=period_name(choice.period, t)),
+                formatting.capitalised(t._(choice.label, period=period_name(choice.period, t))),
                 StatusView(unit.code, choice.period),
             )
             for choice in choices

@@ -23,12 +23,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import formatting
 from bot.callbacks import MAX_BYTES, InvalidCallbackError
+from bot.formatting import period_name
 from bot.i18n import N_, Translator
 from bot.render import fit, level_name, paginate, period_heading, unit_label
 from kpi.attainment import round_percent
 from kpi.catalogue import Catalogue
 from kpi.errors import PeriodError
-from kpi.periods import Period, PeriodKind
+from kpi.periods import Period
 from kpi.scoring import Ranked
 from kpi.timeliness import Timeliness
 from kpi.units import Level, Unit
@@ -52,12 +53,6 @@ _LEVELS_BY_KEY = {key: level for level, key in LEVEL_KEYS.items()}
 _UNIT = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _PAGE = re.compile(r"^(?:0|[1-9][0-9]{0,2})$")
 
-REPORT_NAMES: Mapping[PeriodKind, str] = {
-    PeriodKind.QUARTER: N_("Quarter I"),
-    PeriodKind.HALF: N_("Six months"),
-    PeriodKind.NINE_MONTHS: N_("Nine months"),
-    PeriodKind.YEAR: N_("Whole year"),
-}
 RANKING_TITLES: Mapping[Level, str] = {
     Level.PROVINCE: N_("Ranking of the province level"),
     Level.DEPARTMENT: N_("Ranking of the provincial departments"),
@@ -156,9 +151,9 @@ def points_text(value: Fraction, language: str) -> str:
 # --- the report -------------------------------------------------------------------------------
 
 
-def report_name(period: Period, t: Translator) -> str:
-    name = REPORT_NAMES.get(period.kind)
-    return t._(name) if name is not None else period.key
+def report_name(period: Period, t: Translator, *, start: bool = False) -> str:
+    """A report's period by its one name (bot.formatting.period_name): "quý 1/2022"."""
+    return period_name(period, t, start=start)
 
 
 def capitalised(text: str) -> str:
@@ -261,7 +256,10 @@ def report_keyboard(
 ) -> InlineKeyboardMarkup:
     """The report periods of the year (the one shown marked), then a ranking per level."""
     periods = [
-        button(("• " if due == period else "") + report_name(due, t), ReportView(root.code, due))
+        button(
+            ("• " if due == period else "") + report_name(due, t, start=True),
+            ReportView(root.code, due),
+        )
         for due in catalogue.calendar.due_periods(period.year)
     ]
     keyboard = [periods]
@@ -320,9 +318,9 @@ def ranking_text(
         period_heading(period, catalogue, t),
     ]
     rule = t._(
-        "Ordered by indicators met, then by the fewest below the floor. Score preview: one"
-        " point an indicator met, part of it between the floor and the target, and zero"
-        " below the floor: a unit below the floor scores no points on that criterion."
+        "Ordered by score; equal scores share a place. Score preview: one point an indicator"
+        " met, part of it between the floor and the target, and zero below the floor: a unit"
+        " below the floor scores no points on that criterion."
     )
     if not shown:
         return "\n".join(head) + "\n\n" + t._("No unit of this level here.")

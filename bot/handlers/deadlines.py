@@ -18,29 +18,20 @@ from bot.access import Caller, require_person
 from bot.context import Context
 from bot.formatting import period_name
 from bot.handlers.status import asked_unit, now, say
-from bot.i18n import N_, Translator
+from bot.i18n import Translator
 from bot.notices import report_button
 from kpi.catalogue import Catalogue
-from kpi.periods import PeriodKind
 from kpi.units import Unit
 from services.deadlines import Deadline, deadlines_for
-
-REPORT_NAMES = {
-    PeriodKind.QUARTER: N_("Quarter I"),
-    PeriodKind.HALF: N_("Six months"),
-    PeriodKind.NINE_MONTHS: N_("Nine months"),
-    PeriodKind.YEAR: N_("Whole year"),
-}
 
 
 def deadline_line(deadline: Deadline, catalogue: Catalogue, t: Translator) -> str:
     """ "Quý I (đến 14/03/2022): hạn 18/03/2022 — đã báo cáo ✅"."""
     language = t.language
     period = deadline.period
-    name = REPORT_NAMES.get(period.kind)
     head = t._(
         "{report} (to {end}): due {due}",
-        report=t._(name) if name is not None else period.key,
+        report=formatting.period_name(period, t, start=True),
         end=formatting.day(period.end(catalogue.calendar.cutoff_day), language),
         due=formatting.day(deadline.due, language),
     )

@@ -147,7 +147,7 @@ def period_choices(current: Now, shown: Period, t: Translator) -> list[render.Pe
     base = shown if shown.kind is PeriodKind.QUARTER else current.quarter
     before = previous_quarter(base)
     if before is not None:
-        offer(before, "◀ " + render.period_name(before, t))
+        offer(before, "◀ " + render.period_name(before, t, start=True))
     return choices
 
 
