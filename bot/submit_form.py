@@ -408,7 +408,13 @@ def period_prompt(
     if note:
         text += "\n" + note
     rows: Keyboard = [
-        [Button(t._(labels[which], period=period_name(period, t, start=True)), Action.PERIOD, period.key)]
+        [
+            Button(
+                t._(labels[which], period=period_name(period, t, start=True)),
+                Action.PERIOD,
+                period.key,
+            )
+        ]
         for period, which in choices
     ]
     rows.append([Button(t._("Another period…"), Action.OTHER_PERIOD)])
