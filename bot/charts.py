@@ -440,7 +440,9 @@ def without_data_text(ranking: Ranking, t: Translator) -> str | None:
     if len(missing) <= MAX_NAMES_LISTED:
         names = ", ".join(u.name.get(t.language) for u in missing)
         return t._("No data yet: {names}", names=names)
-    return t._("No data yet: {count} units", count=len(missing))
+    return t.n_(
+        "No data yet: {count} unit", "No data yet: {count} units", len(missing), count=len(missing)
+    )
 
 
 def ranking_chart(ranking: Ranking, t: Translator) -> Chart:

@@ -128,10 +128,13 @@ def needed_text(line: Line, catalogue: Catalogue, t: Translator) -> str | None:
         return t._("no longer reachable in this period")
     if not a.needed:
         return None
+    word = measure(catalogue, line.indicator, t)
+    if a.needed == 1 and t.language == "en":
+        word = word.removesuffix("s")  # the catalogue's English measures are plurals
     return t._(
         "{count} more {measure} needed",
         count=formatting.count(a.needed, t.language),
-        measure=measure(catalogue, line.indicator, t),
+        measure=word,
     ).strip()
 
 
@@ -672,7 +675,7 @@ def units_text(
         below = len(catalogue.units.children(child.code))
         line = f"• {child.name.get(language)}: 👤 {people.get(child.code, 0)}"
         if below:
-            line += " · " + t._("{count} units below", count=below)
+            line += " · " + t.n_("{count} unit below", "{count} units below", below, count=below)
         lines.append(line)
     listing = t._("Units below (page {page}/{pages}):", page=page + 1, pages=pages)
     legend = t._("👤 people bound to the unit")

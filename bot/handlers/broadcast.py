@@ -343,7 +343,13 @@ async def preview(update: Update, context: Context, caller: Caller, audience: Au
         "",
         shown,
         "",
-        t._("will go to {audience}: {count} recipients.", audience=described, count=plan.count),
+        t.n_(
+            "will go to {audience}: {count} recipient.",
+            "will go to {audience}: {count} recipients.",
+            plan.count,
+            audience=described,
+            count=plan.count,
+        ),
     ]
     if plan.blocked:
         lines.append(

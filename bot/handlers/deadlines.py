@@ -38,16 +38,12 @@ def deadline_line(deadline: Deadline, catalogue: Catalogue, t: Translator) -> st
     if deadline.reported:
         return head + " — " + t._("reported ✅")
     days = deadline.days_left
-    if days > 1:
-        when = t._("{count} days left", count=days)
-    elif days == 1:
-        when = t._("1 day left")
+    if days > 0:
+        when = t.n_("{count} day left", "{count} days left", days, count=days)
     elif days == 0:
         when = t._("due today")
-    elif days == -1:
-        when = t._("1 day overdue")
     else:
-        when = t._("{count} days overdue", count=-days)
+        when = t.n_("{count} day overdue", "{count} days overdue", -days, count=-days)
     lacking = len(deadline.missing)
     if lacking == 1:
         state = t._("not reported (1 data element missing)")

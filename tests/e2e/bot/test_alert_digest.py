@@ -54,7 +54,8 @@ async def test_the_dak_glei_alert_is_one_short_digest_naming_each_indicator_once
     assert "chỉ tiêu chưa đạt" in text.splitlines()[1]
     assert "Dự kiến cuối năm: " in text  # the projection's basis, said once
     assert "theo nhịp" in text or "giữ mức hiện tại" in text
-    assert "\u00a0%" in text and " %" not in text  # "%" never wraps alone
+    assert "\u00a0%" in text  # "%" never wraps alone
+    assert " %" not in text
     button = alert["buttons"][0][0]
     assert button["callback_data"] == "st:dak-glei:2022"
     heads = [m for m in later["messages"] if (m["text"] or "").startswith(("⚠️ Huyện Đăk Glei ·",))]
