@@ -25,8 +25,10 @@ PERIODS = [
 PERCENT_NAMES = {"rate", "target", "floor", "value", "completeness", "timeliness", "milestone"}
 # Messages that must spell a Vietnamese number in English too: they explain the Vietnamese way.
 VIETNAMESE_NUMBERS_EXPLAINED = {
-    "In Vietnamese a comma marks decimals (“1,020” is 1.02) and a count is a whole number:"
-    " write 1.020 or 1020.",
+    (
+        "In Vietnamese a comma marks decimals (“1,020” is 1.02) and a count is a whole number:"
+        " write 1.020 or 1020."
+    ),
     "That is not a whole number: write digits, grouped with dots if you like (1.020).",
 }
 
