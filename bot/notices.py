@@ -174,9 +174,7 @@ class BotNoticeWriter:
             period=alert_period(period, t),
         )
         counts = [
-            t.n_(text, plural, count, count=count)
-            for (text, plural), count in digest_counts(digest).items()
-            if count
+            count_text(kind, count, t) for kind, count in digest_counts(digest).items() if count
         ]
         lines = [alert_line(item, catalogue, t) for item in digest]
         shown: list[str] = []
@@ -230,18 +228,6 @@ KIND_ORDER: Final = (
 )  # least to most severe
 ALERT_LINES: Final = 8  # indicator lines of an alert: about a phone's screen
 ALERT_BODY: Final = 1000  # characters of those lines at most (the whole stays under 1,500)
-COUNT_NAMES: Final = {
-    AlertKind.BELOW_FLOOR: (
-        "{count} indicator below the floor",
-        "{count} indicators below the floor",
-    ),
-    AlertKind.BELOW_TARGET: ("{count} indicator below target", "{count} indicators below target"),
-    AlertKind.IMPROVED: (
-        "{count} indicator above the floor, still below target",
-        "{count} indicators above the floor, still below target",
-    ),
-    AlertKind.RECOVERED: ("{count} indicator back on target", "{count} indicators back on target"),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,11 +266,40 @@ def _kind(kind: AlertKind) -> AlertKind:
     return AlertKind.BELOW_TARGET if kind is AlertKind.STILL_BELOW else kind
 
 
-def digest_counts(digest: Sequence[DigestLine]) -> dict[tuple[str, str], int]:
-    counts = dict.fromkeys(COUNT_NAMES.values(), 0)
+def digest_counts(digest: Sequence[DigestLine]) -> dict[AlertKind, int]:
+    """How many lines of each kind, worst kind first."""
+    counts = dict.fromkeys(reversed(KIND_ORDER), 0)
     for item in digest:
-        counts[COUNT_NAMES[_kind(item.note.kind)]] += 1
+        counts[_kind(item.note.kind)] += 1
     return counts
+
+
+def count_text(kind: AlertKind, count: int, t: Translator) -> str:
+    """ "10 chỉ tiêu chưa đạt"."""
+    if kind is AlertKind.BELOW_FLOOR:
+        return t.n_(
+            "{count} indicator below the floor",
+            "{count} indicators below the floor",
+            count,
+            count=count,
+        )
+    if kind is AlertKind.IMPROVED:
+        return t.n_(
+            "{count} indicator above the floor, still below target",
+            "{count} indicators above the floor, still below target",
+            count,
+            count=count,
+        )
+    if kind is AlertKind.RECOVERED:
+        return t.n_(
+            "{count} indicator back on target",
+            "{count} indicators back on target",
+            count,
+            count=count,
+        )
+    return t.n_(
+        "{count} indicator below target", "{count} indicators below target", count, count=count
+    )
 
 
 def alert_period(period: Period, t: Translator) -> str:

@@ -104,7 +104,7 @@ async def test_an_alert_and_its_recovery_reach_the_head_and_the_group_once(
     await submit(bot, catalogue, online=5)  # 5 % online against 25 %
     alert = await bot.control.wait_for_text(HEAD, "không đạt chỉ tiêu", since, timeout=WAIT)
     assert "Phường Duy Tân" in alert["text"]
-    assert "5,00 % (chỉ tiêu 25 %) · cần thêm 27 hồ sơ" in alert["text"]
+    assert "5,00\u00a0% (chỉ tiêu 25\u00a0%) · cần thêm 27 hồ sơ" in alert["text"]
     assert "cần thêm" in alert["text"]
     assert "/status" in alert["text"]
     assert "dự kiến cuối năm: " in alert["text"]  # the pace of the year so far

@@ -30,7 +30,7 @@ def labels(message: dict[str, Any]) -> list[str]:
 
 async def seed_q1(bot: BotDriver, catalogue: Catalogue) -> None:
     """Huyện Đăk Glei reports the first quarter on 19/03 (its deadline); Xã Đăk Blô on 17/03,
-    a day after its deadline, and under the 95 % floor on V.1."""
+    a day after its deadline, and under the 95\u00a0% floor on V.1."""
     profiles = {p.unit: p for p in (*COMMUNES, DISTRICT)}
 
     def sent(day: int) -> Callable[[int], datetime]:
@@ -71,9 +71,13 @@ async def test_an_administrator_sees_who_reported_and_by_the_deadline_by_level(
     assert "Quý 1/2022 (15/12/2021 – 14/03/2022)" in text
     assert "Tính đến ngày 10/06/2022." in text
     assert (
-        "• Cấp huyện (hạn 19/03/2022): đã báo cáo 1/10 (10,00 %) · đúng hạn 1/10 (10,00 %)" in text
+        "• Cấp huyện (hạn 19/03/2022): đã báo cáo 1/10 (10,00\u00a0%) · đúng hạn 1/10 (10,00\u00a0%)"
+        in text
     )
-    assert "• Cấp xã (hạn 16/03/2022): đã báo cáo 1/102 (0,98 %) · đúng hạn 0/102 (0,00 %)" in text
+    assert (
+        "• Cấp xã (hạn 16/03/2022): đã báo cáo 1/102 (0,98\u00a0%) · đúng hạn 0/102 (0,00\u00a0%)"
+        in text
+    )
     assert (
         "Chưa báo cáo (131; ⏰ đã quá hạn):\n• Tỉnh Kon Tum ⏰\n• Văn phòng UBND tỉnh ⏰" in text
     )

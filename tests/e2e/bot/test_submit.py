@@ -103,7 +103,7 @@ async def test_a_department_head_reports_with_bad_answers_explained_and_a_broken
     fixed = await bot.ask(LAN, "100", expect=SUMMARY)
     assert "vi phạm" not in fixed["text"]
     assert "Tỉ lệ sau khi lưu:" in fixed["text"]
-    assert "25,00 %" in fixed["text"]  # II.1: 300 of 1.200 dossiers received online
+    assert "25,00\u00a0%" in fixed["text"]  # II.1: 300 of 1.200 dossiers received online
     saved = await bot.press(LAN, fixed, "Xác nhận", expect="Đã lưu")
     assert "Sở Tư pháp" in saved["text"]
     assert "số liệu thay đổi: 8" in saved["text"]
