@@ -54,6 +54,13 @@ GLYPHS: Mapping[Status, str] = {
     Status.NO_DATA: "⚪",
     Status.NO_TARGET: "➖",
 }
+STATUS_WORDS: Mapping[Status, str] = {
+    Status.MET: N_("met"),
+    Status.BELOW_TARGET: N_("below target"),
+    Status.BELOW_FLOOR: N_("below floor"),
+    Status.NO_DATA: N_("no data yet"),
+    Status.NO_TARGET: N_("tracked only"),
+}  # the words of the status legend, for the command line's tables
 LEVEL_NAMES: Mapping[Level, str] = {
     Level.PROVINCE: N_("province level"),
     Level.DEPARTMENT: N_("provincial departments"),
@@ -73,6 +80,12 @@ SOURCE_NAMES: Mapping[Source, str] = {
 
 def glyph(status: Status) -> str:
     return GLYPHS[status]
+
+
+def status_word(status: Status, t: Translator) -> str:
+    """ "⚠️ chưa đạt": the glyph and the word of the status legend."""
+    word = STATUS_WORDS.get(status)
+    return f"{GLYPHS.get(status, '')} {t._(word) if word else status.value}".strip()
 
 
 def period_heading(period: Period, catalogue: Catalogue, t: Translator) -> str:
