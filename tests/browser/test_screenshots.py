@@ -84,14 +84,17 @@ async def test_the_web_chat_is_captured_at_a_phones_and_a_desktops_width(
             errors: list[str] = []
 
             async def open_chat(
-                user: demo.DemoUser, width: int = width, height: int = height
+                user: demo.DemoUser,
+                width: int = width,
+                height: int = height,
+                errors: list[str] = errors,
             ) -> Page:
                 """A fresh page at this width, as `user` (a phone shows one chat at a time)."""
                 page = await browser.new_page(
                     viewport={"width": width, "height": height}, locale="vi-VN"
                 )
                 page.set_default_timeout(TIMEOUT_MS)
-                page.on("pageerror", lambda exc, seen=errors: seen.append(str(exc)))
+                page.on("pageerror", lambda exc: errors.append(str(exc)))
                 await page.goto(f"{sandbox.base_url}/")
                 await page.wait_for_selector("#app[data-ready='1']")
                 await choose_user(page, user)
