@@ -99,6 +99,16 @@ def when_due(offset: int, deadline_text: str, t: Translator) -> str:
     )
 
 
+def sender_line(catalogue: Catalogue, language: str) -> str:
+    """ "📢 Văn phòng UBND tỉnh Kon Tum": who a broadcast comes from (the provincial office of
+    the catalogue's province), written above the text every recipient gets."""
+    t = translator(language)
+    province = catalogue.province.get(t.language)
+    if t.language == "vi":
+        province = province[:1].lower() + province[1:]  # "tỉnh Kon Tum", inside the name
+    return "📢 " + t._("Office of the People's Committee of {province}", province=province)
+
+
 @dataclass(frozen=True, slots=True)
 class BotNoticeWriter:
     """services.notices.NoticeWriter with the bot's translations and formatting."""
@@ -226,7 +236,7 @@ KIND_ORDER: Final = (
     AlertKind.BELOW_TARGET,
     AlertKind.BELOW_FLOOR,
 )  # least to most severe
-ALERT_LINES: Final = 8  # indicator lines of an alert: about a phone's screen
+ALERT_LINES: Final = 6  # indicator lines of an alert: about a phone's screen (390 px)
 ALERT_BODY: Final = 1000  # characters of those lines at most (the whole stays under 1,500)
 
 
