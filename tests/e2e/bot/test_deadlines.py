@@ -73,7 +73,7 @@ async def test_a_department_head_sees_the_days_left_then_the_report_made(bot: Bo
     )
     assert lines[2].startswith("• 9 tháng (đến 14/09/2022): hạn 18/09/2022 — còn 100 ngày")
     assert lines[3].startswith("• Cả năm (đến 14/12/2022): hạn 18/12/2022")
-    assert lines[4].startswith("• Quý I (đến 14/03/2022): hạn 18/03/2022 — quá hạn 84 ngày")
+    assert lines[4].startswith("• Quý 1/2022 (đến 14/03/2022): hạn 18/03/2022 — quá hạn 84 ngày")
     assert "/submit" in answer["text"]
 
     await submit(bot, catalogue, "so-y-te", "2022-06")
@@ -83,7 +83,7 @@ async def test_a_department_head_sees_the_days_left_then_the_report_made(bot: Bo
     english = await bot.ask(LAN, "/deadlines", language_code="en")
     assert english["text"].splitlines()[:2] == [
         "Report deadlines of Department of Health:",
-        "• Six months (to Jun 14, 2022): due Jun 18, 2022 — reported ✅",
+        "• The first half of 2022 (to Jun 14, 2022): due Jun 18, 2022 — reported ✅",
     ]
     assert "84 days overdue — not reported" in english["text"]
 

@@ -85,10 +85,10 @@ async def test_history_lists_submissions_and_a_correction_with_its_reason_newest
     assert len(entries) == 5
     assert entries[0].splitlines() == [
         "10:00 10/06/2022",
-        "  Hồ sơ tiếp nhận trực tuyến, Tháng 3/2022: 10 → 15",
+        "  Hồ sơ tiếp nhận trực tuyến, tháng 3/2022: 10 → 15",
         "  Nguyễn Thị Lan · qua trò chuyện · lý do: nhập nhầm số hồ sơ trực tuyến",
     ]
-    assert "Tháng 4/2022: — → 200" in text
+    assert "tháng 4/2022: — → 200" in text
     assert "Trần Văn Bảng · nhập từ tệp" in text
     assert entries[-1].startswith("10:00 08/06/2022")
 
