@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final
+from typing import Final, Literal
 
 from babel.dates import get_month_names
 from matplotlib.axes import Axes
@@ -28,7 +28,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.text import Annotation, Text
 from matplotlib.ticker import MaxNLocator
-from matplotlib.transforms import Bbox, blended_transform_factory
+from matplotlib.transforms import Bbox, BboxBase, blended_transform_factory
 
 from bot import formatting, render
 from bot.i18n import N_, Translator
@@ -257,7 +257,7 @@ def text_boxes(figure: Figure) -> list[tuple[Text, Bbox]]:
     return [(t, t.get_window_extent(renderer)) for t in text_artists(figure)]
 
 
-def _overlap(box: Bbox, others: Sequence[Bbox], frame: Bbox) -> float:
+def _overlap(box: Bbox, others: Sequence[Bbox], frame: BboxBase) -> float:
     """How much `box` (widened by the margin) covers the others, or leaves the frame."""
     grown = box.padded(MARGIN_PX)
     total = 0.0
@@ -269,7 +269,7 @@ def _overlap(box: Bbox, others: Sequence[Bbox], frame: Bbox) -> float:
     outside = grown.width * grown.height - max(
         0.0, min(grown.x1, frame.x1) - max(grown.x0, frame.x0)
     ) * max(0.0, min(grown.y1, frame.y1) - max(grown.y0, frame.y0))
-    return total + 10 * outside
+    return float(total + 10 * outside)
 
 
 def place_labels(
@@ -319,13 +319,17 @@ def _mover(label: Annotation, dx: float, dy: float) -> Callable[[], None]:
 def _line_label_places(text: Text, above: bool) -> list[Callable[[], None]]:
     """A horizontal line's label: at its left, right or middle, above or below the line."""
     places: list[Callable[[], None]] = []
-    for x, ha in ((0.01, "left"), (0.99, "right"), (0.5, "center")):
+    ends: tuple[tuple[float, Align], ...] = ((0.01, "left"), (0.99, "right"), (0.5, "center"))
+    for x, ha in ends:
         for up in (above, not above):
             places.append(_line_mover(text, x, ha, up))
     return places
 
 
-def _line_mover(text: Text, x: float, ha: str, above: bool) -> Callable[[], None]:
+Align = Literal["left", "center", "right"]
+
+
+def _line_mover(text: Text, x: float, ha: Align, above: bool) -> Callable[[], None]:
     def move() -> None:
         text.set_x(x)
         text.set_horizontalalignment(ha)
