@@ -62,8 +62,9 @@ def milestone_text(milestone: Milestone, cadence: Cadence, year: int, t: Transla
     return f"{period}: {rate_percent_text(milestone.rate, t.language)}"
 
 
-def pace_text(pace: Pace, year: int, t: Translator) -> str | None:
-    """The pace line under a status line; None without data."""
+def pace_text(pace: Pace, year: int, t: Translator, *, basis: bool = True) -> str | None:
+    """The pace line under a status line; None without data. `basis`: the projection's basis
+    in brackets (a status with many lines says it once instead, under them)."""
     if pace.status is PaceStatus.NO_DATA:
         return None
     parts = []
@@ -85,7 +86,7 @@ def pace_text(pace: Pace, year: int, t: Translator) -> str | None:
                 "year-end at this pace: {rate}",
                 rate=projected_text(projected, pace.target, t.language),
             )
-            + f" ({basis_text(pace, year, t)})"
+            + (f" ({basis_text(pace, year, t)})" if basis else "")
         )
     return "↳ " + " · ".join(parts)
 

@@ -29,13 +29,13 @@ from bot.callbacks import (
 )
 from bot.formatting import period_name
 from bot.i18n import N_, Translator
-from bot.pace_text import pace_text
+from bot.pace_text import basis_text, pace_text
 from kpi.attainment import Attainment, Status, round_percent
 from kpi.catalogue import Catalogue
 from kpi.elements import ElementKind
 from kpi.evaluation import Line
 from kpi.indicators import Indicator, IndicatorKind
-from kpi.pace import Pace, line_key
+from kpi.pace import Pace, PaceStatus, line_key
 from kpi.periods import Period
 from kpi.revisions import Revision, Source
 from kpi.units import Level, Unit
@@ -323,7 +323,28 @@ def status_text(
         "✅ met · ⚠️ below target · 🔴 below floor · ⚪ no data · ➖ tracked only."
         " A button shows an indicator in full."
     )
+    bases = projection_bases(lines, paces, period.year, t)
+    if bases:
+        legend = t._("Year-end projections: {basis}.", basis="; ".join(bases)) + "\n" + legend
     return "\n".join(head) + "\n\n" + body + "\n\n" + legend
+
+
+def projection_bases(
+    lines: Sequence[Line], paces: Mapping[str, Pace] | None, year: int, t: Translator
+) -> list[str]:
+    """What the projections shown extrapolate, each said once ("theo nhịp quý 1/2022")."""
+    if paces is None:
+        return []
+    found = [paces.get(line_key(line.indicator.code, line.level)) for line in lines]
+    return sorted(
+        {
+            basis_text(p, year, t)
+            for p in found
+            if p is not None
+            and p.status is not PaceStatus.NO_DATA
+            and p.projected_rate is not None
+        }
+    )
 
 
 def with_pace(
@@ -332,7 +353,7 @@ def with_pace(
     """The status line, and its pace line when there is one."""
     text = line_text(line, catalogue, t)
     found = None if paces is None else paces.get(line_key(line.indicator.code, line.level))
-    pace = None if found is None else pace_text(found, year, t)
+    pace = None if found is None else pace_text(found, year, t, basis=False)
     return text if pace is None else f"{text}\n    {pace}"
 
 
