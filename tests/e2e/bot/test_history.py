@@ -109,11 +109,11 @@ async def test_history_pages_ten_revisions_at_a_time(bot: BotDriver) -> None:
     first = await bot.ask(LAN, "/history")
     assert "(trang 1/2)" in first["text"]
     assert first["text"].count("\n• ") == 10
-    assert "Tháng 6/2022" in first["text"]
+    assert "tháng 6/2022" in first["text"]
     second = await bot.press(LAN, first, "Trang sau ▶", expect="(trang 2/2)")
     assert second["message_id"] == first["message_id"]
     assert second["text"].count("\n• ") == 2
-    assert "Tháng 1/2022" in second["text"]
+    assert "tháng 1/2022" in second["text"]
     back = await bot.press(LAN, second, "◀ Trang trước", expect="(trang 1/2)")
     assert back["text"] == first["text"]
 

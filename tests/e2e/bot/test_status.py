@@ -96,7 +96,7 @@ async def test_an_english_speaker_reads_the_status_in_english(bot: BotDriver) ->
 
     text = (await bot.ask(LAN, "/status", language_code="en"))["text"]
     assert text.startswith("📊 Department of Health")
-    assert "First half of 2022" in text
+    assert "The first half of 2022" in text
     assert "12.27% (target 25%) · 47,076 more dossiers needed" in text
 
 
