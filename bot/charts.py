@@ -14,11 +14,11 @@ from __future__ import annotations
 import asyncio
 import io
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final
+from typing import Final, Literal
 
 from babel.dates import get_month_names
 from matplotlib.axes import Axes
@@ -26,11 +26,12 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.text import Annotation, Text
 from matplotlib.ticker import MaxNLocator
-from matplotlib.transforms import blended_transform_factory
+from matplotlib.transforms import Bbox, BboxBase, blended_transform_factory
 
 from bot import formatting, render
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from kpi.attainment import Status, percent_fraction, round_percent
 from kpi.catalogue import Catalogue
 from kpi.trend import MONTHS_IN_YEAR
@@ -60,6 +61,14 @@ STATUS_COLOURS: Final = {
     Status.NOTHING_AROSE: "#9aa5b1",
 }
 
+STATUS_NAMES: Final = {
+    Status.MET: N_("met"),
+    Status.BELOW_TARGET: N_("below target"),
+    Status.BELOW_FLOOR: N_("below floor"),
+    Status.NO_TARGET: N_("tracked only"),
+}  # the legend of a ranking: only the statuses the indicator can have
+WHITE_GROUND: Final = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none"}
+
 TITLE_SIZE: Final = 22
 SUBTITLE_SIZE: Final = 17
 LABEL_SIZE: Final = 16
@@ -78,6 +87,8 @@ class Chart:
     height: int
     values: tuple[tuple[str, str], ...]  # (what the number is, its text as drawn)
     texts: tuple[str, ...]  # every text of the figure's artists, as drawn
+    boxes: tuple[tuple[str, tuple[float, float, float, float]], ...] = ()
+    # every text drawn with its box in pixels (x0, y0, x1, y1), from matplotlib's renderer
 
     def value(self, key: str) -> str:
         return dict(self.values)[key]
@@ -201,10 +212,10 @@ def _percent_ticks(low: float, high: float, language: str) -> tuple[list[float],
 
 def _line_label(
     axes: Axes, value: float, text: str, colour: str, *, above: bool, left: bool = True
-) -> None:
+) -> Text:
     """A horizontal line's label at its left (or right) end, above or below the line."""
     transform = blended_transform_factory(axes.transAxes, axes.transData)
-    axes.text(
+    return axes.text(
         0.01 if left else 0.99,
         value,
         text,
@@ -217,6 +228,120 @@ def _line_label(
         fontfamily=FONT,
         bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none"},
         zorder=5,
+    )
+
+
+# --- labels placed without overlap -----------------------------------------------------------
+
+MARGIN_PX: Final = 3  # pixels kept clear around a label that is placed
+
+
+def text_artists(figure: Figure) -> list[Text]:
+    """Every visible, non-empty text the figure draws (titles, labels, ticks, legends)."""
+    found: list[Text] = list(figure.texts)
+    for legend in figure.legends:
+        found.extend(legend.get_texts())
+    for axes in figure.axes:
+        found.extend(axes.texts)
+        found.extend(axes.get_xticklabels())
+        found.extend(axes.get_yticklabels())
+        own = axes.get_legend()
+        if own is not None:
+            found.extend(own.get_texts())
+    return [t for t in found if t.get_visible() and t.get_text()]
+
+
+def text_boxes(figure: Figure) -> list[tuple[Text, Bbox]]:
+    """Each text with its extent on the canvas, as the renderer draws it."""
+    figure.draw_without_rendering()  # ticks and legends take their places
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    return [(t, t.get_window_extent(renderer)) for t in text_artists(figure)]
+
+
+def _overlap(box: Bbox, others: Sequence[Bbox], frame: BboxBase) -> float:
+    """How much `box` (widened by the margin) covers the others, or leaves the frame."""
+    grown = box.padded(MARGIN_PX)
+    total = 0.0
+    for other in others:
+        width = min(grown.x1, other.x1) - max(grown.x0, other.x0)
+        height = min(grown.y1, other.y1) - max(grown.y0, other.y0)
+        if width > 0 and height > 0:
+            total += width * height
+    outside = grown.width * grown.height - max(
+        0.0, min(grown.x1, frame.x1) - max(grown.x0, frame.x0)
+    ) * max(0.0, min(grown.y1, frame.y1) - max(grown.y0, frame.y0))
+    return float(total + 10 * outside)
+
+
+def place_labels(
+    figure: Figure, movable: Sequence[tuple[Text, Sequence[Callable[[], None]]]]
+) -> None:
+    """Put each movable label at the first of its places (callables that move it) where it
+    covers no text already placed, else where it covers the least: the other texts first,
+    then the labels in the order given."""
+    moving = {id(text) for text, _ in movable}
+    placed = [box for text, box in text_boxes(figure) if id(text) not in moving]
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    frame = figure.bbox
+    for text, places in movable:
+        best: tuple[float, int] | None = None
+        for index, move in enumerate(places):
+            move()
+            cost = _overlap(text.get_window_extent(renderer), placed, frame)
+            if best is None or cost < best[0]:
+                best = (cost, index)
+            if cost == 0:
+                break
+        assert best is not None
+        places[best[1]]()
+        placed.append(text.get_window_extent(renderer))
+
+
+def _value_places(label: Annotation, above: bool) -> list[Callable[[], None]]:
+    """A value label's places: above or below its point (the preferred side first), nearer,
+    then farther, then shifted sideways."""
+    places: list[Callable[[], None]] = []
+    sides = (1, -1) if above else (-1, 1)
+    for step in (1, 2, 3):
+        for dx in (0, 28, -28):
+            for side in sides:
+                places.append(_mover(label, dx, side * step * LABEL_OFFSET))
+    return places
+
+
+def _mover(label: Annotation, dx: float, dy: float) -> Callable[[], None]:
+    def move() -> None:
+        label.xyann = (dx, dy)
+        label.set_verticalalignment("bottom" if dy > 0 else "top")
+
+    return move
+
+
+def _line_label_places(text: Text, above: bool) -> list[Callable[[], None]]:
+    """A horizontal line's label: at its left, right or middle, above or below the line."""
+    places: list[Callable[[], None]] = []
+    ends: tuple[tuple[float, Align], ...] = ((0.01, "left"), (0.99, "right"), (0.5, "center"))
+    for x, ha in ends:
+        for up in (above, not above):
+            places.append(_line_mover(text, x, ha, up))
+    return places
+
+
+Align = Literal["left", "center", "right"]
+
+
+def _line_mover(text: Text, x: float, ha: Align, above: bool) -> Callable[[], None]:
+    def move() -> None:
+        text.set_x(x)
+        text.set_horizontalalignment(ha)
+        text.set_verticalalignment("bottom" if above else "top")
+
+    return move
+
+
+def _boxes(figure: Figure) -> tuple[tuple[str, tuple[float, float, float, float]], ...]:
+    return tuple(
+        (text.get_text(), (box.x0, box.y0, box.x1, box.y1)) for text, box in text_boxes(figure)
     )
 
 
@@ -256,9 +381,9 @@ def trend_values(trend: Trend, language: str) -> list[tuple[str, str]]:
     return values
 
 
-def _value_label(axes: Axes, text: str, x: float, y: float, *, above: bool) -> None:
+def _value_label(axes: Axes, text: str, x: float, y: float, *, above: bool) -> Annotation:
     """A number written beside its point, above or below it, on a white ground."""
-    axes.annotate(
+    return axes.annotate(
         text,
         (x, y),
         xytext=(0, LABEL_OFFSET if above else -LABEL_OFFSET),
@@ -289,10 +414,15 @@ def _no_data(axes: Axes, t: Translator) -> None:
 
 
 def _trend_lines(
-    axes: Axes, trend: Trend, shown: dict[str, str], t: Translator
+    axes: Axes,
+    trend: Trend,
+    shown: dict[str, str],
+    t: Translator,
+    labels: list[tuple[Annotation, bool]],
 ) -> tuple[list[Line2D], list[float]]:
-    """Each month's rate, the year-to-date rate (labelled) and the dashed projection; the
-    legend's handles and every height drawn."""
+    """Each month's rate, the year-to-date rate (labelled: the labels are added to `labels`
+    with their preferred side) and the dashed projection; the legend's handles and every
+    height drawn."""
     points = [(m.month, m.to_date.rate) for m in trend.months if m.to_date.rate is not None]
     alone = [(m.month, m.monthly.rate) for m in trend.months if m.monthly.rate is not None]
     handles: list[Line2D] = []
@@ -328,7 +458,8 @@ def _trend_lines(
     # month apart never overlap
     for index, ((month, _), rate) in enumerate(zip(points, rates, strict=True)):
         above = (len(points) - 1 - index) % 2 == 0
-        _value_label(axes, shown[f"ytd:{month}"], month, rate, above=above)
+        label = _value_label(axes, shown[f"ytd:{month}"], month, rate, above=above)
+        labels.append((label, above))
     projection = trend.projection
     last = points[-1][0]
     if projection is not None and last < MONTHS_IN_YEAR:
@@ -348,7 +479,8 @@ def _trend_lines(
             label=t._("Year-end at the current pace"),
             zorder=4,
         )
-        _value_label(axes, shown["projection"], MONTHS_IN_YEAR, ends[1], above=False)
+        label = _value_label(axes, shown["projection"], MONTHS_IN_YEAR, ends[1], above=False)
+        labels.append((label, False))
     return handles, heights
 
 
@@ -364,21 +496,25 @@ def trend_chart(trend: Trend, t: Translator) -> Chart:
     axes = figure.add_axes((0.15, 0.2, 0.8, top - 0.2))
     _style(axes)
     axes.grid(axis="y", color=GRID, linewidth=1.2)
-    handles, heights = _trend_lines(axes, trend, shown, t)
+    numbers: list[tuple[Annotation, bool]] = []
+    handles, heights = _trend_lines(axes, trend, shown, t, numbers)
     heights += [float(v) for v in (trend.target, trend.floor) if v is not None]
     low, high = (min(heights), max(heights)) if heights else (0.0, 100.0)
     span = max(high - low, 2.0)
     low, high = max(0.0, low - span * 0.25), high + span * 0.25
     axes.set_ylim(low, high)
     axes.set_xlim(0.4, MONTHS_IN_YEAR + 0.6)
+    lines: list[tuple[Text, bool]] = []
     if trend.target is not None:
         target = float(trend.target)
         axes.axhline(target, color=TARGET, linewidth=2.5, linestyle=(0, (10, 4)), zorder=2)
-        _line_label(axes, target, t._("Target {value}", value=shown["target"]), TARGET, above=True)
+        text = t._("Target {value}", value=shown["target"])
+        lines.append((_line_label(axes, target, text, TARGET, above=True), True))
     if trend.floor is not None:
         floor = float(trend.floor)
         axes.axhline(floor, color=FLOOR, linewidth=2.5, linestyle=(0, (2, 3)), zorder=2)
-        _line_label(axes, floor, t._("Floor {value}", value=shown["floor"]), FLOOR, above=False)
+        text = t._("Floor {value}", value=shown["floor"])
+        lines.append((_line_label(axes, floor, text, FLOOR, above=False), False))
     ticks, labels = _percent_ticks(low, high, language)
     axes.set_yticks(ticks, labels)
     axes.set_xticks(
@@ -397,8 +533,13 @@ def trend_chart(trend: Trend, t: Translator) -> Chart:
             prop={"family": FONT, "size": LABEL_SIZE},
             handlelength=3,
         )
+    place_labels(
+        figure,
+        [(label, _value_places(label, above)) for label, above in numbers]
+        + [(text, _line_label_places(text, above)) for text, above in lines],
+    )
     png, width, height = _png(figure)
-    return Chart(png, width, height, tuple(values), drawn_texts(figure))
+    return Chart(png, width, height, tuple(values), drawn_texts(figure), _boxes(figure))
 
 
 # --- a unit's children ranked -----------------------------------------------------------------
@@ -441,7 +582,9 @@ def without_data_text(ranking: Ranking, t: Translator) -> str | None:
     if len(missing) <= MAX_NAMES_LISTED:
         names = ", ".join(u.name.get(t.language) for u in missing)
         return t._("No data yet: {names}", names=names)
-    return t._("No data yet: {count} units", count=len(missing))
+    return t.n_(
+        "No data yet: {count} unit", "No data yet: {count} units", len(missing), count=len(missing)
+    )
 
 
 def ranking_chart(ranking: Ranking, t: Translator) -> Chart:
@@ -481,6 +624,8 @@ def ranking_chart(ranking: Ranking, t: Translator) -> Chart:
             fontsize=LABEL_SIZE,
             color=INK,
             fontfamily=FONT,
+            bbox=WHITE_GROUND,
+            zorder=6,
         )
         text = shown[rank.unit.code]
         inside = rate > 75
@@ -495,14 +640,23 @@ def ranking_chart(ranking: Ranking, t: Translator) -> Chart:
             color="white" if inside else INK,
             fontfamily=FONT,
             zorder=6,
+            bbox=None if inside else WHITE_GROUND,
         )
         if target is None and a.target is not None:
             mark = float(a.target)
             axes.plot([mark, mark], [index - 0.12, index + 0.42], color=INK, linewidth=3, zorder=5)
+    statuses = {r.attainment.status for r in ranking.ranks}
+    has_target = any(r.attainment.target is not None for r in ranking.ranks)
+    kinds = {
+        Status.MET: has_target,
+        Status.BELOW_TARGET: has_target,
+        Status.BELOW_FLOOR: any(r.attainment.floor is not None for r in ranking.ranks),
+        Status.NO_TARGET: Status.NO_TARGET in statuses,
+    }
     legend: list[Line2D | Patch] = [
-        Patch(color=STATUS_COLOURS[Status.MET], label=t._("met")),
-        Patch(color=STATUS_COLOURS[Status.BELOW_TARGET], label=t._("below target")),
-        Patch(color=STATUS_COLOURS[Status.BELOW_FLOOR], label=t._("below floor")),
+        Patch(color=STATUS_COLOURS[status], label=t._(name))
+        for status, name in STATUS_NAMES.items()
+        if kinds[status]
     ]
     for limit, colour, key, style in (
         (target, TARGET, "target", (0, (10, 4))),
@@ -544,7 +698,7 @@ def ranking_chart(ranking: Ranking, t: Translator) -> Chart:
             fontfamily=FONT,
         )
     png, width, height = _png(figure)
-    return Chart(png, width, height, tuple(values), drawn_texts(figure))
+    return Chart(png, width, height, tuple(values), drawn_texts(figure), _boxes(figure))
 
 
 # --- off the event loop -----------------------------------------------------------------------

@@ -6,8 +6,9 @@ import argparse
 import asyncio
 import getpass
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -123,6 +124,24 @@ def _listen_arguments(
     parser.add_argument("--port", type=int, default=port, help=help_)
 
 
+def quiet_on_closed_pipe(run: Callable[[Sequence[str] | None], int]) -> Callable[..., int]:
+    """`chitieu status ... | head`: when the reader closes the pipe, stop quietly (no
+    traceback, nothing more written), as other command-line tools do."""
+
+    def guarded(argv: Sequence[str] | None = None) -> int:
+        try:
+            code = run(argv)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush goes nowhere
+            return EXIT_OK
+        return code
+
+    return guarded
+
+
+@quiet_on_closed_pipe
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -474,7 +493,11 @@ async def _import(db: Any, args: argparse.Namespace) -> int:
 
 
 async def _status(db: Any, args: argparse.Namespace) -> int:
+    """The status in the language asked (the catalogue's, Vietnamese, unless --lang en), with
+    the bot's words for each status (bot.render.status_word)."""
     from bot.formatting import count, percent
+    from bot.i18n import translator
+    from bot.render import level_name, period_heading, status_word, unit_label
     from services.status import status_rows, unit_status
 
     period = Period.parse(args.period)
@@ -486,19 +509,18 @@ async def _status(db: Any, args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps([r.as_json() for r in rows], ensure_ascii=False, indent=2))
         return EXIT_OK
-    print(f"{unit.name.get(args.lang)} ({unit.code}), {period.key}")
     lang = args.lang
+    t = translator(lang)
+    print(f"{unit_label(catalogue, unit.code, lang)} ({unit.code})")
+    print(period_heading(period, catalogue, t))
     table = []
     for line, r in zip(lines, rows, strict=True):
         a = line.attainment
-        needed = (
-            count(r.needed, lang)
-            if r.reachable
-            else ("không còn đạt được" if lang == "vi" else "no longer reachable")
-        )
+        needed = count(r.needed, lang) if r.reachable else t._("no longer reachable")
         table.append(
             [
-                r.indicator + (f" ({r.level})" if r.level else ""),
+                r.indicator
+                + (f" ({level_name(line.level, t)})" if line.level is not None else ""),
                 r.name,
                 count(r.numerator, lang),
                 count(r.denominator, lang),
@@ -506,11 +528,21 @@ async def _status(db: Any, args: argparse.Namespace) -> int:
                 percent(r.target, 0 if r.target == int(r.target) else 2, lang)
                 if r.target is not None
                 else "—",
-                r.status,
+                status_word(a.status, t),
                 needed if r.needed is not None or not r.reachable else "—",
             ]
         )
-    _table(["indicator", "name", "num", "den", "rate", "target", "status", "needed"], table)
+    header = [
+        t._("indicator"),
+        t._("name"),
+        t._("numerator"),
+        t._("denominator"),
+        t._("rate"),
+        t._("target"),
+        t._("status"),
+        t._("needed"),
+    ]
+    _table(header, table)
     return EXIT_OK
 
 

@@ -98,8 +98,12 @@ async def run(db: Any, args: argparse.Namespace, ask: Callable[[str], str] | Non
         if answer.strip().lower() not in {"y", "yes", "c", "có"}:
             print("not sent", file=sys.stderr)
             return EXIT_PROBLEM
+    from bot.notices import sender_line
+    from bot.settings import Settings
+
+    sender = sender_line(catalogues.newest, Settings().default_language)
     created = await create_broadcast(
-        db.unit_of_work, tree, text, audience, CLI_AUTHOR, datetime.now(UTC)
+        db.unit_of_work, tree, f"{sender}\n\n{text}", audience, CLI_AUTHOR, datetime.now(UTC)
     )
     print(
         f"broadcast {created.id} queued for {created.recipients} recipients"

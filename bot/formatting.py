@@ -8,7 +8,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, get_month_names
 from babel.numbers import NumberPattern, get_group_symbol, parse_pattern
 
 from bot.i18n import Translator
@@ -16,6 +16,7 @@ from kpi.periods import Period, PeriodKind
 
 LOCALES = {"vi": "vi_VN", "en": "en_US"}
 TIMEZONE = "Asia/Ho_Chi_Minh"
+NBSP = "\u00a0"  # between a number and "%" (locales/glossary.md): "98,69 %" never wraps
 
 
 # Parsed once: Babel parses a locale given by name and a number pattern on every call, a
@@ -48,12 +49,13 @@ def count(value: int | None, language: str = "vi") -> str:
 
 
 def percent(value: Decimal | None, decimals: int = 2, language: str = "vi") -> str:
-    """Decimal("12.27") (already in percent) → "12,27 %" (vi) or "12.27%" (en)."""
+    """Decimal("12.27") (already in percent) → "12,27 %" (vi, a non-breaking space before
+    "%") or "12.27%" (en)."""
     if value is None:
         return "—"
     pattern = "#,##0." + "0" * decimals if decimals else "#,##0"
     text = _format(value, pattern, language)
-    return f"{text} %" if language.startswith("vi") else f"{text}%"
+    return f"{text}{NBSP}%" if language.startswith("vi") else f"{text}%"
 
 
 def day(value: date, language: str = "vi") -> str:
@@ -78,18 +80,32 @@ def deep_link(bot_username: str, code: str) -> str:
     return f"https://t.me/{bot_username.removeprefix('@')}?start={code}"
 
 
-def period_name(period: Period, t: Translator) -> str:
-    """ "Tháng 3/2022", "Quý 1/2022", "6 tháng đầu năm 2022", "9 tháng năm 2022", "Năm 2022"."""
+def period_name(period: Period, t: Translator, *, start: bool = False) -> str:
+    """The one name of a period (locales/glossary.md), as it reads inside a sentence: "tháng
+    3/2022", "quý 1/2022", "6 tháng đầu năm 2022", "9 tháng năm 2022", "năm 2022" (en: "March
+    2022", "Q1 2022", "the first half of 2022", ...). `start`: capitalised, to begin a line or
+    stand alone on a button ("Quý 1/2022")."""
     kind = period.kind
     if kind is PeriodKind.MONTH:
-        return t._("Month {month}/{year}", month=period.first, year=period.year)
-    if kind is PeriodKind.QUARTER:
-        return t._("Quarter {quarter}/{year}", quarter=period.quarter_number, year=period.year)
-    if kind is PeriodKind.HALF:
-        return t._("First half of {year}", year=period.year)
-    if kind is PeriodKind.NINE_MONTHS:
-        return t._("First nine months of {year}", year=period.year)
-    return t._("Year {year}", year=period.year)
+        # English names the month ("June 2022"); Vietnamese numbers it ("tháng 6/2022")
+        month: object = period.first
+        if not t.language.startswith("vi"):
+            month = get_month_names("wide", locale=locale_of(t.language))[period.first]
+        text = t._("{month} {year}", month=month, year=period.year)
+    elif kind is PeriodKind.QUARTER:
+        text = t._("Q{quarter} {year}", quarter=period.quarter_number, year=period.year)
+    elif kind is PeriodKind.HALF:
+        text = t._("the first half of {year}", year=period.year)
+    elif kind is PeriodKind.NINE_MONTHS:
+        text = t._("the first nine months of {year}", year=period.year)
+    else:
+        text = t._("the year {year}", year=period.year)
+    return capitalised(text) if start else text
+
+
+def capitalised(text: str) -> str:
+    """The text with its first letter upper-case (the rest as it is)."""
+    return text[:1].upper() + text[1:]
 
 
 def decimal(value: Decimal, decimals: int = 2, language: str = "vi") -> str:

@@ -11,17 +11,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Final
 
-from bot import formatting, render
+from bot import formatting, pace_text, render
 from bot.callbacks import StatusView, encode
 from bot.formatting import period_name
 from bot.i18n import Translator, translator
-from bot.pace_text import pace_text
-from kpi.alerts import AlertKind
+from kpi.alerts import AlertKind, Scope
 from kpi.catalogue import Catalogue
 from kpi.errors import PeriodError
-from kpi.periods import Period
+from kpi.periods import Period, PeriodKind
 from services.notices import AlertNote, EscalationNote, Notice, ReminderNote, SummaryNote
 
 REPORT_PREFIX: Final = "rs"
@@ -99,6 +99,16 @@ def when_due(offset: int, deadline_text: str, t: Translator) -> str:
     )
 
 
+def sender_line(catalogue: Catalogue, language: str) -> str:
+    """ "📢 Văn phòng UBND tỉnh Kon Tum": who a broadcast comes from (the provincial office of
+    the catalogue's province), written above the text every recipient gets."""
+    t = translator(language)
+    province = catalogue.province.get(t.language)
+    if t.language == "vi":
+        province = province[:1].lower() + province[1:]  # "tỉnh Kon Tum", inside the name
+    return "📢 " + t._("Office of the People's Committee of {province}", province=province)
+
+
 @dataclass(frozen=True, slots=True)
 class BotNoticeWriter:
     """services.notices.NoticeWriter with the bot's translations and formatting."""
@@ -158,47 +168,183 @@ class BotNoticeWriter:
         return Notice("\n".join(lines))
 
     def alert(self, notes: Sequence[AlertNote], catalogue: Catalogue, language: str) -> Notice:
+        """One digest of a unit's changes: the unit and period once, then one line per
+        indicator (the year so far where it changed, else the quarter), worst first, as many
+        as fit on a phone's screen; the rest are counted, behind the status button."""
         t = translator(language)
-        parts = [self._alert_part(note, catalogue, t) for note in notes]
-        parts.append(t._("Details: /status"))
-        first = notes[0]
-        quarter = Period.quarter(first.period.year, first.period.quarter_number)
-        data = encode(StatusView(first.unit.code, quarter))
-        return Notice("\n\n".join(parts), keyboard(t._("Open the status"), data))
-
-    def _alert_part(self, note: AlertNote, catalogue: Catalogue, t: Translator) -> str:
-        language = t.language
-        unit = render.unit_label(catalogue, note.unit.code, language)
-        period = period_name(note.period, t)
-        headlines = {
-            AlertKind.BELOW_TARGET: t._(
-                "{unit} fell below the target in {period}:", unit=unit, period=period
-            ),
-            AlertKind.BELOW_FLOOR: t._(
-                "{unit} fell below the floor in {period}:", unit=unit, period=period
-            ),
-            AlertKind.IMPROVED: t._(
-                "{unit} rose above the floor in {period}, still below the target:",
-                unit=unit,
-                period=period,
-            ),
-            AlertKind.RECOVERED: t._(
-                "{unit} is back on target in {period}:", unit=unit, period=period
-            ),
-            AlertKind.STILL_BELOW: t._(
-                "{unit} is still below the target in {period}:", unit=unit, period=period
-            ),
-        }
-        figures = [render.figures_text(note.line.attainment, language, t)]
-        needed = render.needed_text(note.line, catalogue, t)
-        if needed:
-            figures.append(needed)
-        lines = [
-            f"{ALERT_HEADS[note.kind]} {headlines[note.kind]}",
-            render.line_title(note.line, t),
-            " · ".join(figures),
+        digest = alert_digest(notes)
+        unit = digest[0].note.unit
+        period = digest[0].note.period
+        if any(item.note.scope is Scope.YEAR for item in digest):
+            period = Period.whole_year(period.year)
+        head = t._(
+            "{glyph} {unit} · {period}",
+            glyph=ALERT_HEADS[max((i.note.kind for i in digest), key=KIND_ORDER.index)],
+            unit=render.unit_label(catalogue, unit.code, language),
+            period=alert_period(period, t),
+        )
+        counts = [
+            count_text(kind, count, t) for kind, count in digest_counts(digest).items() if count
         ]
-        pace = None if note.pace is None else pace_text(note.pace, note.period.year, t)
-        if pace:
-            lines.append(pace)
-        return "\n".join(lines)
+        lines = [alert_line(item, catalogue, t) for item in digest]
+        shown: list[str] = []
+        for line in lines:
+            if len(shown) >= ALERT_LINES or sum(map(len, shown)) + len(line) > ALERT_BODY:
+                break
+            shown.append(line)
+        rest = len(lines) - len(shown)
+        parts = ["\n".join([head, " · ".join(counts)]), "\n".join(shown)]
+        foot = []
+        if rest:
+            foot.append(
+                t.n_(
+                    "… and {count} more indicator: press the button below.",
+                    "… and {count} more indicators: press the button below.",
+                    rest,
+                    count=rest,
+                )
+            )
+        bases = sorted(
+            {
+                pace_text.basis_text(i.note.pace, period.year, t)
+                for i in digest[: len(shown)]
+                if i.note.pace is not None and i.note.pace.projected_rate is not None
+            }
+        )
+        if bases:
+            foot.append(t._("Year-end projections: {basis}.", basis="; ".join(bases)))
+        if foot:
+            parts.append("\n".join(foot))
+        label = (
+            t.n_(
+                "Open all {count} indicator",
+                "Open all {count} indicators",
+                len(lines),
+                count=len(lines),
+            )
+            if rest
+            else t._("Open the status")
+        )
+        data = encode(StatusView(unit.code, period))
+        return Notice("\n\n".join(parts), keyboard(label, data))
+
+
+KIND_ORDER: Final = (
+    AlertKind.RECOVERED,
+    AlertKind.IMPROVED,
+    AlertKind.STILL_BELOW,
+    AlertKind.BELOW_TARGET,
+    AlertKind.BELOW_FLOOR,
+)  # least to most severe
+ALERT_LINES: Final = 6  # indicator lines of an alert: about a phone's screen (390 px)
+ALERT_BODY: Final = 1000  # characters of those lines at most (the whole stays under 1,500)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestLine:
+    """One indicator line of an alert: the note shown (the year so far's if it changed),
+    and the quarter's, when it changed too and says something else."""
+
+    note: AlertNote
+    other: AlertNote | None = None
+
+
+def alert_digest(notes: Sequence[AlertNote]) -> list[DigestLine]:
+    """One line per indicator line, worst first: by kind, then by how far below target."""
+    by_line: dict[tuple[str, object], list[AlertNote]] = {}
+    for note in notes:
+        by_line.setdefault((note.line.indicator.code, note.line.level), []).append(note)
+    found = []
+    for group in by_line.values():
+        year = next((n for n in group if n.scope is Scope.YEAR), None)
+        main = year or group[0]
+        other = next((n for n in group if n is not main and n.kind is not main.kind), None)
+        found.append(DigestLine(main, other))
+
+    def badness(item: DigestLine) -> tuple[int, float, str]:
+        a = item.note.line.attainment
+        share = 1.0
+        if a.rate is not None and a.target:
+            share = float(a.rate * 100 / Fraction(a.target))
+        return (-KIND_ORDER.index(_kind(item.note.kind)), share, item.note.line.indicator.code)
+
+    return sorted(found, key=badness)
+
+
+def _kind(kind: AlertKind) -> AlertKind:
+    """Still below target counts as below target."""
+    return AlertKind.BELOW_TARGET if kind is AlertKind.STILL_BELOW else kind
+
+
+def digest_counts(digest: Sequence[DigestLine]) -> dict[AlertKind, int]:
+    """How many lines of each kind, worst kind first."""
+    counts = dict.fromkeys(reversed(KIND_ORDER), 0)
+    for item in digest:
+        counts[_kind(item.note.kind)] += 1
+    return counts
+
+
+def count_text(kind: AlertKind, count: int, t: Translator) -> str:
+    """ "10 chỉ tiêu chưa đạt"."""
+    if kind is AlertKind.BELOW_FLOOR:
+        return t.n_(
+            "{count} indicator below the floor",
+            "{count} indicators below the floor",
+            count,
+            count=count,
+        )
+    if kind is AlertKind.IMPROVED:
+        return t.n_(
+            "{count} indicator above the floor, still below target",
+            "{count} indicators above the floor, still below target",
+            count,
+            count=count,
+        )
+    if kind is AlertKind.RECOVERED:
+        return t.n_(
+            "{count} indicator back on target",
+            "{count} indicators back on target",
+            count,
+            count=count,
+        )
+    return t.n_(
+        "{count} indicator below target", "{count} indicators below target", count, count=count
+    )
+
+
+def alert_period(period: Period, t: Translator) -> str:
+    """ "năm 2022 (lũy kế)" for the year so far, else the period's name."""
+    name = period_name(period, t)
+    if period.kind is PeriodKind.YEAR:
+        return t._("{period} so far", period=name)
+    return name
+
+
+def alert_line(item: DigestLine, catalogue: Catalogue, t: Translator) -> str:
+    """ "⚠️ IV.4 Thanh toán NVTC đất đai trực tuyến: 17,04 % (chỉ tiêu 30 %) · cần thêm 42
+    hồ sơ · chậm tiến độ, dự kiến cuối năm 16,9 %"."""
+    note = item.note
+    line = note.line
+    a = line.attainment
+    parts = [render.figures_text(a, t.language, t)]
+    if a.units_judged:
+        parts.append(
+            t._("{met}/{judged} units meet it", met=a.units_met or 0, judged=a.units_judged)
+        )
+    if note.kind is not AlertKind.RECOVERED:
+        needed = render.needed_text(line, catalogue, t)
+        if needed:
+            parts.append(needed)
+        brief = None if note.pace is None else pace_text.pace_brief(note.pace, t)
+        if brief:
+            parts.append(brief)
+    if item.other is not None:
+        other = item.other
+        parts.append(
+            t._(
+                "{period}: {rate}",
+                period=period_name(other.period, t),
+                rate=render.rate_text(other.line.attainment, t.language),
+            )
+        )
+    return f"{ALERT_HEADS[note.kind]} {render.line_title(line, t)}: " + " · ".join(parts)

@@ -13,7 +13,7 @@ from bot import formatting
 from bot.formatting import period_name
 from bot.i18n import N_, Translator
 from kpi.attainment import round_percent
-from kpi.pace import Cadence, Milestone, Pace, PaceStatus, Roadmap
+from kpi.pace import Cadence, Milestone, Pace, PaceStatus, ProjectionBasis, Roadmap
 from kpi.periods import Period
 
 MAX_DECIMALS = 6
@@ -62,8 +62,9 @@ def milestone_text(milestone: Milestone, cadence: Cadence, year: int, t: Transla
     return f"{period}: {rate_percent_text(milestone.rate, t.language)}"
 
 
-def pace_text(pace: Pace, year: int, t: Translator) -> str | None:
-    """The pace line under a status line; None without data."""
+def pace_text(pace: Pace, year: int, t: Translator, *, basis: bool = True) -> str | None:
+    """The pace line under a status line; None without data. `basis`: the projection's basis
+    in brackets (a status with many lines says it once instead, under them)."""
     if pace.status is PaceStatus.NO_DATA:
         return None
     parts = []
@@ -85,8 +86,38 @@ def pace_text(pace: Pace, year: int, t: Translator) -> str | None:
                 "year-end at this pace: {rate}",
                 rate=projected_text(projected, pace.target, t.language),
             )
+            + (f" ({basis_text(pace, year, t)})" if basis else "")
         )
     return "↳ " + " · ".join(parts)
+
+
+def pace_brief(pace: Pace, t: Translator) -> str | None:
+    """The pace in an alert's line: "chậm tiến độ, dự kiến cuối năm 16,9 %" (its basis is said
+    once, under the lines: `basis_text`); None without data."""
+    if pace.status is PaceStatus.NO_DATA:
+        return None
+    name = t._(PACE_NAMES[pace.status])
+    projected = pace.projected_rate
+    if projected is None:
+        return name
+    return t._(
+        "{status}, year-end {rate}",
+        status=name,
+        rate=projected_text(projected, pace.target, t.language),
+    )
+
+
+def basis_text(pace: Pace, year: int, t: Translator) -> str:
+    """What a projection extrapolates: "theo nhịp quý 1/2022" (the last quarter ended, the
+    run-rate services.status passes), "theo nhịp từ đầu năm", "theo mức tăng từ đầu năm"."""
+    if pace.basis is ProjectionBasis.RECENT and pace.elapsed >= 3:
+        recent = Period.quarter(year, pace.elapsed // 3)
+        return t._("at the pace of {period}", period=period_name(recent, t))
+    if pace.basis is ProjectionBasis.GROWTH:
+        return t._("at the growth since the start of the year")
+    if pace.basis is ProjectionBasis.FLAT:
+        return t._("at today's level")
+    return t._("at the pace since the start of the year")
 
 
 def roadmap_text(roadmap: Roadmap, year: int, t: Translator) -> str:
@@ -101,8 +132,10 @@ def roadmap_text(roadmap: Roadmap, year: int, t: Translator) -> str:
 __all__ = [
     "CADENCE_NAMES",
     "PACE_NAMES",
+    "basis_text",
     "milestone_period",
     "milestone_text",
+    "pace_brief",
     "pace_text",
     "projected_text",
     "rate_percent_text",

@@ -29,13 +29,13 @@ from bot.callbacks import (
 )
 from bot.formatting import period_name
 from bot.i18n import N_, Translator
-from bot.pace_text import pace_text
+from bot.pace_text import basis_text, pace_text
 from kpi.attainment import Attainment, Status, round_percent
 from kpi.catalogue import Catalogue
 from kpi.elements import ElementKind
 from kpi.evaluation import Line
 from kpi.indicators import Indicator, IndicatorKind
-from kpi.pace import Pace, line_key
+from kpi.pace import Pace, PaceStatus, line_key
 from kpi.periods import Period
 from kpi.revisions import Revision, Source
 from kpi.units import Level, Unit
@@ -55,6 +55,13 @@ GLYPHS: Mapping[Status, str] = {
     Status.NOTHING_AROSE: "🔘",
     Status.NO_TARGET: "➖",
 }
+STATUS_WORDS: Mapping[Status, str] = {
+    Status.MET: N_("met"),
+    Status.BELOW_TARGET: N_("below target"),
+    Status.BELOW_FLOOR: N_("below floor"),
+    Status.NO_DATA: N_("no data yet"),
+    Status.NO_TARGET: N_("tracked only"),
+}  # the words of the status legend, for the command line's tables
 LEVEL_NAMES: Mapping[Level, str] = {
     Level.PROVINCE: N_("province level"),
     Level.DEPARTMENT: N_("provincial departments"),
@@ -76,12 +83,18 @@ def glyph(status: Status) -> str:
     return GLYPHS[status]
 
 
+def status_word(status: Status, t: Translator) -> str:
+    """ "⚠️ chưa đạt": the glyph and the word of the status legend."""
+    word = STATUS_WORDS.get(status)
+    return f"{GLYPHS.get(status, '')} {t._(word) if word else status.value}".strip()
+
+
 def period_heading(period: Period, catalogue: Catalogue, t: Translator) -> str:
     """The period's name and the days it counts: "Quý 1/2022 (15/12/2021 – 14/03/2022)"."""
     cutoff = catalogue.calendar.cutoff_day
     return t._(
         "{period} ({start} – {end})",
-        period=period_name(period, t),
+        period=period_name(period, t, start=True),
         start=formatting.day(period.start(cutoff), t.language),
         end=formatting.day(period.end(cutoff), t.language),
     )
@@ -129,10 +142,13 @@ def needed_text(line: Line, catalogue: Catalogue, t: Translator) -> str | None:
         return t._("no longer reachable in this period")
     if not a.needed:
         return None
+    word = measure(catalogue, line.indicator, t)
+    if a.needed == 1 and t.language == "en":
+        word = word.removesuffix("s")  # the catalogue's English measures are plurals
     return t._(
         "{count} more {measure} needed",
         count=formatting.count(a.needed, t.language),
-        measure=measure(catalogue, line.indicator, t),
+        measure=word,
     ).strip()
 
 
@@ -340,7 +356,28 @@ def status_text(
         "✅ met · ⚠️ below target · 🔴 below floor · ⚪ no data · 🔘 nothing arose"
         " · ➖ tracked only. A button shows an indicator in full."
     )
+    bases = projection_bases(lines, paces, period.year, t)
+    if bases:
+        legend = t._("Year-end projections: {basis}.", basis="; ".join(bases)) + "\n" + legend
     return "\n".join(head) + "\n\n" + body + "\n\n" + legend
+
+
+def projection_bases(
+    lines: Sequence[Line], paces: Mapping[str, Pace] | None, year: int, t: Translator
+) -> list[str]:
+    """What the projections shown extrapolate, each said once ("theo nhịp quý 1/2022")."""
+    if paces is None:
+        return []
+    found = [paces.get(line_key(line.indicator.code, line.level)) for line in lines]
+    return sorted(
+        {
+            basis_text(p, year, t)
+            for p in found
+            if p is not None
+            and p.status is not PaceStatus.NO_DATA
+            and p.projected_rate is not None
+        }
+    )
 
 
 def with_pace(
@@ -349,7 +386,7 @@ def with_pace(
     """The status line, and its pace line when there is one."""
     text = line_text(line, catalogue, t)
     found = None if paces is None else paces.get(line_key(line.indicator.code, line.level))
-    pace = None if found is None else pace_text(found, year, t)
+    pace = None if found is None else pace_text(found, year, t, basis=False)
     return text if pace is None else f"{text}\n    {pace}"
 
 
@@ -381,7 +418,7 @@ def status_keyboard(
     keyboard += rows(
         [
             button(
-                t._(choice.label, period=period_name(choice.period, t)),
+                formatting.capitalised(t._(choice.label, period=period_name(choice.period, t))),
                 StatusView(unit.code, choice.period),
             )
             for choice in choices
@@ -708,7 +745,7 @@ def units_text(
         below = len(catalogue.units.children(child.code))
         line = f"• {child.name.get(language)}: 👤 {people.get(child.code, 0)}"
         if below:
-            line += " · " + t._("{count} units below", count=below)
+            line += " · " + t.n_("{count} unit below", "{count} units below", below, count=below)
         lines.append(line)
     listing = t._("Units below (page {page}/{pages}):", page=page + 1, pages=pages)
     legend = t._("👤 people bound to the unit")

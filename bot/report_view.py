@@ -23,12 +23,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import formatting
 from bot.callbacks import MAX_BYTES, InvalidCallbackError
+from bot.formatting import period_name
 from bot.i18n import N_, Translator
 from bot.render import fit, level_name, paginate, period_heading, unit_label
 from kpi.attainment import round_percent
 from kpi.catalogue import Catalogue
 from kpi.errors import PeriodError
-from kpi.periods import Period, PeriodKind
+from kpi.periods import Period
 from kpi.scoring import Ranked
 from kpi.timeliness import Timeliness
 from kpi.units import Level, Unit
@@ -40,7 +41,9 @@ RANKED_PER_PAGE: Final = 10
 
 REPORT_PREFIX: Final = "rp"
 RANKING_PREFIX: Final = "rk"
-PATTERN: Final = f"^(?:{REPORT_PREFIX}|{RANKING_PREFIX}):"
+MISSING_PREFIX: Final = "rn"  # the units not reported, page by page
+PATTERN: Final = f"^(?:{REPORT_PREFIX}|{RANKING_PREFIX}|{MISSING_PREFIX}):"
+MISSING_PER_PAGE: Final = 30
 
 LEVEL_KEYS: Mapping[Level, str] = {
     Level.PROVINCE: "p",
@@ -52,12 +55,6 @@ _LEVELS_BY_KEY = {key: level for level, key in LEVEL_KEYS.items()}
 _UNIT = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _PAGE = re.compile(r"^(?:0|[1-9][0-9]{0,2})$")
 
-REPORT_NAMES: Mapping[PeriodKind, str] = {
-    PeriodKind.QUARTER: N_("Quarter I"),
-    PeriodKind.HALF: N_("Six months"),
-    PeriodKind.NINE_MONTHS: N_("Nine months"),
-    PeriodKind.YEAR: N_("Whole year"),
-}
 RANKING_TITLES: Mapping[Level, str] = {
     Level.PROVINCE: N_("Ranking of the province level"),
     Level.DEPARTMENT: N_("Ranking of the provincial departments"),
@@ -87,7 +84,16 @@ class RankingView:
     page: int
 
 
-View = ReportView | RankingView
+@dataclass(frozen=True, slots=True)
+class MissingView:
+    """A page of the units of a unit's subtree that have not reported a period."""
+
+    unit: str
+    period: Period
+    page: int
+
+
+View = ReportView | RankingView | MissingView
 
 
 def encode(view: View) -> str:
@@ -97,6 +103,8 @@ def encode(view: View) -> str:
             data = f"{REPORT_PREFIX}:{unit}:{period.key}"
         case RankingView(unit, period, level, page):
             data = f"{RANKING_PREFIX}:{unit}:{period.key}:{LEVEL_KEYS[level]}:{page}"
+        case MissingView(unit, period, page):
+            data = f"{MISSING_PREFIX}:{unit}:{period.key}:{page}"
     if len(data.encode()) > MAX_BYTES or decode(data) != view:
         raise ValueError(f"{view!r} cannot be written as button data")
     return data
@@ -113,6 +121,10 @@ def decode(data: str | None) -> View:
             if level not in _LEVELS_BY_KEY or not _PAGE.fullmatch(page):
                 raise InvalidCallbackError(f"not a level and page: {level!r}, {page!r}")
             return RankingView(_unit(unit), _period(period), _LEVELS_BY_KEY[level], int(page))
+        case [prefix, unit, period, page] if prefix == MISSING_PREFIX:
+            if not _PAGE.fullmatch(page):
+                raise InvalidCallbackError(f"not a page: {page!r}")
+            return MissingView(_unit(unit), _period(period), int(page))
     raise InvalidCallbackError(f"unknown button data {data!r}")
 
 
@@ -156,9 +168,9 @@ def points_text(value: Fraction, language: str) -> str:
 # --- the report -------------------------------------------------------------------------------
 
 
-def report_name(period: Period, t: Translator) -> str:
-    name = REPORT_NAMES.get(period.kind)
-    return t._(name) if name is not None else period.key
+def report_name(period: Period, t: Translator, *, start: bool = False) -> str:
+    """A report's period by its one name (bot.formatting.period_name): "quý 1/2022"."""
+    return period_name(period, t, start=start)
 
 
 def capitalised(text: str) -> str:
@@ -257,18 +269,69 @@ def report_text(catalogue: Catalogue, summary: ReportingSummary, t: Translator) 
 
 
 def report_keyboard(
-    catalogue: Catalogue, root: Unit, period: Period, levels: Sequence[Level], t: Translator
+    catalogue: Catalogue,
+    root: Unit,
+    period: Period,
+    levels: Sequence[Level],
+    t: Translator,
+    missing: int = 0,
 ) -> InlineKeyboardMarkup:
-    """The report periods of the year (the one shown marked), then a ranking per level."""
+    """The report periods of the year (the one shown marked), every unit not reported when the
+    report lists only some (`missing`: how many there are), then a ranking per level."""
     periods = [
-        button(("• " if due == period else "") + report_name(due, t), ReportView(root.code, due))
+        button(
+            ("• " if due == period else "") + report_name(due, t, start=True),
+            ReportView(root.code, due),
+        )
         for due in catalogue.calendar.due_periods(period.year)
     ]
     keyboard = [periods]
+    if missing > NOT_REPORTED_SHOWN:
+        label = t._("Every unit not reported ({count}) ▸", count=missing)
+        keyboard.append([button(label, MissingView(root.code, period, 0))])
     keyboard.extend(
         [button("🏆 " + t._(RANKING_TITLES[level]), RankingView(root.code, period, level, 0))]
         for level in levels
     )
+    return InlineKeyboardMarkup(keyboard)
+
+
+def missing_names(catalogue: Catalogue, summary: ReportingSummary, t: Translator) -> list[str]:
+    """The units not reported, by level, "⏰" past their deadline."""
+    return [
+        unit_label(catalogue, u.unit, t.language)
+        + (" ⏰" if u.timeliness is Timeliness.MISSING else "")
+        for u in _by_level(summary.not_reported)
+    ]
+
+
+def missing_text(catalogue: Catalogue, summary: ReportingSummary, page: int, t: Translator) -> str:
+    """A page of the units not reported."""
+    names = missing_names(catalogue, summary, t)
+    shown, page, pages = paginate(names, page, MISSING_PER_PAGE)
+    head = t._(
+        "Not reported, {unit}, {report} (page {page}/{pages}; ⏰ past the deadline):",
+        unit=unit_label(catalogue, summary.root, t.language),
+        report=report_name(summary.period, t),
+        page=page + 1,
+        pages=pages,
+    )
+    if not names:
+        return head + "\n\n" + t._("Every unit has reported.")
+    return fit(head + "\n\n" + "\n".join(f"• {name}" for name in shown))
+
+
+def missing_keyboard(
+    root: Unit, period: Period, total: int, page: int, t: Translator
+) -> InlineKeyboardMarkup:
+    _shown, page, pages = paginate(range(total), page, MISSING_PER_PAGE)
+    navigation = []
+    if page > 0:
+        navigation.append(button(t._("◀ Previous page"), MissingView(root.code, period, page - 1)))
+    if page + 1 < pages:
+        navigation.append(button(t._("Next page ▶"), MissingView(root.code, period, page + 1)))
+    keyboard = [navigation] if navigation else []
+    keyboard.append([button(t._("◀ Back to the report"), ReportView(root.code, period))])
     return InlineKeyboardMarkup(keyboard)
 
 
@@ -320,9 +383,9 @@ def ranking_text(
         period_heading(period, catalogue, t),
     ]
     rule = t._(
-        "Ordered by indicators met, then by the fewest below the floor. Score preview: one"
-        " point an indicator met, part of it between the floor and the target, and zero"
-        " below the floor: a unit below the floor scores no points on that criterion."
+        "Ordered by score; equal scores share a place. Score preview: one point an indicator"
+        " met, part of it between the floor and the target, and zero below the floor: a unit"
+        " below the floor scores no points on that criterion."
     )
     if not shown:
         return "\n".join(head) + "\n\n" + t._("No unit of this level here.")

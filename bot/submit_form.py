@@ -301,8 +301,8 @@ def part_too_large(
 
 
 COUNT_TEXTS: Final = {
-    CountProblem.EMPTY: N_("Nothing was typed: send a whole number such as 1.020, or press Skip."),
-    CountProblem.NO_NUMBER: N_("I expected a whole number, such as 1.020 or 1020."),
+    CountProblem.EMPTY: N_("Nothing was typed: send a whole number such as 1020, or press Skip."),
+    CountProblem.NO_NUMBER: N_("I expected a whole number, such as 1020."),
     CountProblem.NEGATIVE: N_("A count cannot be negative: send a whole number, 0 or more."),
     CountProblem.PERCENT: N_(
         "Give the raw count, not a percentage: the rates are computed from the counts."
@@ -418,7 +418,13 @@ def period_prompt(
     if note:
         text += "\n" + note
     rows: Keyboard = [
-        [Button(t._(labels[which], period=period_name(period, t)), Action.PERIOD, period.key)]
+        [
+            Button(
+                t._(labels[which], period=period_name(period, t, start=True)),
+                Action.PERIOD,
+                period.key,
+            )
+        ]
         for period, which in choices
     ]
     rows.append([Button(t._("Another period…"), Action.OTHER_PERIOD)])
@@ -501,7 +507,7 @@ def question_prompt(
         lines.append(t._("Answer Yes or No, or press Skip."))
         rows.append([Button(t._("Yes"), Action.YES), Button(t._("No"), Action.NO)])
     else:
-        lines.append(t._("Type a whole number (for example 1.020), or press Skip."))
+        lines.append(t._("Type a whole number (for example 1020), or press Skip."))
     rows.append([Button(t._("Skip"), Action.SKIP), Button(t._("Back"), Action.BACK)])
     rows.append([Button(t._("Cancel"), Action.CANCEL)])
     return "\n".join(lines), rows

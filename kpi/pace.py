@@ -278,6 +278,15 @@ class PaceStatus(StrEnum):
     NO_DATA = "no_data"  # nothing reported yet, or no month of the year has ended
 
 
+class ProjectionBasis(StrEnum):
+    """What a year-end projection extrapolates (said beside it: "theo nhịp quý 1/2022")."""
+
+    RECENT = "recent"  # the run-rate of the recent stretch (the last quarter ended)
+    YEAR = "year"  # the run-rate of the year so far
+    GROWTH = "growth"  # a state's monthly growth since its starting point
+    FLAT = "flat"  # a state without a known starting point: today's level held
+
+
 @dataclass(frozen=True, slots=True)
 class RunRate:
     """A recent stretch of the year (e.g. the last quarter ended): its sums and length."""
@@ -300,6 +309,7 @@ class Pace:
     projected_numerator: Fraction | None
     projected_denominator: Fraction | None
     reachable: bool
+    basis: ProjectionBasis = ProjectionBasis.YEAR  # what the projection extrapolates
 
     @property
     def projected_rate(self) -> Fraction | None:
@@ -368,8 +378,10 @@ def pace(
     rate = Fraction(numerator, denominator)
     _needed, reachable = needed_to_reach(numerator, denominator, goal, mode)
     left = MONTHS - elapsed
+    basis = ProjectionBasis.YEAR
     if mode is NeededMode.ADD:
         if recent is not None and recent.denominator > 0 and recent.months > 0:
+            basis = ProjectionBasis.RECENT
             per_month = (
                 Fraction(recent.numerator, recent.months),
                 Fraction(recent.denominator, recent.months),
@@ -382,6 +394,7 @@ def pace(
         growth = (
             Fraction(0) if start is None else max(Fraction(0), numerator - start * denominator)
         )
+        basis = ProjectionBasis.FLAT if start is None else ProjectionBasis.GROWTH
         projected_numerator = min(Fraction(denominator), numerator + growth * left / elapsed)
         projected_denominator = Fraction(denominator)
     if not reachable:
@@ -400,6 +413,7 @@ def pace(
         projected_numerator,
         projected_denominator,
         reachable,
+        basis,
     )
 
 
@@ -445,6 +459,7 @@ __all__ = [
     "MilestoneProblem",
     "Pace",
     "PaceStatus",
+    "ProjectionBasis",
     "Roadmap",
     "RoadmapSetting",
     "RunRate",

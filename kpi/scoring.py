@@ -14,9 +14,11 @@ that judges the unit) as 1 point and reads it this way:
 - below the floor: zero, whatever the other criteria;
 - no data, or tracked without a target: not scored (and not counted as judged).
 
-The ranking orders the units of one level by criteria met (most first), then by the share of
-their judged criteria below the floor (fewest first), then by name; units equal on the first two
-share a rank. Units with no judged criterion at all are listed after the ranked ones, unranked.
+The ranking orders the units of one level by their score (the preview's points, most first),
+then by the share of their judged criteria below the floor (fewest first), criteria met (most
+first) and name; units of equal score share a rank, and the next score takes the place after
+them (competition ranking: 1, 2, 2, 4). Units with no judged criterion at all are listed after
+the ranked ones, unranked.
 """
 
 from __future__ import annotations
@@ -131,8 +133,8 @@ def score_unit(level: Level, lines: Sequence[Line]) -> UnitScore:
 
 @dataclass(frozen=True, slots=True)
 class Ranked:
-    """A unit's place: `rank` is shared by units equal on met and floor breaches; None for a
-    unit with nothing judged."""
+    """A unit's place: `rank` is shared by units of equal score; None for a unit with nothing
+    judged."""
 
     rank: int | None
     unit: str
@@ -145,15 +147,15 @@ def rank_units(entries: Sequence[tuple[str, str, UnitScore]]) -> list[Ranked]:
     judged = [e for e in entries if e[2].judged]
     unjudged = [e for e in entries if not e[2].judged]
 
-    def order(entry: tuple[str, str, UnitScore]) -> tuple[int, Fraction, str, str]:
+    def order(entry: tuple[str, str, UnitScore]) -> tuple[Fraction, Fraction, int, str, str]:
         code, name, score = entry
-        return (-score.met, score.floor_breach_share, fold_name(name), code)
+        return (-score.points, score.floor_breach_share, -score.met, fold_name(name), code)
 
     ranked: list[Ranked] = []
-    previous: tuple[int, Fraction] | None = None
+    previous: Fraction | None = None
     rank = 0
     for position, (code, name, score) in enumerate(sorted(judged, key=order), start=1):
-        standing = (score.met, score.floor_breach_share)
+        standing = score.points
         if standing != previous:
             rank, previous = position, standing
         ranked.append(Ranked(rank, code, name, score))

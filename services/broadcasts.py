@@ -155,6 +155,7 @@ class Recipient:
 class BroadcastPlan:
     audience: Audience
     recipients: tuple[Recipient, ...]
+    unreached: tuple[str, ...] = ()  # units of the audience with nobody bound: told, not sent
 
     @property
     def count(self) -> int:
@@ -193,7 +194,14 @@ async def plan_broadcast(uow: UnitOfWork, tree: UnitTree, audience: Audience) ->
         for p in people
         if any(m.unit in units and (m.role is Role.HEAD or not heads_only) for m in p.memberships)
     }
-    return BroadcastPlan(audience, tuple(chosen[k] for k in sorted(chosen)))
+    reached = {
+        m.unit
+        for p in people
+        for m in p.memberships
+        if m.unit in units and (m.role is Role.HEAD or not heads_only)
+    }
+    unreached = tuple(u.code for u in tree if u.code in units and u.code not in reached)
+    return BroadcastPlan(audience, tuple(chosen[k] for k in sorted(chosen)), unreached)
 
 
 @dataclass(frozen=True, slots=True)

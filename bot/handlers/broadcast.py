@@ -29,8 +29,9 @@ from telegram.ext import (
 from telegram.ext import filters as f
 from telegram.warnings import PTBUserWarning
 
-from bot import render
+from bot import notices, render
 from bot.access import Caller, identify_caller, require_admin
+from bot.buttons import retire
 from bot.context import Context, Services
 from bot.handlers.basics import cancel_fallback
 from bot.i18n import N_, Translator, translator
@@ -248,6 +249,7 @@ async def audience_pressed(update: Update, context: Context, caller: Caller) -> 
         await query.answer(stale_text(t))
         return None
     await query.answer()
+    await retire(query)  # the menu is answered: its buttons go
     tree = tree_of(context)
     kind = action.partition(":")[0]
     if kind == "cancel":
@@ -343,7 +345,13 @@ async def preview(update: Update, context: Context, caller: Caller, audience: Au
         "",
         shown,
         "",
-        t._("will go to {audience}: {count} recipients.", audience=described, count=plan.count),
+        t.n_(
+            "will go to {audience}: {count} recipient.",
+            "will go to {audience}: {count} recipients.",
+            plan.count,
+            audience=described,
+            count=plan.count,
+        ),
     ]
     if plan.blocked:
         lines.append(
@@ -354,14 +362,51 @@ async def preview(update: Update, context: Context, caller: Caller, audience: Au
             )
         )
     token = draft["token"]
-    keyboard = InlineKeyboardMarkup(
-        [
-            [button(t._("Send to {count}", count=plan.count), token, "send")],
-            [button(t._("Choose another audience"), token, "back")],
-            [button(t._("Cancel"), token, "cancel")],
-        ]
+    rows = [
+        [button(t._("Send to {count}", count=plan.count), token, "send")],
+        [button(t._("Choose another audience"), token, "back")],
+        [button(t._("Cancel"), token, "cancel")],
+    ]
+    draft["unreached"] = list(plan.unreached)
+    if plan.unreached:
+        lines.append(
+            t.n_(
+                "{count} unit has nobody registered: it will not receive the message.",
+                "{count} units have nobody registered: they will not receive the message.",
+                len(plan.unreached),
+                count=len(plan.unreached),
+            )
+        )
+        rows.insert(1, [button(t._("Which units? ▸"), token, "unreached")])
+    lines += ["", t._("It is sent with the sender's line: {sender}", sender=sender_line(context))]
+    await say(update, "\n".join(lines), InlineKeyboardMarkup(rows))
+    return State.CONFIRM
+
+
+UNREACHED_SHOWN = 150  # units named in one message; the rest are counted
+
+
+def sender_line(context: Context) -> str:
+    """The sender's line above a broadcast (bot.notices.sender_line)."""
+    services = context.services
+    return notices.sender_line(services.catalogues.newest, services.settings.default_language)
+
+
+async def show_unreached(update: Update, context: Context, caller: Caller) -> State:
+    """The units of the audience with nobody registered, by name; the preview stays."""
+    t = caller.t
+    tree = tree_of(context)
+    codes = [str(c) for c in draft_of(context).get("unreached", [])]
+    names = [f"• {tree.describe(c, t.language)}" for c in codes[:UNREACHED_SHOWN] if c in tree]
+    if len(codes) > UNREACHED_SHOWN:
+        names.append(t._("… and {count} more.", count=len(codes) - UNREACHED_SHOWN))
+    head = t.n_(
+        "{count} unit with nobody registered:",
+        "{count} units with nobody registered:",
+        len(codes),
+        count=len(codes),
     )
-    await say(update, "\n".join(lines), keyboard)
+    await say(update, render.fit("\n".join([head, *names])))
     return State.CONFIRM
 
 
@@ -376,6 +421,9 @@ async def confirm_pressed(update: Update, context: Context, caller: Caller) -> N
         await query.answer(stale_text(t))
         return None
     await query.answer()
+    if action == "unreached":  # the preview's buttons stay: it is not answered yet
+        return await show_unreached(update, context, caller)
+    await retire(query)  # the preview is answered: its buttons go
     if action == "cancel":
         return await cancel(update, context, caller)
     if action == "back":
@@ -395,7 +443,7 @@ async def send(update: Update, context: Context, caller: Caller) -> int:
     created = await create_broadcast(
         services.database.unit_of_work,
         tree,
-        str(draft["text"]),
+        f"{sender_line(context)}\n\n{draft['text']}",
         audience,
         caller.telegram_id,
         services.clock(),

@@ -18,45 +18,32 @@ from bot.access import Caller, require_person
 from bot.context import Context
 from bot.formatting import period_name
 from bot.handlers.status import asked_unit, now, say
-from bot.i18n import N_, Translator
+from bot.i18n import Translator
 from bot.notices import report_button
 from kpi.catalogue import Catalogue
-from kpi.periods import PeriodKind
 from kpi.units import Unit
 from services.deadlines import Deadline, deadlines_for
-
-REPORT_NAMES = {
-    PeriodKind.QUARTER: N_("Quarter I"),
-    PeriodKind.HALF: N_("Six months"),
-    PeriodKind.NINE_MONTHS: N_("Nine months"),
-    PeriodKind.YEAR: N_("Whole year"),
-}
 
 
 def deadline_line(deadline: Deadline, catalogue: Catalogue, t: Translator) -> str:
     """ "Quý I (đến 14/03/2022): hạn 18/03/2022 — đã báo cáo ✅"."""
     language = t.language
     period = deadline.period
-    name = REPORT_NAMES.get(period.kind)
     head = t._(
         "{report} (to {end}): due {due}",
-        report=t._(name) if name is not None else period.key,
+        report=formatting.period_name(period, t, start=True),
         end=formatting.day(period.end(catalogue.calendar.cutoff_day), language),
         due=formatting.day(deadline.due, language),
     )
     if deadline.reported:
         return head + " — " + t._("reported ✅")
     days = deadline.days_left
-    if days > 1:
-        when = t._("{count} days left", count=days)
-    elif days == 1:
-        when = t._("1 day left")
+    if days > 0:
+        when = t.n_("{count} day left", "{count} days left", days, count=days)
     elif days == 0:
         when = t._("due today")
-    elif days == -1:
-        when = t._("1 day overdue")
     else:
-        when = t._("{count} days overdue", count=-days)
+        when = t.n_("{count} day overdue", "{count} days overdue", -days, count=-days)
     lacking = len(deadline.missing)
     if lacking == 1:
         state = t._("not reported (1 data element missing)")

@@ -77,7 +77,7 @@ def periods_keyboard(
 ) -> InlineKeyboardMarkup:
     buttons = [
         InlineKeyboardButton(
-            ("• " if p == shown else "") + render.period_name(p, t),
+            ("• " if p == shown else "") + render.period_name(p, t, start=True),
             callback_data=button_data(unit, p),
         )
         for p in periods

@@ -22,7 +22,7 @@ from bot.callbacks import InvalidCallbackError
 from bot.context import Context
 from bot.handlers.status import find_unit, now, say, show, stale
 from bot.i18n import Translator
-from bot.report_view import RankingView, ReportView
+from bot.report_view import MissingView, RankingView, ReportView
 from kpi.access import Role
 from kpi.catalogue import Catalogue
 from kpi.errors import PeriodError
@@ -92,7 +92,26 @@ async def show_report(
         )
     text = report_view.report_text(catalogue, summary, t)
     levels = ranking_levels(catalogue, root)
-    await show(update, text, report_view.report_keyboard(catalogue, root, period, levels, t))
+    missing = len(summary.not_reported)
+    keyboard = report_view.report_keyboard(catalogue, root, period, levels, t, missing)
+    await show(update, text, keyboard)
+
+
+async def show_missing(
+    update: Update, context: Context, caller: Caller, view: MissingView
+) -> None:
+    """A page of every unit not reported (the report lists the first few)."""
+    t = caller.t
+    services = context.services
+    catalogue = services.catalogues.for_year(view.period.year)
+    root = catalogue.units.get(view.unit)
+    async with services.database.unit_of_work() as uow:
+        summary = await reporting_summary(
+            uow, catalogue, root.code, view.period, now(context).today, services.settings.tzinfo
+        )
+    text = report_view.missing_text(catalogue, summary, view.page, t)
+    total = len(summary.not_reported)
+    await show(update, text, report_view.missing_keyboard(root, view.period, total, view.page, t))
 
 
 async def show_ranking(
@@ -183,6 +202,8 @@ async def report_pressed(update: Update, context: Context, caller: Caller) -> No
         return
     if isinstance(view, ReportView):
         await show_report(update, context, caller, view.unit, view.period)
+    elif isinstance(view, MissingView):
+        await show_missing(update, context, caller, view)
     else:
         await show_ranking(update, context, caller, view)
 

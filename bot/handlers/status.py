@@ -36,6 +36,7 @@ from kpi.evaluation import Line
 from kpi.periods import Period, PeriodKind, cumulative_period
 from kpi.units import Unit, UnitTree
 from services.status import YearToDate, unit_status, year_to_date
+from services.subscriptions import subscriptions
 
 # --- who may see what -------------------------------------------------------------------------
 
@@ -63,7 +64,13 @@ def visible_parent(caller: Caller, unit: Unit, tree: UnitTree) -> Unit | None:
     return tree.get(unit.parent)
 
 
-def not_yours(t: Translator) -> str:
+def not_yours(t: Translator, caller: Caller | None = None, tree: UnitTree | None = None) -> str:
+    """The unit is not the person's; "and the units below it" only when theirs has some."""
+    person = None if caller is None else caller.person
+    if person is not None and tree is not None:
+        units = [m.unit for m in person.memberships if m.unit in tree]
+        if units and not any(tree.children(code) for code in units):
+            return t._("This unit is not one of yours: you can see your own unit.")
     return t._("This unit is not one of yours: you can see your own unit and the units below it.")
 
 
@@ -77,7 +84,7 @@ def find_unit(text: str, caller: Caller, tree: UnitTree) -> Unit | str:
         if len(candidates) == 1:
             return candidates[0]
         if not candidates:
-            return not_yours(t)
+            return not_yours(t, caller, tree)
         names = "\n".join(f"• {tree.describe(u.code, t.language)}: {u.code}" for u in candidates)
         return t._(
             "Several units are named “{name}”. Give the code of the one you mean:",
@@ -89,7 +96,7 @@ def find_unit(text: str, caller: Caller, tree: UnitTree) -> Unit | str:
             " or its code.",
             name=echo(text),
         )
-    return unit if may_see(caller, unit.code, tree) else not_yours(t)
+    return unit if may_see(caller, unit.code, tree) else not_yours(t, caller, tree)
 
 
 # --- which periods "now" means ----------------------------------------------------------------
@@ -149,7 +156,7 @@ def period_choices(current: Now, shown: Period, t: Translator) -> list[render.Pe
     base = shown if shown.kind is PeriodKind.QUARTER else current.quarter
     before = previous_quarter(base)
     if before is not None:
-        offer(before, "◀ " + render.period_name(before, t))
+        offer(before, "◀ " + render.period_name(before, t, start=True))
     return choices
 
 
@@ -260,7 +267,7 @@ async def pressed(update: Update, context: Context, caller: Caller) -> View | No
     tree = catalogue_of(context, period).units
     if not may_see(caller, view.unit, tree):
         # the same answer whether the unit exists or not: a forged button learns nothing
-        text = stale(t) if caller.is_admin else not_yours(t)
+        text = stale(t) if caller.is_admin else not_yours(t, caller, tree)
         await query.answer(text, show_alert=True)
         return None
     return view
@@ -325,9 +332,24 @@ async def status(update: Update, context: Context, caller: Caller) -> None:
     if asked is None:
         return
     period, args = asked
-    unit = await asked_unit(update, list(args), caller, catalogue_of(context, period).units)
+    tree = catalogue_of(context, period).units
+    followed = None if args else await group_unit(update, context, caller, tree)
+    unit = await asked_unit(update, list(args), caller, tree, followed)
     if unit is not None:
         await show_status(update, context, caller, unit.code, period)
+
+
+async def group_unit(
+    update: Update, context: Context, caller: Caller, tree: UnitTree
+) -> Unit | None:
+    """In a group, the unit the group follows (the first the caller may see): /status there
+    is about it, not about the caller's own unit. None in a private chat."""
+    chat = update.effective_chat
+    if chat is None or chat.type not in {"group", "supergroup"}:
+        return None
+    followed = await subscriptions(context.services.database.unit_of_work, chat.id)
+    seen = [code for code in followed if may_see(caller, code, tree)]
+    return tree.get(seen[0]) if seen else None
 
 
 async def show_detail(update: Update, context: Context, caller: Caller, view: DetailView) -> None:

@@ -35,6 +35,7 @@ from telegram.warnings import PTBUserWarning
 from bot import render
 from bot import submit_form as sf
 from bot.access import Caller, actor_of, identify_caller, require_person, role_name
+from bot.buttons import retire
 from bot.context import Context
 from bot.formatting import period_name
 from bot.handlers.basics import cancelled
@@ -788,6 +789,7 @@ def form_button(callback: FormCallback) -> Callable[[Update, Context], Coroutine
             await stale_button(update, context)
             return None
         await query.answer()
+        await retire(query)  # its prompt is answered: its buttons go
         return await callback(update, context, caller, form, press)
 
     return checked

@@ -147,7 +147,7 @@ def test_the_worked_example_holds_over_twelve_months_and_several_units_from_a_wo
     # the table form speaks Vietnamese numbers
     _, out, _ = run(capsys, "status", "--unit", "kon-tum", "--period", "2022")
     assert "277.307" in out
-    assert "12,27 %" in out
+    assert "12,27\u00a0%" in out
     assert "47.076" in out
 
 

@@ -62,7 +62,7 @@ def test_an_import_that_drops_a_unit_below_target_queues_one_alert_for_its_head(
     queued = asyncio.run(_queued(database_url))
     assert [(chat, kind) for chat, kind, _ in queued] == [(HEAD, "alert")]
     assert "Xã Đăk Blô" in queued[0][2]
-    assert "5,00 %" in queued[0][2]
+    assert "5,00\u00a0%" in queued[0][2]
 
     assert main(["figures", "import", str(_csv(tmp_path, online=60))]) == 0  # a correction
     assert [kind for _, kind, _ in asyncio.run(_queued(database_url))] == ["alert", "recovery"]

@@ -172,7 +172,7 @@ def about(state: FakeState, indicator: str) -> dict[int, list[str]]:
     """Chat → kinds of the messages about duy-tan that name `indicator`."""
     found: dict[int, list[str]] = {}
     for key, queued in state.outbox.items():
-        if key.startswith("alert:duy-tan:") and f"\n{indicator} " in queued.message.text:
+        if key.startswith("alert:duy-tan:") and f" {indicator} " in queued.message.text:
             found.setdefault(queued.message.chat_id, []).append(queued.message.kind)
     return found
 
@@ -197,14 +197,12 @@ async def test_a_submission_below_target_alerts_the_unit_and_the_groups_that_fol
         DISTRICT_GROUP: ["alert"],
     }
     [message] = to(state, HEAD)  # one message: the quarter and the year, each line that fell
-    assert "⚠️ Phường Duy Tân (Thành phố Kon Tum) không đạt chỉ tiêu trong Quý 1/2022:" in (
-        message.text
-    )
-    assert "không đạt chỉ tiêu trong Năm 2022:" in message.text
-    assert "5,00 % (chỉ tiêu 25 %) · cần thêm 27 hồ sơ" in message.text
-    assert "/status" in message.text
+    # one digest: the unit and the period once, each indicator once (the year so far)
+    assert message.text.startswith("⚠️ Phường Duy Tân (Thành phố Kon Tum) · năm 2022 (lũy kế)\n")
+    assert message.text.count("III.2") == 1
+    assert "5,00\u00a0% (chỉ tiêu 25\u00a0%) · cần thêm 27 hồ sơ" in message.text
     assert message.markup == {
-        "inline_keyboard": [[{"text": "Xem kết quả", "callback_data": "st:duy-tan:2022-Q1"}]]
+        "inline_keyboard": [[{"text": "Xem kết quả", "callback_data": "st:duy-tan:2022"}]]
     }
 
 
@@ -240,7 +238,8 @@ async def test_the_provincial_group_hears_of_units_below_the_floor_only(
     }
     await submit(uow, kontum, late, T0 + DAY)  # 90 % on time: below the floor of V.1
     [message] = to(state, PROVINCE_GROUP)
-    assert "🔴 Phường Duy Tân (Thành phố Kon Tum) dưới mức sàn trong Quý 1/2022:" in message.text
+    assert message.text.startswith("🔴 Phường Duy Tân (Thành phố Kon Tum) · năm 2022 (lũy kế)")
+    assert "1 chỉ tiêu dưới mức sàn" in message.text
     assert to(state, OTHER_GROUP) == []
 
 

@@ -97,8 +97,8 @@ async def test_a_trend_is_a_readable_png_whose_numbers_are_the_computed_ones(
         if key.startswith("ytd:") or key == "projection":
             assert text in chart.texts, (key, text)
     target, floor = (
-        t._("Target {value}", value="97 %" if language == "vi" else "97%"),
-        t._("Floor {value}", value="95 %" if language == "vi" else "95%"),
+        t._("Target {value}", value="97\u00a0%" if language == "vi" else "97%"),
+        t._("Floor {value}", value="95\u00a0%" if language == "vi" else "95%"),
     )
     assert target in chart.texts
     assert floor in chart.texts
@@ -110,10 +110,10 @@ async def test_the_vietnamese_trend_speaks_vietnamese(
     chart = await charts.render_trend(await demo_trend(demo, kontum), translator("vi"))
     assert "T1" in chart.texts
     assert "T12" in chart.texts
-    assert "Chỉ tiêu 97 %" in chart.texts
-    assert "Mức sàn 95 %" in chart.texts
+    assert "Chỉ tiêu 97\u00a0%" in chart.texts
+    assert "Mức sàn 95\u00a0%" in chart.texts
     assert "Lũy kế từ đầu năm" in chart.texts
-    assert chart.value("ytd:5") == "95,89 %"  # what /status shows for the H1 report
+    assert chart.value("ytd:5") == "95,89\u00a0%"  # what /status shows for the H1 report
     assert any(text.startswith("V.1 Hồ sơ giải quyết") for text in chart.texts)
 
 
@@ -140,7 +140,7 @@ async def test_a_ranking_is_a_readable_png_whose_numbers_are_the_computed_ones(
     assert target is not None
     expected += [
         ("target", render.limit_text(target, language)),
-        ("floor", "95 %" if language == "vi" else "95%"),
+        ("floor", "95\u00a0%" if language == "vi" else "95%"),
     ]
     assert list(chart.values) == expected
     for code, text in chart.values[:-2]:
@@ -148,7 +148,7 @@ async def test_a_ranking_is_a_readable_png_whose_numbers_are_the_computed_ones(
         assert kontum.units.get(code).name.get(language) in chart.texts
     assert t._("Target {value}", value=chart.value("target")) in chart.texts
     if language == "vi":
-        assert chart.value("dak-blo") == "92,09 %"
+        assert chart.value("dak-blo") == "92,09\u00a0%"
         assert "Xã Đăk Blô" in chart.texts
 
 
@@ -173,7 +173,7 @@ async def test_a_line_without_figures_still_draws_a_chart_that_says_so(
     chart = await charts.render_trend(trend, translator("vi"))
     assert_readable_png(chart)
     assert "Chưa có số liệu" in chart.texts
-    assert chart.values == (("target", "25 %"),)
+    assert chart.values == (("target", "25\u00a0%"),)
 
 
 async def test_captions_repeat_the_numbers_in_words(
@@ -181,9 +181,9 @@ async def test_captions_repeat_the_numbers_in_words(
 ) -> None:
     t = translator("vi")
     caption = charts.trend_caption(await demo_trend(demo, kontum), kontum, t)
-    assert "Lũy kế đến T5: 95,89 %" in caption
-    assert "95,89 % (chỉ tiêu 97 %, mức sàn 95 %)" in caption
-    assert "Dự báo cuối năm theo nhịp hiện tại: 95,91 %" in caption
+    assert "Lũy kế đến T5: 95,89\u00a0%" in caption
+    assert "95,89\u00a0% (chỉ tiêu 97\u00a0%, mức sàn 95\u00a0%)" in caption
+    assert "Dự báo cuối năm theo nhịp hiện tại: 95,91\u00a0%" in caption
     ranking = charts.ranking_caption(await demo_ranking(demo, kontum), kontum, t)
     assert "9/12 đơn vị đạt chỉ tiêu" in ranking
     assert len(caption) <= charts.CAPTION_LIMIT

@@ -199,7 +199,7 @@ async def test_a_rate_just_below_its_target_keeps_the_decimals_that_tell_them_ap
     book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(report, "vi")))
     sheet = book["Mục V"]
     assert sheet.cell(6, 8).value == "Tỷ lệ"
-    rate = sheet.cell(7, 8)  # 98.999 % against 99 %: "99.00%" would read as met
+    rate = sheet.cell(7, 8)  # 98.999\u00a0% against 99\u00a0%: "99.00%" would read as met
     assert rate.number_format == "0.000%"
     assert rate.value == pytest.approx(0.98999)
     assert sheet.cell(7, 9).value == pytest.approx(0.99)

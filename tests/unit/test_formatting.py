@@ -23,9 +23,9 @@ def test_counts_are_grouped_by_three_the_vietnamese_way() -> None:
 
 
 def test_percentages_and_decimals_use_the_decimal_comma() -> None:
-    assert percent(Decimal("12.27")) == "12,27 %"
+    assert percent(Decimal("12.27")) == "12,27\u00a0%"
     assert percent(Decimal("1234.5"), language="en") == "1,234.50%"
-    assert percent(Decimal("99.999"), decimals=3) == "99,999 %"
+    assert percent(Decimal("99.999"), decimals=3) == "99,999\u00a0%"
     assert decimal(Decimal("8.75")) == "8,75"
     assert decimal(Decimal("9.00")) == "9"
 
@@ -47,5 +47,5 @@ def test_a_percentage_and_a_decimal_are_what_babel_writes(
     fixed = "#,##0." + "0" * decimals if decimals else "#,##0"
     up_to = "#,##0." + "#" * decimals if decimals else "#,##0"
     expected = format_decimal(value, format=fixed, locale=locale)
-    assert percent(value, decimals, language) in {f"{expected} %", f"{expected}%"}
+    assert percent(value, decimals, language) in {f"{expected}\u00a0%", f"{expected}%"}
     assert decimal(value, decimals, language) == format_decimal(value, format=up_to, locale=locale)

@@ -269,7 +269,7 @@ def test_months_elapsed_count_the_months_whose_cut_off_has_passed(
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("62,5", "62.5"), ("62,5 %", "62.5"), ("70%", "70"), (" 100 ", "100"), ("0", "0")],
+    [("62,5", "62.5"), ("62,5\u00a0%", "62.5"), ("70%", "70"), (" 100 ", "100"), ("0", "0")],
 )
 def test_a_percentage_is_read_the_vietnamese_way(text: str, value: str) -> None:
     assert parse_percent(text) == Decimal(value)

@@ -37,7 +37,7 @@ def line(
 def test_a_rate_below_target_reads_in_vietnamese_with_what_is_needed(kontum: Catalogue) -> None:
     text = render.line_text(line(kontum, "III.2", 34_020, 277_307), kontum, VI)
     assert text == (
-        "⚠️ III.2 Hồ sơ trực tuyến trên tổng số hồ sơ: 12,27 % (chỉ tiêu 25 %)"
+        "⚠️ III.2 Hồ sơ trực tuyến trên tổng số hồ sơ: 12,27\u00a0% (chỉ tiêu 25\u00a0%)"
         " · cần thêm 47.076 hồ sơ"
     )
 
@@ -51,7 +51,7 @@ def test_the_same_line_reads_in_english(kontum: Catalogue) -> None:
 
 def test_a_rate_just_below_its_target_is_never_shown_equal_to_it(kontum: Catalogue) -> None:
     text = render.line_text(line(kontum, "III.2", 99_999, 400_000), kontum, VI)
-    assert "24,9998 % (chỉ tiêu 25 %)" in text
+    assert "24,9998\u00a0% (chỉ tiêu 25\u00a0%)" in text
     assert "cần thêm 2 hồ sơ" in text
 
 
@@ -59,8 +59,8 @@ def test_a_target_of_100_percent_missed_says_it_is_no_longer_reachable(
     kontum: Catalogue,
 ) -> None:
     text = render.line_text(line(kontum, "V.1", 90, 100, Level.COMMUNE), kontum, VI)
-    assert text.startswith("🔴 V.1 Hồ sơ giải quyết trước hạn, đúng hạn (cấp xã): 90,00 %")
-    assert "(chỉ tiêu 100 %, mức sàn 95 %)" in text
+    assert text.startswith("🔴 V.1 Hồ sơ giải quyết trước hạn, đúng hạn (cấp xã): 90,00\u00a0%")
+    assert "(chỉ tiêu 100\u00a0%, mức sàn 95\u00a0%)" in text
     assert text.endswith("không còn đạt được trong kỳ này")
 
 
@@ -77,13 +77,13 @@ def test_lines_without_data_or_target_and_met_lines_have_their_glyphs(
     kontum: Catalogue,
 ) -> None:
     assert render.line_text(line(kontum, "II.1", None, None), kontum, VI) == (
-        "⚪ II.1 DVC an sinh xã hội trực tuyến: chưa có số liệu (chỉ tiêu 100 %)"
+        "⚪ II.1 DVC an sinh xã hội trực tuyến: chưa có số liệu (chỉ tiêu 100\u00a0%)"
     )
     tracked = render.line_text(line(kontum, "II.3", 5, 10), kontum, VI)
     assert tracked.startswith("➖ II.3 ")
-    assert tracked.endswith("50,00 % (chỉ theo dõi, không giao chỉ tiêu)")
+    assert tracked.endswith("50,00\u00a0% (chỉ theo dõi, không giao chỉ tiêu)")
     met = render.line_text(line(kontum, "III.2", 30, 100), kontum, VI)
-    assert met == "✅ III.2 Hồ sơ trực tuyến trên tổng số hồ sơ: 30,00 % (chỉ tiêu 25 %)"
+    assert met == "✅ III.2 Hồ sơ trực tuyến trên tổng số hồ sơ: 30,00\u00a0% (chỉ tiêu 25\u00a0%)"
 
 
 def test_an_indicator_binding_each_unit_says_how_many_units_meet_it(kontum: Catalogue) -> None:
@@ -92,18 +92,19 @@ def test_an_indicator_binding_each_unit_says_how_many_units_meet_it(kontum: Cata
     units = [judge(n, 100, target, None, indicator.needed_mode) for n in (20, 15, 5)]
     attainment = judge_each(judge(40, 300, target, None, indicator.needed_mode), units)
     text = render.line_text(Line(indicator, None, attainment), kontum, VI)
-    assert "13,33 % (chỉ tiêu 10 %)" in text
+    assert "13,33\u00a0% (chỉ tiêu 10\u00a0%)" in text
     assert "2/3 đơn vị đạt" in text
     assert text.startswith("⚠️ III.4.b")
 
 
 def test_period_names_in_both_languages() -> None:
     names = {key: render.period_name(Period.parse(key), VI) for key in ("2022-03", "2022-Q2")}
-    assert names == {"2022-03": "Tháng 3/2022", "2022-Q2": "Quý 2/2022"}
+    assert names == {"2022-03": "tháng 3/2022", "2022-Q2": "quý 2/2022"}
     assert render.period_name(Period.parse("2022-H1"), VI) == "6 tháng đầu năm 2022"
     assert render.period_name(Period.parse("2022-9M"), VI) == "9 tháng năm 2022"
-    assert render.period_name(YEAR, VI) == "Năm 2022"
-    assert render.period_name(Period.parse("2022-9M"), EN) == "First nine months of 2022"
+    assert render.period_name(YEAR, VI) == "năm 2022"
+    assert render.period_name(YEAR, VI, start=True) == "Năm 2022"
+    assert render.period_name(Period.parse("2022-9M"), EN) == "the first nine months of 2022"
 
 
 def test_the_status_text_has_the_unit_the_period_a_summary_and_a_legend(
@@ -157,9 +158,9 @@ def test_the_detail_names_counts_target_floor_legal_basis_leads_and_baseline(
     assert text.startswith("I.1. Tỷ lệ cung cấp dịch vụ công trực tuyến mức độ 3, 4")
     assert "Tử số (DVCTT mức 3, 4 trên Cổng QG): 1.200" in text  # the annex's national portal
     assert "Mẫu số (Tổng số TTHC): 1.800" in text
-    assert "66,67 % (chỉ tiêu 78 %)" in text
+    assert "66,67\u00a0% (chỉ tiêu 78\u00a0%)" in text
     assert "Cần thêm 204 dịch vụ" in text
-    assert "Kết quả năm 2021: 58,05 % (1.020/1.757)" in text
+    assert "Kết quả năm 2021: 58,05\u00a0% (1.020/1.757)" in text
     assert "Căn cứ giao chỉ tiêu: Năm 2021 đạt tỷ lệ 58%" in text
     assert "Đơn vị chủ trì: Văn phòng UBND tỉnh" in text
     assert "Đơn vị phối hợp: Các Sở, ban ngành" in text
@@ -169,7 +170,7 @@ def test_the_detail_of_a_level_line_uses_the_level_baseline(kontum: Catalogue) -
     indicator = kontum.indicator("V.1")
     lines = [line(kontum, "V.1", 99, 100, Level.DISTRICT)]
     text = render.detail_text(kontum, kontum.units.get("dak-glei"), YEAR, indicator, lines, VI)
-    assert "✅ cấp huyện: 99,00 % (chỉ tiêu 97 %, mức sàn 95 %)" in text
+    assert "✅ cấp huyện: 99,00\u00a0% (chỉ tiêu 97\u00a0%, mức sàn 95\u00a0%)" in text
     assert "Kết quả năm 2021: 96,34%" in text
 
 
@@ -189,7 +190,7 @@ def test_a_revision_reads_who_when_where_from_and_why(kontum: Catalogue) -> None
     text = render.revision_text(revision, kontum, VI, show_unit=True)
     assert text.splitlines() == [
         "• 10:05 10/06/2022 · Sở Y tế",
-        "  Hồ sơ tiếp nhận trực tuyến, Tháng 3/2022: 10 → 15",
+        "  Hồ sơ tiếp nhận trực tuyến, tháng 3/2022: 10 → 15",
         "  Lan · qua trò chuyện · lý do: nhập nhầm",
     ]
 

@@ -147,7 +147,7 @@ def score(*statuses: Status) -> UnitScore:
     )
 
 
-def test_units_are_ranked_by_met_then_fewest_floor_breaches_then_name() -> None:
+def test_units_are_ranked_by_score_and_only_equal_scores_share_a_rank() -> None:
     met, below, floor, none = (
         Status.MET,
         Status.BELOW_TARGET,
@@ -156,24 +156,26 @@ def test_units_are_ranked_by_met_then_fewest_floor_breaches_then_name() -> None:
     )
     ranked = rank_units(
         [
-            ("b", "Xã Bờ", score(met, met, floor)),  # 2 met, 1/3 below the floor
-            ("a", "Xã Đăk A", score(met, met, below, floor)),  # 2 met, 1/4
-            ("c", "Xã An", score(met, met, below, below)),  # 2 met, none below
-            ("d", "Xã Dung", score(met, met, below, below)),  # equal to c: shares its rank
-            ("e", "Xã Ê", score(met, met, met)),
+            ("b", "Xã Bờ", score(met, met, floor)),  # 2 points, 1/3 below the floor
+            ("a", "Xã Đăk A", score(met, met, below, floor)),  # 2.5 points
+            ("c", "Xã An", score(met, met, below, below)),  # 3 points, 2 met
+            ("d", "Xã Dung", score(met, met, below, below)),  # equal to c
+            ("e", "Xã Ê", score(met, met, met)),  # 3 points, 3 met: first of the three
+            ("g", "Xã Gia", score(met, met, below)),  # 2.5 points: shares a's rank
             ("f", "Xã Phù", score(none, none)),  # nothing judged: unranked, last
         ]
     )
     assert [(r.rank, r.unit) for r in ranked] == [
         (1, "e"),
-        (2, "c"),
-        (2, "d"),
+        (1, "c"),
+        (1, "d"),
+        (4, "g"),
         (4, "a"),
-        (5, "b"),
+        (6, "b"),
         (None, "f"),
     ]
-    assert ranked[3].score.points == Fraction(5, 2)
-    assert [c.indicator for c in ranked[3].score.zeroed] == ["I.3"]
+    assert ranked[4].score.points == Fraction(5, 2)
+    assert [c.indicator for c in ranked[4].score.zeroed] == ["I.3"]
 
 
 # --- the report of a period, on the in-memory store ------------------------------------------

@@ -391,14 +391,14 @@ def test_a_clean_summary_shows_old_and_new_and_the_rates_then_offers_to_confirm(
         [Change("dossiers_received", 1000, 1100), Change("dossiers_received_online", None, 300)],
         ["tthc_total"],
     )
-    rates = ["✅ II.1 …: 27,27 %"]
+    rates = ["✅ II.1 …: 27,27\u00a0%"]
     text, rows = sf.summary_prompt(
         form, questions, sf.Preview(plan), rates, "h", kontum, DECEMBER, VI
     )
     assert "• Tổng số TTHC: 9 (không đổi)" in text
     assert "• Hồ sơ tiếp nhận: 1.000 → 1.100" in text
     assert "• Hồ sơ tiếp nhận trực tuyến: 300" in text
-    assert "Tỉ lệ sau khi lưu:\n✅ II.1 …: 27,27 %" in text
+    assert "Tỉ lệ sau khi lưu:\n✅ II.1 …: 27,27\u00a0%" in text
     assert [row[0].action for row in rows] == [Action.CONFIRM, Action.EDIT_LIST, Action.CANCEL]
 
 
@@ -434,6 +434,6 @@ def test_a_reason_is_required_and_at_most_500_characters() -> None:
 
 
 def test_periods_are_named_the_way_the_status_names_them() -> None:
-    assert period_name(DECEMBER, VI) == "Tháng 12/2022"
-    assert period_name(Period.quarter(2022, 4), VI) == "Quý 4/2022"
-    assert period_name(Period.parse("2022"), EN) == "Year 2022"
+    assert period_name(DECEMBER, VI) == "tháng 12/2022"
+    assert period_name(Period.quarter(2022, 4), VI) == "quý 4/2022"
+    assert period_name(Period.parse("2022"), EN) == "the year 2022"

@@ -106,6 +106,11 @@ async def test_a_broadcast_to_the_communes_reaches_each_once_and_reports_the_blo
     assert text in preview["text"]
     assert "6 recipients" in preview["text"]
     assert "1 of them blocked the bot earlier" in preview["text"]
+    # the communes of the district without anyone registered are counted, named behind a button
+    assert "units have nobody registered" in preview["text"]
+    assert "📢 Văn phòng UBND tỉnh Kon Tum" in preview["text"]  # the sender's line
+    unreached = await bot.press(ADMIN, preview, "Which units? ▸", expect="with nobody registered")
+    assert "• " in unreached["text"]
 
     since = bot.cursor
     report = await bot.press(ADMIN, preview, "Send to 6", expect="Broadcast #")
@@ -139,7 +144,7 @@ async def test_a_broadcast_to_the_communes_reaches_each_once_and_reports_the_blo
     )  # finished: not looked at again
 
     for user_id in (5201, 5202, 5203, 5206):
-        assert await bot.said(user_id, 0) == [text], user_id
+        assert await bot.said(user_id, 0) == [f"📢 Văn phòng UBND tỉnh Kon Tum\n\n{text}"], user_id
     for user_id in (5204, 5205, HEAD):
         assert text not in await bot.said(user_id, 0)
     async with bot.database.unit_of_work() as uow:
@@ -167,7 +172,7 @@ async def test_a_member_cannot_broadcast_and_a_list_names_its_ambiguous_units(
     assert "“Nowhere”: no unit has this name" in problems["text"]
     assert "dak-glei-dak-long" in problems["text"]
     preview = await bot.ask(ADMIN, "dak-glei", expect="will go to", language_code="en")
-    assert "1 recipients" in preview["text"]
+    assert "1 recipient." in preview["text"]
     cancelled = await bot.press(ADMIN, preview, "Cancel", expect="Nothing was sent")
     assert cancelled
     async with bot.database.unit_of_work() as uow:
@@ -194,7 +199,7 @@ async def test_the_running_bot_delivers_a_broadcast_and_finishes_its_report_by_i
     assert final["message_id"] == report["message_id"]
     assert "Delivered: 3" in final["text"].splitlines()
     for user_id in list(COMMUNES)[:3]:
-        assert await bot.said(user_id, 0) == [text], user_id
+        assert await bot.said(user_id, 0) == [f"📢 Văn phòng UBND tỉnh Kon Tum\n\n{text}"], user_id
 
 
 async def test_a_forged_subscribe_button_in_a_private_chat_subscribes_nothing(

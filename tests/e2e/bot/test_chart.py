@@ -45,8 +45,8 @@ async def test_a_district_head_gets_the_trend_of_an_indicator_as_a_photo(bot: Bo
     await assert_photo(bot, photo)
     caption = photo["caption"]
     assert "V.1 Hồ sơ giải quyết trước hạn, đúng hạn (cấp huyện)" in caption
-    assert "Lũy kế đến T5: 95,89 %" in caption
-    assert "95,89 % (chỉ tiêu 97 %, mức sàn 95 %)" in caption
+    assert "Lũy kế đến T5: 95,89\u00a0%" in caption
+    assert "95,89\u00a0% (chỉ tiêu 97\u00a0%, mức sàn 95\u00a0%)" in caption
 
     # the other level's line and the ranking are buttons under the picture
     ranking = await bot.press(
@@ -55,7 +55,9 @@ async def test_a_district_head_gets_the_trend_of_an_indicator_as_a_photo(bot: Bo
     await assert_photo(bot, ranking)
     assert "9/12 đơn vị đạt chỉ tiêu" in ranking["caption"]
     assert "6 tháng đầu năm 2022" in ranking["caption"]
-    communes = await bot.press(MINH, photo, "📈 V.1 (cấp xã)", expect="Lũy kế đến T5: 98,97 %")
+    communes = await bot.press(
+        MINH, photo, "📈 V.1 (cấp xã)", expect="Lũy kế đến T5: 98,97\u00a0%"
+    )
     await assert_photo(bot, communes)
 
 
@@ -79,7 +81,7 @@ async def test_the_status_view_of_an_indicator_has_a_chart_button(bot: BotDriver
     photo = await bot.press(MINH, detail, "📈 Biểu đồ", expect="Lũy kế đến T5")
     await assert_photo(bot, photo)
     assert "III.2 Hồ sơ trực tuyến trên tổng số hồ sơ" in photo["caption"]
-    assert "18,68 %" in photo["caption"]
+    assert "18,68\u00a0%" in photo["caption"]
 
 
 async def test_a_forged_chart_button_for_another_unit_is_refused(bot: BotDriver) -> None:

@@ -68,22 +68,26 @@ async def test_a_department_head_sees_the_days_left_then_the_report_made(bot: Bo
         e.kind.value == "flow" for e in catalogue.elements_for(catalogue.units.get("so-y-te"))
     )
     assert lines[1] == (
-        f"• 6 tháng (đến 14/06/2022): hạn 18/06/2022 — còn 8 ngày — chưa báo cáo"
+        f"• 6 tháng đầu năm 2022 (đến 14/06/2022): hạn 18/06/2022 — còn 8 ngày — chưa báo cáo"
         f" (thiếu {flows} chỉ tiêu số liệu)"  # June is missing; the stocks were given in May
     )
-    assert lines[2].startswith("• 9 tháng (đến 14/09/2022): hạn 18/09/2022 — còn 100 ngày")
-    assert lines[3].startswith("• Cả năm (đến 14/12/2022): hạn 18/12/2022")
-    assert lines[4].startswith("• Quý I (đến 14/03/2022): hạn 18/03/2022 — quá hạn 84 ngày")
+    assert lines[2].startswith(
+        "• 9 tháng năm 2022 (đến 14/09/2022): hạn 18/09/2022 — còn 100 ngày"
+    )
+    assert lines[3].startswith("• Năm 2022 (đến 14/12/2022): hạn 18/12/2022")
+    assert lines[4].startswith("• Quý 1/2022 (đến 14/03/2022): hạn 18/03/2022 — quá hạn 84 ngày")
     assert "/submit" in answer["text"]
 
     await submit(bot, catalogue, "so-y-te", "2022-06")
     made = await bot.ask(LAN, "/deadlines")
-    assert "• 6 tháng (đến 14/06/2022): hạn 18/06/2022 — đã báo cáo ✅" in made["text"]
+    assert (
+        "• 6 tháng đầu năm 2022 (đến 14/06/2022): hạn 18/06/2022 — đã báo cáo ✅" in made["text"]
+    )
 
     english = await bot.ask(LAN, "/deadlines", language_code="en")
     assert english["text"].splitlines()[:2] == [
         "Report deadlines of Department of Health:",
-        "• Six months (to Jun 14, 2022): due Jun 18, 2022 — reported ✅",
+        "• The first half of 2022 (to Jun 14, 2022): due Jun 18, 2022 — reported ✅",
     ]
     assert "84 days overdue — not reported" in english["text"]
 

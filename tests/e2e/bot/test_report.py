@@ -30,7 +30,7 @@ def labels(message: dict[str, Any]) -> list[str]:
 
 async def seed_q1(bot: BotDriver, catalogue: Catalogue) -> None:
     """Huyện Đăk Glei reports the first quarter on 19/03 (its deadline); Xã Đăk Blô on 17/03,
-    a day after its deadline, and under the 95 % floor on V.1."""
+    a day after its deadline, and under the 95\u00a0% floor on V.1."""
     profiles = {p.unit: p for p in (*COMMUNES, DISTRICT)}
 
     def sent(day: int) -> Callable[[int], datetime]:
@@ -67,13 +67,17 @@ async def test_an_administrator_sees_who_reported_and_by_the_deadline_by_level(
     answer = await bot.ask(ADMIN, "/report")
 
     text = answer["text"]
-    assert text.startswith("📋 Tình hình báo cáo của Tỉnh Kon Tum: Quý I\n")
+    assert text.startswith("📋 Tình hình báo cáo của Tỉnh Kon Tum: quý 1/2022\n")
     assert "Quý 1/2022 (15/12/2021 – 14/03/2022)" in text
     assert "Tính đến ngày 10/06/2022." in text
     assert (
-        "• Cấp huyện (hạn 19/03/2022): đã báo cáo 1/10 (10,00 %) · đúng hạn 1/10 (10,00 %)" in text
+        "• Cấp huyện (hạn 19/03/2022): đã báo cáo 1/10 (10,00\u00a0%) · đúng hạn 1/10 (10,00\u00a0%)"
+        in text
     )
-    assert "• Cấp xã (hạn 16/03/2022): đã báo cáo 1/102 (0,98 %) · đúng hạn 0/102 (0,00 %)" in text
+    assert (
+        "• Cấp xã (hạn 16/03/2022): đã báo cáo 1/102 (0,98\u00a0%) · đúng hạn 0/102 (0,00\u00a0%)"
+        in text
+    )
     assert (
         "Chưa báo cáo (131; ⏰ đã quá hạn):\n• Tỉnh Kon Tum ⏰\n• Văn phòng UBND tỉnh ⏰" in text
     )
@@ -82,6 +86,17 @@ async def test_an_administrator_sees_who_reported_and_by_the_deadline_by_level(
         "Báo cáo quá hạn (1):\n• Xã Đăk Blô (Huyện Đăk Glei), đủ số liệu ngày 17/03/2022" in text
     )
     assert len(text) <= 4096
+    # every unit not reported, page by page, then back to the report
+    first = await bot.press(
+        ADMIN, answer, "Tất cả đơn vị chưa báo cáo (131) ▸", expect="(trang 1/5;"
+    )
+    assert first["text"].startswith("Chưa báo cáo, Tỉnh Kon Tum, quý 1/2022 (trang 1/5;")
+    last = await page_until(bot, ADMIN, first, "(trang 5/5;")
+    assert last["text"].count("\n• ") == 131 - 4 * 30
+    back = await bot.press(
+        ADMIN, last, "◀ Quay lại tình hình báo cáo", expect="📋 Tình hình báo cáo"
+    )
+    assert back["text"] == text
 
 
 async def test_the_ranking_opens_from_the_report_pages_and_goes_back(bot: BotDriver) -> None:
@@ -93,7 +108,7 @@ async def test_the_ranking_opens_from_the_report_pages_and_goes_back(bot: BotDri
 
     text = ranking["text"]
     assert ranking["message_id"] == report["message_id"]  # edited in place
-    assert text.startswith("🏆 Xếp hạng cấp xã: Tỉnh Kon Tum, Quý I (trang 1/11)")
+    assert text.startswith("🏆 Xếp hạng cấp xã: Tỉnh Kon Tum, quý 1/2022 (trang 1/11)")
     assert "1. Xã Đăk Blô (Huyện Đăk Glei): đạt " in text
     assert "🔴 0 điểm ở chỉ tiêu V.1 (cấp xã)" in text
     assert "\n–. Phường Duy Tân (Thành phố Kon Tum): chưa có số liệu\n" in text  # unranked
@@ -111,7 +126,7 @@ async def test_another_report_period_is_a_button_away(bot: BotDriver) -> None:
     await seed_q1(bot, catalogue)
     report = await bot.ask(ADMIN, "/report")
 
-    half = await bot.press(ADMIN, report, "6 tháng", expect="6 tháng đầu năm 2022")
+    half = await bot.press(ADMIN, report, "6 tháng đầu năm 2022", expect="6 tháng đầu năm 2022")
 
     assert half["text"].startswith("📋 Tình hình báo cáo của Tỉnh Kon Tum: 6 tháng")
     assert "· chưa đến hạn" in half["text"]  # due from 16/06
@@ -125,7 +140,7 @@ async def test_an_english_speaking_administrator_reads_it_in_english(bot: BotDri
 
     report = await bot.ask(KATE, "/report 2022-Q1", language_code="en")
 
-    assert report["text"].startswith("📋 Reporting of Kon Tum Province: Quarter I")
+    assert report["text"].startswith("📋 Reporting of Kon Tum Province: Q1 2022")
     assert (
         "• Commune level (due Mar 16, 2022): reported 1/102 (0.98%)"
         " · by the deadline 0/102 (0.00%)" in report["text"]
@@ -144,10 +159,16 @@ async def test_a_district_head_sees_the_report_of_their_district_only(bot: BotDr
 
     report = await bot.ask(MINH, "/report")
 
-    assert report["text"].startswith("📋 Tình hình báo cáo của Huyện Đăk Glei: Quý I")
+    assert report["text"].startswith("📋 Tình hình báo cáo của Huyện Đăk Glei: quý 1/2022")
     assert "Cấp tỉnh" not in report["text"]
     assert "Chưa báo cáo (11; ⏰ đã quá hạn)" in report["text"]
-    assert labels(report) == ["• Quý I", "6 tháng", "9 tháng", "Cả năm", "🏆 Xếp hạng cấp xã"]
+    assert labels(report) == [
+        "• Quý 1/2022",
+        "6 tháng đầu năm 2022",
+        "9 tháng năm 2022",
+        "Năm 2022",
+        "🏆 Xếp hạng cấp xã",
+    ]
     refused = await bot.ask(MINH, "/report Tỉnh Kon Tum")
     assert "không thuộc phạm vi của anh/chị" in refused["text"]
     assert "📋" not in refused["text"]

@@ -29,7 +29,7 @@ def fix_clock(bot: BotDriver) -> Catalogue:
 
 
 async def seed_health_department(bot: BotDriver, catalogue: Catalogue) -> None:
-    """Kon Tum's published 2022 totals, as one month of Sở Y tế: 12.27 % online against 25 %."""
+    """Kon Tum's published 2022 totals, as one month of Sở Y tế: 12.27\u00a0% online against 25\u00a0%."""
     await submit_figures(
         bot.database.unit_of_work,
         catalogue,
@@ -76,11 +76,11 @@ async def test_a_department_head_sees_rate_target_and_what_is_needed_in_vietname
     assert text.startswith("📊 Sở Y tế")
     assert "6 tháng đầu năm 2022 (15/12/2021 – 14/06/2022)" in text
     assert (
-        "⚠️ III.2 Hồ sơ trực tuyến trên tổng số hồ sơ: 12,27 % (chỉ tiêu 25 %)"
+        "⚠️ III.2 Hồ sơ trực tuyến trên tổng số hồ sơ: 12,27\u00a0% (chỉ tiêu 25\u00a0%)"
         " · cần thêm 47.076 hồ sơ" in text
     )
-    assert "V.1 Hồ sơ giải quyết trước hạn, đúng hạn (sở, ban ngành): 96,00 %" in text
-    assert "mức sàn 95 %" in text
+    assert "V.1 Hồ sơ giải quyết trước hạn, đúng hạn (sở, ban ngành): 96,00\u00a0%" in text
+    assert "mức sàn 95\u00a0%" in text
     assert "⚪ II.4" in text
     assert " II.1 " not in text  # the Department of Labour's row, not Health's (issue 13)
     assert "➖ II.3" in text
@@ -97,7 +97,7 @@ async def test_an_english_speaker_reads_the_status_in_english(bot: BotDriver) ->
 
     text = (await bot.ask(LAN, "/status", language_code="en"))["text"]
     assert text.startswith("📊 Department of Health")
-    assert "First half of 2022" in text
+    assert "The first half of 2022" in text
     assert "12.27% (target 25%) · 47,076 more dossiers needed" in text
 
 
@@ -133,7 +133,7 @@ async def test_switching_the_period_edits_the_status_in_place(bot: BotDriver) ->
 
     first = await bot.press(LAN, status, "◀ Quý 1/2022", expect="Quý 1/2022 (15/12/2021")
     assert first["message_id"] == status["message_id"]
-    assert "12,27 %" in first["text"]
+    assert "12,27\u00a0%" in first["text"]
     month = await bot.press(LAN, first, "Tháng 6/2022", expect="Tháng 6/2022 (15/05/2022")
     assert "III.2 Hồ sơ trực tuyến trên tổng số hồ sơ: chưa có số liệu" in month["text"]
 
@@ -282,7 +282,7 @@ async def test_refresh_shows_new_figures_and_is_quiet_when_nothing_changed(
     assert not any("Xin lỗi" in text for text in await bot.said(LAN, since))
 
     await seed_health_department(bot, catalogue)
-    refreshed = await bot.press(LAN, status, "🔄 Làm mới", expect="12,27 %")
+    refreshed = await bot.press(LAN, status, "🔄 Làm mới", expect="12,27\u00a0%")
     assert refreshed["message_id"] == status["message_id"]
 
 

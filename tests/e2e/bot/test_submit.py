@@ -105,7 +105,7 @@ async def test_a_department_head_reports_with_bad_answers_explained_and_a_broken
     fixed = await bot.ask(LAN, "100", expect=SUMMARY)
     assert "vi phạm" not in fixed["text"]
     assert "Tỉ lệ sau khi lưu:" in fixed["text"]
-    assert "25,00 %" in fixed["text"]  # III.2: 300 of 1.200 dossiers received online
+    assert "25,00\u00a0%" in fixed["text"]  # III.2: 300 of 1.200 dossiers received online
     saved = await bot.press(LAN, fixed, "Xác nhận", expect="Đã lưu")
     assert "Sở Tư pháp" in saved["text"]
     assert "số liệu thay đổi: 8" in saved["text"]
@@ -318,7 +318,7 @@ async def test_an_english_speaking_head_gets_english(bot: BotDriver) -> None:
     await bot.make_member(LAN, DEPARTMENT, Role.HEAD, name="Lan")
     prompt = await bot.ask(LAN, "/submit", expect="Which period?", language_code="en")
     assert "Report the figures of Department of Justice" in prompt["text"]
-    first = await bot.press(LAN, prompt, "Month 12/2022 (current)", expect="Question 1 of 16")
+    first = await bot.press(LAN, prompt, "December 2022 (current)", expect="Question 1 of 16")
     assert "Measure: procedures." in first["text"]
     comma = await bot.ask(LAN, "1,020", expect="comma marks decimals")
     assert "write 1.020 or 1020" in comma["text"]
@@ -341,7 +341,7 @@ async def test_an_administrator_names_the_unit_and_an_ambiguous_name_is_asked_ba
     prompt = await bot.press(ADMIN, which, "Xã Đăk Long (Huyện Đăk Hà)", expect=PERIOD_PROMPT)
     assert "Xã Đăk Long (Huyện Đăk Hà)" in prompt["text"]
     first = await bot.press(ADMIN, prompt, "Quý 4/2022 (cả quý)", expect=question(1, 18))
-    assert "Quý 4/2022" in first["text"]
+    assert "quý 4/2022" in first["text"]
     await bot.ask(ADMIN, "/cancel", expect="Đã hủy")
 
 
@@ -359,7 +359,7 @@ async def test_a_district_head_may_report_for_a_commune_below_but_not_elsewhere(
     await bot.ask(MINH, "2022-13", expect="không phải là kỳ báo cáo")
     await bot.ask(MINH, "2031-Q1", expect="Chưa có chỉ tiêu của năm đó")
     first = await bot.ask(MINH, "2022-Q1", expect=question(1, 18))
-    assert "Quý 1/2022" in first["text"]
+    assert "quý 1/2022" in first["text"]
 
 
 async def test_numbers_with_words_are_expanded_or_refused_never_truncated(
