@@ -29,6 +29,7 @@ from kpi.elements import DataElement, ElementKind
 from kpi.errors import CountError, PeriodError
 from kpi.evaluation import Line
 from kpi.numbers import CountProblem, parse_count, parse_flag
+from kpi.period_words import read_period
 from kpi.periods import Period
 from services.figures import Plan, Problem
 
@@ -364,11 +365,12 @@ class PeriodRefusal(StrEnum):
 
 
 def choose_period(
-    text: str, years: Sequence[int], today: date, cutoff_day: int
+    text: str, years: Sequence[int], today: date, cutoff_day: int, current: Period | None = None
 ) -> Period | PeriodRefusal:
-    """The period typed or pressed, if figures may be given for it."""
+    """The period typed or pressed ("tháng 3", "quý I/2022", "2022-Q1"), if figures may be
+    given for it; without a year, that of `current` (the reporting month) is assumed."""
     try:
-        period = Period.parse(text)
+        period = read_period(text, current.year if current else today.year, current)
     except PeriodError:
         return PeriodRefusal.MALFORMED
     if period.year not in years:
@@ -389,8 +391,8 @@ def period_refusal_text(
     if refusal is PeriodRefusal.NOT_BEGUN:
         return t._("That period has not begun yet: choose one that has.")
     return t._(
-        "“{text}” is not a period: type 2022-03 for a month, 2022-Q1 for a quarter, 2022-H1,"
-        " 2022-9M or 2022 for the year.",
+        "“{text}” is not a period: type for example “tháng 3”, “quý 1”, “6 tháng”, “9 tháng”"
+        " or “cả năm” (this year is assumed), or “quý I/2022”, “T3/2022”, 2022-Q1.",
         text=text.strip()[:40],
     )
 
@@ -418,8 +420,8 @@ def period_prompt(
 
 def other_period_text(t: Translator) -> str:
     return t._(
-        "Type the period: 2022-03 for a month, 2022-Q1 for a quarter, 2022-H1, 2022-9M or 2022"
-        " for the year."
+        "Type the period as you would say it: “tháng 3”, “quý 1”, “6 tháng”, “9 tháng đầu năm”"
+        " or “cả năm” (this year is assumed), or with its year: “T3/2022”, “quý I/2022”."
     )
 
 

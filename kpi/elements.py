@@ -26,6 +26,7 @@ class DataElement:
     rolls_up: bool = True
     part_of: str | None = None
     form: str = "dossiers"
+    aliases: tuple[str, ...] = ()  # other words people use for it (free-text figures)
 
     @property
     def aggregates_over_subtree(self) -> bool:

@@ -108,6 +108,8 @@ class ElementModel(_Strict):
     rolls_up: bool | None = None
     part_of: str | None = None
     form: Literal["procedures", "services", "dossiers", "certification", "payments"]
+    # Other words people use for it, for figures written as free text ("trễ hạn", "HS nhận")
+    aliases: list[Annotated[str, Field(min_length=1)]] = []
 
     @model_validator(mode="after")
     def _rolls_up_only_for_stocks(self) -> ElementModel:
@@ -336,6 +338,7 @@ def _to_domain(model: CatalogueModel, source: str) -> Catalogue:  # noqa: PLR091
             rolls_up=bool(e.rolls_up) if e.kind is ElementKind.STOCK else True,
             part_of=e.part_of,
             form=e.form,
+            aliases=tuple(e.aliases),
         )
     for i, e in enumerate(model.elements):
         if e.part_of is not None and e.part_of not in elements:

@@ -27,12 +27,12 @@ from bot.handlers.status import (
     may_see,
     not_yours,
     now,
-    parse_period,
     stale,
 )
 from bot.i18n import Translator
 from bot.workbook import report_filename, workbook_bytes
 from kpi.errors import PeriodError
+from kpi.period_words import split_period
 from kpi.periods import Period
 from services.export import build_report
 
@@ -124,10 +124,11 @@ async def send_report(
 async def export(update: Update, context: Context, caller: Caller) -> None:
     """/export [unit] [period]: the report workbook (the current quarter unless given)."""
     args = list(context.args or [])
-    period = now(context).quarter
-    if args and (typed := parse_period(args[-1], context)) is not None:
-        period = typed
-        args = args[:-1]
+    current = now(context)
+    period = current.quarter
+    typed, rest = split_period(args, current.month.year, current.month)
+    if typed is not None and typed.year in context.services.catalogues.by_year:
+        period, args = typed, rest
     unit = await asked_unit(update, args, caller, catalogue_of(context, period).units)
     if unit is not None:
         await send_report(update, context, caller, unit.code, period)

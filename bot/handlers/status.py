@@ -30,8 +30,9 @@ from bot.callbacks import (
 from bot.context import Context
 from bot.i18n import Translator
 from kpi.catalogue import Catalogue
-from kpi.errors import AmbiguousUnitError, PeriodError, UnknownUnitError
+from kpi.errors import AmbiguousUnitError, UnknownUnitError
 from kpi.evaluation import Line
+from kpi.period_words import split_period
 from kpi.periods import Period, PeriodKind, cumulative_period
 from kpi.units import Unit, UnitTree
 from services.status import YearToDate, unit_status, year_to_date
@@ -149,15 +150,6 @@ def period_choices(current: Now, shown: Period, t: Translator) -> list[render.Pe
     if before is not None:
         offer(before, "◀ " + render.period_name(before, t))
     return choices
-
-
-def parse_period(text: str, context: Context) -> Period | None:
-    """A period typed after the unit ("2022-Q1"), if it is one of a loaded year."""
-    try:
-        period = Period.parse(text)
-    except PeriodError:
-        return None
-    return period if period.year in context.services.catalogues.by_year else None
 
 
 # --- showing a view ---------------------------------------------------------------------------
@@ -297,9 +289,9 @@ async def status(update: Update, context: Context, caller: Caller) -> None:
     current = now(context)
     args = list(context.args or [])
     period = current.report
-    if args and (typed := parse_period(args[-1], context)) is not None:
-        period = typed
-        args = args[:-1]
+    typed, rest = split_period(args, current.month.year, current.month)
+    if typed is not None and typed.year in context.services.catalogues.by_year:
+        period, args = typed, rest
     unit = await asked_unit(update, list(args), caller, catalogue_of(context, period).units)
     if unit is not None:
         await show_status(update, context, caller, unit.code, period)

@@ -48,6 +48,7 @@ from kpi.evaluation import Line
 from kpi.periods import Period
 from kpi.revisions import Author, Revision, Source
 from kpi.units import Unit, UnitTree
+from services.entry import clashing_periods, free_periods
 from services.figures import (
     Plan,
     RejectedSubmissionError,
@@ -296,6 +297,14 @@ async def ask_period(update: Update, context: Context, caller: Caller, form: For
     choices = [
         (p, which) for p, which in sf.period_choices(current) if p.year in catalogues.by_year
     ]
+    # a period that clashes with figures already filed (the quarter once months are) is not
+    # offered: it could only be refused
+    asked = {
+        q.code for p, _ in choices for q in questions_of(catalogues.for_year(p.year), form.unit)
+    }
+    async with context.services.database.autocommit() as uow:
+        free = await free_periods(uow, form.unit, sorted(asked), [p for p, _ in choices])
+    choices = [(p, which) for p, which in choices if p in free]
     text, rows = sf.period_prompt(
         unit_label(context, form.unit, caller.language), choices, note, caller.t
     )
@@ -314,7 +323,9 @@ async def set_period(
     catalogues = context.services.catalogues
     years = sorted(catalogues.by_year)
     cutoff = catalogues.newest.calendar.cutoff_day
-    chosen = sf.choose_period(text, years, today(context), cutoff)
+    chosen = sf.choose_period(
+        text, years, today(context), cutoff, catalogues.current_month(today(context))
+    )
     if isinstance(chosen, sf.PeriodRefusal):
         await say(update, sf.period_refusal_text(chosen, text, years, t))
         return State.PERIOD
@@ -330,6 +341,11 @@ async def set_period(
         )
         return State.PERIOD
     questions = questions_of(catalogue, form.unit)
+    async with context.services.database.autocommit() as uow:
+        clashes = await clashing_periods(uow, form.unit, [q.code for q in questions], chosen)
+    if clashes:
+        await say(update, clash_text(context, caller, form.unit, chosen, clashes))
+        return State.PERIOD
     if form.period != chosen.key:
         async with context.services.database.unit_of_work() as uow:
             current = await uow.figures.current_of(form.unit, chosen)
@@ -337,6 +353,20 @@ async def set_period(
         form.period, form.answers, form.current = chosen.key, {}, sf.current_values(stored)
     form.index, form.reviewing = 0, False
     return await ask_question(update, context, caller, form)
+
+
+def clash_text(
+    context: Context, caller: Caller, unit: str, chosen: Period, clashes: Sequence[Period]
+) -> str:
+    """Why a period cannot be reported: the periods already filed that overlap it."""
+    t = caller.t
+    return t._(
+        "{unit} already has figures for {filed}, which overlap {period}: choose {filed} (to"
+        " correct them) or another period.",
+        unit=unit_label(context, unit, caller.language),
+        filed=", ".join(period_name(p, t) for p in clashes),
+        period=period_name(chosen, t),
+    )
 
 
 async def period_typed(update: Update, context: Context) -> Next:
