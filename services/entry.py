@@ -8,9 +8,10 @@ refusal names them), before a single question is asked.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from kpi.periods import Period
+from services.figures import Plan
 from services.ports import UnitOfWork
 
 
@@ -46,4 +47,12 @@ async def free_periods(
     ]
 
 
-__all__ = ["clashing_periods", "free_periods"]
+def figures_moved(plan: Plan, answers: Mapping[str, int], shown: Mapping[str, int]) -> list[str]:
+    """The answered elements whose stored value is no longer the one the person was shown
+    (`shown`, the stored values when the summary was made): someone saved meanwhile."""
+    stored: dict[str, int | None] = {c.element: c.old for c in plan.changes}
+    stored.update({code: answers[code] for code in plan.unchanged})
+    return [code for code in answers if stored.get(code) != shown.get(code)]
+
+
+__all__ = ["clashing_periods", "figures_moved", "free_periods"]

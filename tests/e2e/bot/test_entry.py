@@ -77,3 +77,69 @@ async def test_status_and_export_take_a_period_written_as_people_say_it(bot: Bot
     assert "Xã Đăk Blô" in status["text"]
     quarter = await bot.ask(HEAD, "/status quý I/2022", expect="Quý 1/2022")
     assert "Xã Đăk Blô" in quarter["text"]
+
+
+# --- figures written in one message -----------------------------------------------------------
+
+SIX = (
+    "Tháng 11: tiếp nhận 1.200, trực tuyến 300, giải quyết 1.150 "
+    "(trước hạn 600, đúng hạn 500, trễ 50)"
+)
+SIX_SAVED = {
+    "dossiers_received": 1200,
+    "dossiers_received_online": 300,
+    "dossiers_resolved": 1150,
+    "dossiers_resolved_early": 600,
+    "dossiers_resolved_on_time": 500,
+    "dossiers_resolved_late": 50,
+}
+
+
+async def stored(bot: BotDriver, period: Period = NOVEMBER) -> dict[str, int]:
+    async with bot.database.unit_of_work() as uow:
+        return await uow.figures.current_of(COMMUNE, period)
+
+
+async def test_six_figures_in_one_message_are_saved_after_one_confirm(bot: BotDriver) -> None:
+    await bot.make_member(HEAD, COMMUNE, Role.HEAD, name="Hùng")
+    summary = await bot.ask(HEAD, SIX, expect="Tôi hiểu tin nhắn của anh/chị như sau")
+    assert "Xã Đăk Blô (Huyện Đăk Glei), Tháng 11/2022" in summary["text"]
+    assert "• Hồ sơ tiếp nhận: 1.200" in summary["text"]
+    assert "• Giải quyết quá hạn: 50" in summary["text"]
+    assert "Kỳ này còn thiếu:" in summary["text"]
+    assert await stored(bot) == {}  # nothing saved before Confirm
+    saved = await bot.press(HEAD, summary, "Xác nhận", expect="Đã lưu")
+    assert "số liệu thay đổi: 6" in saved["text"]
+    assert await stored(bot) == SIX_SAVED
+    async with bot.database.unit_of_work() as uow:
+        history = await uow.figures.history([COMMUNE], element="dossiers_resolved_late")
+    assert [(r.author.id, r.source) for r in history] == [(f"tg:{HEAD}", Source.CHAT)]
+
+
+async def test_in_english_an_unknown_word_is_answered_with_what_was_understood(
+    bot: BotDriver,
+) -> None:
+    await bot.make_member(HEAD, COMMUNE, Role.HEAD, name="Hùng")
+    summary = await bot.ask(
+        HEAD,
+        "November: received 1.200, resolved 1.150, bananas 12",
+        expect="This is what I understood",
+        language_code="en",
+    )
+    assert "• Dossiers received: 1,200" in summary["text"]
+    assert "• Dossiers resolved: 1,150" in summary["text"]
+    assert "“bananas 12”" in summary["text"]
+    assert await stored(bot) == {}
+    await bot.press(HEAD, summary, "Cancel", expect="Nothing was changed")
+    assert await stored(bot) == {}
+
+
+async def test_an_ambiguous_label_is_asked_about_and_never_guessed(bot: BotDriver) -> None:
+    await bot.make_member(HEAD, COMMUNE, Role.HEAD, name="Hùng")
+    question = await bot.ask(HEAD, "tháng 11: trực tuyến 300", expect="là chỉ tiêu nào")
+    assert "“trực tuyến 300”" in question["text"]
+    assert "Hồ sơ tiếp nhận trực tuyến" in labels(question)
+    summary = await bot.press(
+        HEAD, question, "Hồ sơ tiếp nhận trực tuyến", expect="Tôi hiểu tin nhắn"
+    )
+    assert "• Hồ sơ tiếp nhận trực tuyến: 300" in summary["text"]
