@@ -55,4 +55,23 @@ def figures_moved(plan: Plan, answers: Mapping[str, int], shown: Mapping[str, in
     return [code for code in answers if stored.get(code) != shown.get(code)]
 
 
-__all__ = ["clashing_periods", "figures_moved", "free_periods"]
+async def correctable_periods(
+    uow: UnitOfWork, unit: str, elements: Sequence[str], period: Period
+) -> list[Period]:
+    """The periods whose figures one corrects to change what `period` shows: `period` itself
+    if the unit filed for it (or filed nothing within it), else those filed within it (the
+    months of a quarter reported month by month), in calendar order."""
+    if not elements:
+        return [period]
+    series = await uow.figures.series_of(unit, list(elements), period.year)
+    filed = {stored for values in series.values() for stored, _value in values}
+    if period in filed:
+        return [period]
+    within = sorted(
+        (p for p in filed if p.first >= period.first and p.last <= period.last),
+        key=lambda p: (p.first, p.last),
+    )
+    return within or [period]
+
+
+__all__ = ["clashing_periods", "correctable_periods", "figures_moved", "free_periods"]

@@ -42,7 +42,7 @@ from bot import render
 from bot import submit_form as sf
 from bot.access import Caller, identify_caller
 from bot.context import Context
-from bot.formatting import count
+from bot.formatting import count, period_name
 from bot.handlers import submit
 from bot.handlers.basics import anything_else, cancelled
 from bot.i18n import N_, Translator
@@ -52,7 +52,7 @@ from kpi.errors import CountError, PeriodError
 from kpi.free_text import element_words, read_figures
 from kpi.numbers import parse_count, parse_flag
 from kpi.periods import Period
-from services.entry import clashing_periods, figures_moved
+from services.entry import clashing_periods, correctable_periods, figures_moved
 from services.figures import Change, Plan, RejectedSubmissionError, plan_submission
 
 DRAFT_KEY: Final = "quick"  # context.user_data[DRAFT_KEY]
@@ -82,6 +82,7 @@ class State(StrEnum):
 
 class Action(StrEnum):
     PICK = "pk"  # argument: the candidate's index, or "n" for none
+    PERIOD = "p"  # argument: a period key, lowercase
     ELEMENT = "el"  # argument: the question's index
     REASON = "r"  # argument: a reason's key
     CONFIRM = "ok"
@@ -363,21 +364,25 @@ async def pick_pressed(
 
 
 async def fix_pressed(update: Update, context: Context) -> Next:
-    """ "Correct a figure" under a unit's figures: which one?"""
+    """ "Correct a figure" under a unit's figures: which period (if several), which figure?"""
     query = update.callback_query
     caller = await identify_caller(update, context)
     if query is None or caller is None:
         return None
     match = _FIX.match(query.data or "")
-    tree = context.services.catalogues.newest.units
+    catalogues = context.services.catalogues
     try:
         period = Period.parse(match["period"]) if match else None
     except PeriodError:
         period = None
-    if match is None or period is None or match["unit"] not in tree:
+    if match is None or period is None or period.year not in catalogues.by_year:
         await submit.stale_button(update, context)
         return None
     unit = match["unit"]
+    tree = catalogues.for_year(period.year).units
+    if unit not in tree:
+        await submit.stale_button(update, context)
+        return None
     await query.answer()
     if not submit.may_submit(caller, unit, tree):
         await submit.say(
@@ -387,12 +392,48 @@ async def fix_pressed(update: Update, context: Context) -> Next:
     draft = Draft(unit=unit, period=period.key)
     _catalogue, period, questions = catalogue_of(context, draft)
     async with context.services.database.autocommit() as uow:
-        stored = await uow.figures.current_of(unit, period)
+        periods = await correctable_periods(uow, unit, [q.code for q in questions], period)
+    if len(periods) == 1:
+        return await choose_figure(update, context, caller, draft, periods[0])
+    t = caller.t
+    rows: list[list[tuple[str, Action, str | None]]] = [
+        [(period_name(p, t), Action.PERIOD, p.key.lower())] for p in periods
+    ]
+    rows.append([(t._("Cancel"), Action.CANCEL, None)])
+    text = t._(
+        "{unit} reported {period} period by period: which one do you want to correct?",
+        unit=submit.unit_label(context, unit, caller.language),
+        period=period_name(period, t),
+    )
+    await prompt(update, context, draft, text, rows)
+    return State.CHOOSE
+
+
+async def period_pressed(
+    update: Update, context: Context, caller: Caller, draft: Draft, press: Press
+) -> Next:
+    """The period whose figures to correct."""
+    try:
+        period = Period.parse((press.argument or "").upper())
+    except PeriodError:
+        await submit.stale_button(update, context)
+        return None
+    return await choose_figure(update, context, caller, draft, period)
+
+
+async def choose_figure(
+    update: Update, context: Context, caller: Caller, draft: Draft, period: Period
+) -> State:
+    """Every figure of the unit for `period`, with its value, as a button."""
+    draft.period = period.key
+    _catalogue, period, questions = catalogue_of(context, draft)
+    async with context.services.database.autocommit() as uow:
+        stored = await uow.figures.current_of(draft.unit, period)
     draft.current = {q.code: stored[q.code] for q in questions if q.code in stored}
     t = caller.t
     text = t._(
         "{heading}\nWhich figure do you want to correct?",
-        heading=sf.heading(submit.unit_label(context, unit, caller.language), period, t),
+        heading=sf.heading(submit.unit_label(context, draft.unit, caller.language), period, t),
     )
     rows: list[list[tuple[str, Action, str | None]]] = [
         [
@@ -407,6 +448,21 @@ async def fix_pressed(update: Update, context: Context) -> Next:
     rows.append([(t._("Cancel"), Action.CANCEL, None)])
     await prompt(update, context, draft, text, rows)
     return State.CHOOSE
+
+
+def with_fix_button(
+    markup: InlineKeyboardMarkup | None,
+    context: Context,
+    caller: Caller,
+    unit: str,
+    period: Period,
+) -> InlineKeyboardMarkup | None:
+    """`markup` with a "Correct a figure" row, when the caller may report for the unit."""
+    tree = context.services.catalogues.for_year(period.year).units
+    if unit not in tree or not submit.may_submit(caller, unit, tree):
+        return markup
+    rows = list(markup.inline_keyboard) if markup is not None else []
+    return InlineKeyboardMarkup([*rows, [fix_button(unit, period, caller.t)]])
 
 
 async def element_pressed(
@@ -771,7 +827,10 @@ def conversation() -> ConversationHandler[Context]:
             ],
             states={
                 State.PICK: [on_press(pick_pressed, Action.PICK)],
-                State.CHOOSE: [on_press(element_pressed, Action.ELEMENT)],
+                State.CHOOSE: [
+                    on_press(element_pressed, Action.ELEMENT),
+                    on_press(period_pressed, Action.PERIOD),
+                ],
                 State.VALUE: [MessageHandler(TYPED, value_typed)],
                 State.REASON: [
                     on_press(reason_pressed, Action.REASON),

@@ -28,6 +28,7 @@ from bot.callbacks import (
     decode,
 )
 from bot.context import Context
+from bot.handlers.quick import with_fix_button
 from bot.i18n import Translator
 from kpi.catalogue import Catalogue
 from kpi.errors import AmbiguousUnitError, UnknownUnitError
@@ -280,7 +281,7 @@ async def show_status(
         t,
         visible_parent(caller, unit, catalogue.units),
     )
-    await show(update, text, keyboard)
+    await show(update, text, with_fix_button(keyboard, context, caller, unit.code, period))
 
 
 @require_person
@@ -311,7 +312,8 @@ async def show_detail(update: Update, context: Context, caller: Caller, view: De
         if line.indicator.code == indicator.code
     ]
     text = render.detail_text(catalogue, unit, view.period, indicator, lines, t)
-    await show(update, text, render.detail_keyboard(unit, view.period, t, indicator.code))
+    keyboard = render.detail_keyboard(unit, view.period, t, indicator.code)
+    await show(update, text, with_fix_button(keyboard, context, caller, unit.code, view.period))
 
 
 async def show_children(
