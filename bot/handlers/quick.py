@@ -850,7 +850,6 @@ def conversation() -> ConversationHandler[Context]:
             ],
             name="quick",
             persistent=True,
-            allow_reentry=True,
         )
 
 

@@ -143,3 +143,68 @@ async def test_an_ambiguous_label_is_asked_about_and_never_guessed(bot: BotDrive
         HEAD, question, "Hồ sơ tiếp nhận trực tuyến", expect="Tôi hiểu tin nhắn"
     )
     assert "• Hồ sơ tiếp nhận trực tuyến: 300" in summary["text"]
+
+
+# --- one figure corrected ---------------------------------------------------------------------
+
+
+async def correct_received(bot: BotDriver, status: JSON, language: str = "vi") -> JSON:
+    """From a view with "Correct a figure": four presses and one typed value, up to the
+    summary's Confirm (not pressed)."""
+    vi = language == "vi"
+    options = {"language_code": language}
+    fix = "Sửa số liệu" if vi else "Correct a figure"
+    which = await bot.press(HEAD, status, fix, expect="sửa số liệu nào" if vi else "correct?")
+    received = "Hồ sơ tiếp nhận: 1.180" if vi else "Dossiers received: 1,180"
+    value = await bot.press(HEAD, which, received, expect="Giá trị mới" if vi else "New value")
+    why = await bot.ask(HEAD, "1.280", expect="1.280" if vi else "1,280", **options)
+    typo = "Nhập nhầm số liệu" if vi else "A typing error"
+    del value
+    return await bot.press(HEAD, why, typo, expect="Xác nhận" if vi else "Confirm")
+
+
+async def test_one_figure_is_corrected_from_status_in_four_presses_and_one_value(
+    bot: BotDriver,
+) -> None:
+    await bot.make_member(HEAD, COMMUNE, Role.HEAD, name="Hùng")
+    await file_november(bot)
+    status = await bot.ask(HEAD, "/status tháng 11", expect="Tháng 11/2022")
+    summary = await correct_received(bot, status)  # presses 1 to 3
+    assert "• Hồ sơ tiếp nhận: 1.180 → 1.280" in summary["text"]
+    assert "Lý do: Nhập nhầm số liệu" in summary["text"]
+    saved = await bot.press(HEAD, summary, "Xác nhận", expect="Đã lưu")  # press 4
+    assert "số liệu thay đổi: 1" in saved["text"]
+    assert (await stored(bot))["dossiers_received"] == 1280
+    async with bot.database.unit_of_work() as uow:
+        history = await uow.figures.history([COMMUNE], element="dossiers_received")
+    assert [(r.value, r.reason, r.source) for r in history][0] == (
+        1280,
+        "Nhập nhầm số liệu",
+        Source.CHAT,
+    )
+
+
+async def test_in_english_a_second_editor_sees_the_figures_moved_instead_of_overwriting(
+    bot: BotDriver,
+) -> None:
+    await bot.make_member(HEAD, COMMUNE, Role.HEAD, name="Hùng")
+    await file_november(bot)
+    history = await bot.ask(HEAD, "/history", expect="Dak Blo", language_code="en")
+    summary = await correct_received(bot, history, "en")
+    assert "• Dossiers received: 1,180 → 1,280" in summary["text"]
+    assert bot.application is not None
+    await submit_figures(  # another person saves meanwhile
+        bot.database.unit_of_work,
+        bot.application.services.catalogues.newest,
+        COMMUNE,
+        NOVEMBER,
+        {"dossiers_received": 1250},
+        Author("tg:4502", "Minh"),
+        Source.CHAT,
+        "a late dossier",
+    )
+    again = await bot.press(HEAD, summary, "Confirm", expect="Someone saved these figures")
+    assert "• Dossiers received: 1,250 → 1,280" in again["text"]
+    assert (await stored(bot))["dossiers_received"] == 1250  # not overwritten
+    await bot.press(HEAD, again, "Confirm", expect="Saved")
+    assert (await stored(bot))["dossiers_received"] == 1280
