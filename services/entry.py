@@ -8,11 +8,30 @@ refusal names them), before a single question is asked.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import csv
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Final
 
+from kpi.catalogue import Catalogue
+from kpi.errors import DomainError
 from kpi.periods import Period
-from services.figures import Plan
+from kpi.revisions import Author, Revision, Source
+from services.catalogues import Catalogues
+from services.figures import (
+    Plan,
+    RejectedSubmissionError,
+    SubmissionCheck,
+    apply_plan,
+    plan_submission,
+)
+from services.importing import REQUIRED_COLUMNS, plan_import
 from services.ports import UnitOfWork
+
+MAX_FILE_BYTES: Final = 2_000_000  # a province's year of figures is far smaller
+FILE_SUFFIXES: Final = (".xlsx", ".csv")
 
 
 async def clashing_periods(
@@ -74,4 +93,182 @@ async def correctable_periods(
     return within or [period]
 
 
-__all__ = ["clashing_periods", "correctable_periods", "figures_moved", "free_periods"]
+# --- figures sent as a file -------------------------------------------------------------------
+
+
+class NotYourUnitsError(DomainError):
+    """A file that would change the figures of units the person does not report for."""
+
+    def __init__(self, units: Sequence[str]) -> None:
+        super().__init__(f"the file changes the figures of {', '.join(units)}")
+        self.units = list(units)
+
+
+@dataclass(frozen=True, slots=True)
+class FileGroup:
+    """The figures a file gives one unit for one period, with the values stored when checked."""
+
+    unit: str
+    period: Period
+    values: dict[str, int]
+    notes: dict[str, str | None]
+    old: dict[str, int | None]  # the stored value of each changed element, as shown
+
+    @property
+    def changed(self) -> dict[str, int]:
+        return {code: self.values[code] for code in self.old}
+
+
+async def check_file(
+    uow: UnitOfWork,
+    catalogues: Catalogues,
+    path: Path,
+    folder: Path,
+    may_change: Callable[[str], bool],
+) -> list[FileGroup]:
+    """What the file would change, checked as `chitieu figures import` checks it (all rows or
+    none: ImportRejectedError), refused with NotYourUnitsError if it changes the figures of a
+    unit `may_change` refuses (rows repeating what is stored are let through: an exported
+    district's workbook holds its communes' rows). `folder` takes a converted copy of a
+    workbook whose figures are not on its first sheet (the one /export makes)."""
+    plans = await plan_import(uow, readable(path, folder), catalogues)
+    foreign = sorted({p.unit for p, _c, _n in plans if p.changes and not may_change(p.unit)})
+    if foreign:
+        raise NotYourUnitsError(foreign)
+    return [
+        FileGroup(
+            plan.unit,
+            plan.period,
+            {c.element: c.new for c in plan.changes}
+            | {code: v for code in plan.unchanged if (v := plan.values.get(code)) is not None},
+            notes,
+            {c.element: c.old for c in plan.changes},
+        )
+        for plan, _catalogue, notes in plans
+    ]
+
+
+def readable(path: Path, folder: Path) -> Path:
+    """`path`, or for a workbook whose first sheet lacks the import columns, its first sheet
+    that has them (unit, element, period, value in the first row) as a CSV in `folder`."""
+    if path.suffix.lower() != ".xlsx":
+        return path
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # noqa: BLE001 - any unreadable workbook is the sender's problem
+        raise DomainError(f"{path.name}: not a workbook that can be read ({error})") from None
+    try:
+        for index, sheet in enumerate(book.worksheets):
+            rows = sheet.iter_rows(values_only=True)
+            header = [str(c or "").strip().lower() for c in next(rows, ())]
+            if not all(column in header for column in REQUIRED_COLUMNS):
+                continue
+            if index == 0:
+                return path
+            copy = folder / (path.stem + ".csv")
+            with copy.open("w", encoding="utf-8", newline="") as out:
+                writer = csv.writer(out)
+                writer.writerow(header)
+                writer.writerows([_cell(c) for c in row] for row in rows)
+            return copy
+    finally:
+        book.close()
+    return path  # the import's reading names the missing columns
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+async def replan(
+    uow: UnitOfWork, catalogues: Catalogues, groups: Sequence[FileGroup]
+) -> list[FileGroup]:
+    """The groups again, with the values stored now (after someone saved meanwhile)."""
+    fresh = []
+    for group in groups:
+        catalogue = catalogues.for_year(group.period.year)
+        plan = await plan_submission(uow, catalogue, group.unit, group.period, group.values)
+        old = {c.element: c.old for c in plan.changes}
+        fresh.append(FileGroup(group.unit, group.period, group.values, group.notes, old))
+    return fresh
+
+
+@dataclass(frozen=True, slots=True)
+class FileSaved:
+    revisions: list[Revision]
+    moved: list[tuple[str, Period, str]]  # (unit, period, element) stored since the check
+
+
+async def save_file(
+    uow: UnitOfWork,
+    catalogues: Catalogues,
+    groups: Sequence[FileGroup],
+    author: Author,
+    file_name: str,
+    now: datetime,
+    alerts: SubmissionCheck | None = None,
+) -> FileSaved:
+    """Save the groups checked by `check_file` through /submit's plan, each revision's reason
+    naming the file (and the row's note); nothing if a figure moved since the check (the
+    caller then rolls back and shows the new summary) or a rule now fails
+    (RejectedSubmissionError). The caller commits."""
+    planned: list[tuple[Plan, Catalogue, FileGroup]] = []
+    moved: list[tuple[str, Period, str]] = []
+    for group in groups:
+        catalogue = catalogues.for_year(group.period.year)
+        plan = await plan_submission(uow, catalogue, group.unit, group.period, group.values)
+        now_old = {c.element: c.old for c in plan.changes}
+        if now_old != group.old:
+            moved.extend(
+                (group.unit, group.period, code)
+                for code in sorted(set(now_old) | set(group.old))
+                if now_old.get(code, -1) != group.old.get(code, -1)
+            )
+        planned.append((plan, catalogue, group))
+    if moved:
+        return FileSaved([], moved)
+    revisions: list[Revision] = []
+    for plan, catalogue, group in planned:
+        by_reason: dict[str, list[str]] = {}
+        for change in plan.changes:
+            note = group.notes.get(change.element)
+            reason = f"{file_name}: {note}" if note else file_name
+            by_reason.setdefault(reason, []).append(change.element)
+        for reason, codes in by_reason.items():
+            part = Plan(
+                plan.unit,
+                plan.period,
+                [c for c in plan.changes if c.element in codes],
+                [],
+                plan.values,
+            )
+            revisions.extend(
+                await apply_plan(
+                    uow, catalogue, part, author, Source.IMPORT, reason, now, alerts=alerts
+                )
+            )
+    return FileSaved(revisions, [])
+
+
+__all__ = [
+    "FILE_SUFFIXES",
+    "MAX_FILE_BYTES",
+    "FileGroup",
+    "FileSaved",
+    "NotYourUnitsError",
+    "RejectedSubmissionError",
+    "check_file",
+    "clashing_periods",
+    "correctable_periods",
+    "figures_moved",
+    "free_periods",
+    "readable",
+    "replan",
+    "save_file",
+]

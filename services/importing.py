@@ -283,3 +283,55 @@ def _reason(error: Exception) -> str:
     if isinstance(error, AmbiguousUnitError):
         return str(error)
     return str(error)
+
+
+async def plan_import(
+    uow: UnitOfWork, path: Path, catalogues: Catalogues
+) -> list[tuple[Plan, Catalogue, dict[str, str | None]]]:
+    """Every row of `path` checked as `import_figures` checks it (its cells, the file's other
+    rows, the rules over the figures stored), planned by unit and period, nothing saved: each
+    plan with its catalogue and its notes by element. ImportRejectedError lists every bad row.
+    (The bot's file check: it shows the plans, and saves them on Confirm.)"""
+    errors: list[RowError] = []
+    parsed: list[_Row] = []
+    seen: dict[tuple[str, str, str], tuple[int, int]] = {}
+    for number, record in read_rows(path):
+        try:
+            row = _parse(number, record, catalogues)
+            _check_no_overlap(row, parsed)
+        except (DomainError, LookupError) as error:
+            errors.append(RowError(number, _reason(error)))
+            continue
+        key = (row.unit, row.element, row.period.key)
+        if key in seen:
+            if seen[key][1] != row.value:
+                errors.append(
+                    RowError(number, f"row {seen[key][0]} gives another value for the same figure")
+                )
+            continue
+        seen[key] = (number, row.value)
+        parsed.append(row)
+    groups: dict[tuple[str, Period], list[_Row]] = defaultdict(list)
+    for row in parsed:
+        groups[(row.unit, row.period)].append(row)
+    plans: list[tuple[Plan, Catalogue, dict[str, str | None]]] = []
+    for (unit, period), rows in groups.items():
+        catalogue = catalogues.for_year(period.year)
+        try:
+            plan = await plan_submission(
+                uow, catalogue, unit, period, {r.element: r.value for r in rows}
+            )
+        except RejectedSubmissionError as rejected:
+            by_element = {r.element: r.number for r in rows}
+            errors.extend(
+                RowError(
+                    by_element.get(p.element, rows[0].number) if p.element else rows[0].number,
+                    p.message,
+                )
+                for p in rejected.problems
+            )
+            continue
+        plans.append((plan, catalogue, {r.element: r.note for r in rows}))
+    if errors:
+        raise ImportRejectedError(errors)
+    return plans

@@ -21,10 +21,12 @@ from __future__ import annotations
 import functools
 import re
 import secrets
+import tempfile
 import warnings
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Final
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -48,12 +50,24 @@ from bot.handlers.basics import anything_else, cancelled
 from bot.i18n import N_, Translator
 from kpi.catalogue import Catalogue
 from kpi.elements import DataElement
-from kpi.errors import CountError, PeriodError
+from kpi.errors import CountError, DomainError, PeriodError
 from kpi.free_text import element_words, read_figures
 from kpi.numbers import parse_count, parse_flag
 from kpi.periods import Period
-from services.entry import clashing_periods, correctable_periods, figures_moved
+from services.entry import (
+    FILE_SUFFIXES,
+    MAX_FILE_BYTES,
+    FileGroup,
+    NotYourUnitsError,
+    check_file,
+    clashing_periods,
+    correctable_periods,
+    figures_moved,
+    replan,
+    save_file,
+)
 from services.figures import Change, Plan, RejectedSubmissionError, plan_submission
+from services.importing import ImportRejectedError
 
 DRAFT_KEY: Final = "quick"  # context.user_data[DRAFT_KEY]
 PREFIX: Final = "qk"
@@ -74,6 +88,7 @@ FIGURES = TYPED & f.Regex(r"\d")  # a message without a digit gives no figure
 
 class State(StrEnum):
     PICK = "pick"  # an ambiguous label: which figure is it?
+    FILE = "file"  # a file's changes: confirm or cancel
     CHOOSE = "choose"  # a correction: which figure?
     VALUE = "value"  # a correction: its new value, typed
     REASON = "reason"  # a stored figure changes: why?
@@ -86,6 +101,7 @@ class Action(StrEnum):
     ELEMENT = "el"  # argument: the question's index
     REASON = "r"  # argument: a reason's key
     CONFIRM = "ok"
+    FILE_CONFIRM = "fok"
     CANCEL = "x"
 
 
@@ -117,6 +133,7 @@ class Draft:
     element: str | None = None  # a correction: the figure corrected
     reason: str | None = None
     confirmed: bool = False  # Confirm was pressed; a reason is all that is missing
+    file: dict[str, Any] | None = None  # a file's checked groups: {"name", "groups"}
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -132,6 +149,7 @@ class Draft:
             "element": self.element,
             "reason": self.reason,
             "confirmed": self.confirmed,
+            "file": self.file,
         }
 
     @classmethod
@@ -152,6 +170,7 @@ class Draft:
                 element=None if data["element"] is None else str(data["element"]),
                 reason=None if data["reason"] is None else str(data["reason"]),
                 confirmed=bool(data["confirmed"]),
+                file=data.get("file") if isinstance(data.get("file"), dict) else None,
             )
         except (KeyError, TypeError, ValueError, AttributeError):
             return None
@@ -735,6 +754,233 @@ async def announce(
     return ConversationHandler.END
 
 
+# --- figures sent as a file -------------------------------------------------------------------
+
+
+def file_groups(data: dict[str, Any]) -> list[FileGroup]:
+    return [
+        FileGroup(unit, Period.parse(period), dict(values), dict(notes), dict(old))
+        for unit, period, values, notes, old in data["groups"]
+    ]
+
+
+def groups_json(groups: Sequence[FileGroup]) -> list[list[Any]]:
+    return [[g.unit, g.period.key, g.values, g.notes, g.old] for g in groups]
+
+
+async def file_received(update: Update, context: Context) -> Next:
+    """A .xlsx or .csv of figures: checked as the import checks it, then what would change."""
+    caller = await identify_caller(update, context)
+    message = update.effective_message
+    if caller is None or message is None or message.document is None:
+        return ConversationHandler.END
+    t = caller.t
+    catalogues = context.services.catalogues
+    tree = catalogues.newest.units
+    if caller.is_stranger:
+        await anything_else(update, context)
+        return ConversationHandler.END
+    if not caller.is_admin and not submit.submit_units(caller, tree):
+        await submit.say(update, submit.no_unit_text(caller))
+        return ConversationHandler.END
+    document = message.document
+    name = (document.file_name or "").strip() or "file"
+    suffix = Path(name).suffix.lower()
+    if suffix not in FILE_SUFFIXES:
+        await submit.say(update, wrong_kind_text(name, t))
+        return ConversationHandler.END
+    if (document.file_size or 0) > MAX_FILE_BYTES:
+        await submit.say(update, too_large_text(name, t))
+        return ConversationHandler.END
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / (re.sub(r"[^\w.-]", "_", Path(name).stem)[:60] + suffix)
+        await (await document.get_file()).download_to_drive(path)
+        if path.stat().st_size > MAX_FILE_BYTES:
+            await submit.say(update, too_large_text(name, t))
+            return ConversationHandler.END
+        try:
+            async with context.services.database.autocommit() as uow:
+                groups = await check_file(
+                    uow,
+                    catalogues,
+                    path,
+                    Path(folder),
+                    lambda unit: unit in tree and submit.may_submit(caller, unit, tree),
+                )
+        except ImportRejectedError as rejected:
+            await submit.say(update, rejected_text(name, rejected, t))
+            return ConversationHandler.END
+        except NotYourUnitsError as foreign:
+            units = ", ".join(
+                submit.unit_label(context, u, caller.language) for u in foreign.units
+            )
+            await submit.say(
+                update,
+                t._(
+                    "“{name}” changes the figures of {units}, which you do not report for:"
+                    " nothing was changed.",
+                    name=name,
+                    units=units,
+                ),
+            )
+            return ConversationHandler.END
+        except DomainError as error:
+            await submit.say(
+                update, t._("“{name}” cannot be read: {reason}", name=name, reason=str(error))
+            )
+            return ConversationHandler.END
+    if not any(g.old for g in groups):
+        await submit.say(
+            update,
+            t._("“{name}”: every figure in it is as already saved; nothing to change.", name=name),
+        )
+        return ConversationHandler.END
+    first = groups[0]
+    draft = Draft(
+        unit=first.unit,
+        period=first.period.key,
+        file={"name": name, "groups": groups_json(groups)},
+    )
+    return await show_file(update, context, caller, draft, groups)
+
+
+def wrong_kind_text(name: str, t: Translator) -> str:
+    return t._(
+        "“{name}” is not a file I can read: send the workbook /export makes (.xlsx), filled in"
+        " or edited, or a .csv with the columns unit, element, period, value.",
+        name=name,
+    )
+
+
+def too_large_text(name: str, t: Translator) -> str:
+    return t._(
+        "“{name}” is larger than {limit} MB: send the figures of fewer units or periods.",
+        name=name,
+        limit=MAX_FILE_BYTES // 1_000_000,
+    )
+
+
+def rejected_text(name: str, rejected: ImportRejectedError, t: Translator) -> str:
+    shown = rejected.errors[:10]
+    lines = [t._("Row {row}: {reason}", row=e.row, reason=e.reason) for e in shown]
+    if len(rejected.errors) > len(shown):
+        lines.append(t._("… and {count} more.", count=len(rejected.errors) - len(shown)))
+    return (
+        t._("“{name}” has figures that cannot be saved, so nothing was changed:", name=name)
+        + "\n"
+        + "\n".join(lines)
+    )
+
+
+async def show_file(
+    update: Update,
+    context: Context,
+    caller: Caller,
+    draft: Draft,
+    groups: Sequence[FileGroup],
+    note: str | None = None,
+) -> State:
+    """Old → new of every figure the file changes, by unit and period; Confirm or Cancel."""
+    t = caller.t
+    assert draft.file is not None
+    parts = [note] if note else []
+    parts.append(t._("“{name}”: what would change:", name=draft.file["name"]))
+    unchanged = 0
+    for group in groups:
+        catalogue = context.services.catalogues.for_year(group.period.year)
+        lines = [
+            sf.heading(submit.unit_label(context, group.unit, caller.language), group.period, t)
+        ]
+        for code, new in group.changed.items():
+            element = catalogue.element(code)
+            old = group.old[code]
+            lines.append(
+                f"• {element.short.get(t.language)}: "
+                + (f"{sf.shown(element, old, t)} → " if old is not None else "")
+                + sf.shown(element, new, t)
+            )
+        unchanged += len(group.values) - len(group.changed)
+        if len(lines) > 1:
+            parts.append("\n".join(lines))
+    if unchanged:
+        parts.append(t._("Figures unchanged: {count}.", count=unchanged))
+    parts.append(t._("Nothing is saved until you press Confirm."))
+    rows = [
+        [(t._("Confirm"), Action.FILE_CONFIRM, None)],
+        [(t._("Cancel"), Action.CANCEL, None)],
+    ]
+    await prompt(update, context, draft, render.fit("\n\n".join(parts)), rows)
+    return State.FILE
+
+
+async def file_confirm_pressed(
+    update: Update, context: Context, caller: Caller, draft: Draft, press: Press
+) -> Next:
+    """Confirm a file: saved through /submit's plan, unless figures moved since the check."""
+    del press
+    t = caller.t
+    if draft.file is None:
+        await submit.stale_button(update, context)
+        return None
+    services = context.services
+    catalogues = services.catalogues
+    groups = file_groups(draft.file)
+    tree = catalogues.newest.units
+    if not all(
+        g.unit in tree and submit.may_submit(caller, g.unit, tree) for g in groups if g.old
+    ):
+        drop(context)
+        await submit.say(update, t._("Cancelled. Nothing was changed."))
+        return ConversationHandler.END
+    name = str(draft.file["name"])
+    try:
+        async with services.database.unit_of_work() as uow:
+            saved = await save_file(
+                uow,
+                catalogues,
+                groups,
+                submit.author_of(caller),
+                name,
+                services.clock(),
+                services.alerts,
+            )
+            if not saved.moved:
+                await uow.commit()
+    except RejectedSubmissionError as rejected:
+        drop(context)
+        await submit.say(
+            update,
+            t._("“{name}” has figures that cannot be saved, so nothing was changed:", name=name)
+            + "\n"
+            + "\n".join(p.message for p in rejected.problems),
+        )
+        return ConversationHandler.END
+    if saved.moved:
+        async with services.database.autocommit() as uow:
+            fresh = await replan(uow, catalogues, groups)
+        draft.file["groups"] = groups_json(fresh)
+        return await show_file(
+            update,
+            context,
+            caller,
+            draft,
+            fresh,
+            t._(
+                "Someone saved some of these figures after this summary was made: here it is"
+                " again, with the figures now saved. Check it and confirm again."
+            ),
+        )
+    services.outbox_ready()
+    drop(context)
+    await submit.say(
+        update,
+        t._(
+            "Saved from “{name}”: figures changed: {count}.", name=name, count=len(saved.revisions)
+        ),
+    )
+    return ConversationHandler.END
+
+
 # --- leaving, and what does not fit -----------------------------------------------------------
 
 
@@ -823,6 +1069,7 @@ def conversation() -> ConversationHandler[Context]:
         return ConversationHandler(
             entry_points=[
                 MessageHandler(FIGURES, figures_typed),
+                MessageHandler(PRIVATE & f.Document.ALL, file_received),
                 CallbackQueryHandler(fix_pressed, pattern=rf"^{FIX_PREFIX}"),
             ],
             states={
@@ -836,6 +1083,7 @@ def conversation() -> ConversationHandler[Context]:
                     on_press(reason_pressed, Action.REASON),
                     MessageHandler(TYPED, reason_typed),
                 ],
+                State.FILE: [on_press(file_confirm_pressed, Action.FILE_CONFIRM)],
                 State.SUMMARY: [
                     on_press(confirm_pressed, Action.CONFIRM),
                     MessageHandler(FIGURES, new_message),
