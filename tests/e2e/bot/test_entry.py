@@ -3,7 +3,10 @@ choices that could only be refused never offered, and a conflict naming the peri
 
 from __future__ import annotations
 
+import io
 from typing import Any
+
+import openpyxl
 
 from kpi.access import Role
 from kpi.periods import Period
@@ -208,3 +211,55 @@ async def test_in_english_a_second_editor_sees_the_figures_moved_instead_of_over
     assert (await stored(bot))["dossiers_received"] == 1250  # not overwritten
     await bot.press(HEAD, again, "Confirm", expect="Saved")
     assert (await stored(bot))["dossiers_received"] == 1280
+
+
+# --- figures sent as a file -------------------------------------------------------------------
+
+
+async def test_the_exported_workbook_edited_in_one_cell_and_sent_back_changes_that_figure(
+    bot: BotDriver,
+) -> None:
+    await bot.make_member(HEAD, COMMUNE, Role.HEAD, name="Hùng")
+    await file_november(bot)
+    answer = await bot.ask(HEAD, "/export", expect="Báo cáo của")
+    document = answer["document"]
+    book = openpyxl.load_workbook(io.BytesIO(await bot.control.download(document["url"])))
+    sheet = book["Số liệu"]
+    header = [c.value for c in sheet[1]]
+    assert header[:4] == ["unit", "element", "period", "value"]
+    rows = {(r[0].value, r[1].value, r[2].value): r for r in sheet.iter_rows(min_row=2)}
+    assert rows[(COMMUNE, "dossiers_received", "2022-11")][3].value == 1180
+    rows[(COMMUNE, "dossiers_received", "2022-11")][3].value = 1280  # the one cell edited
+    edited = io.BytesIO()
+    book.save(edited)
+
+    since = bot.cursor
+    sent = await bot.control.upload(HEAD, document["file_name"], edited.getvalue())
+    summary = await bot.answer(sent["chat_id"], since, expect="những số liệu sẽ thay đổi")
+    assert "• Hồ sơ tiếp nhận: 1.180 → 1.280" in summary["text"]
+    assert summary["text"].count("→") == 1  # that one change, nothing else
+    assert (await stored(bot))["dossiers_received"] == 1180
+    saved = await bot.press(HEAD, summary, "Xác nhận", expect="Đã lưu từ")
+    assert "số liệu thay đổi: 1" in saved["text"]
+    assert (await stored(bot))["dossiers_received"] == 1280
+    async with bot.database.unit_of_work() as uow:
+        history = await uow.figures.history([COMMUNE], element="dossiers_received")
+    assert (history[0].source, history[0].reason) == (Source.IMPORT, document["file_name"])
+
+
+async def test_in_english_a_file_for_another_unit_or_of_another_kind_changes_nothing(
+    bot: BotDriver,
+) -> None:
+    await bot.make_member(HEAD, COMMUNE, Role.HEAD, name="Hùng")
+    bot.server.emulator.upsert_user(HEAD, "Hùng", language_code="en")
+    csv_text = "unit,element,period,value\ndak-choong,dossiers_received,2022-11,50\n"
+    since = bot.cursor
+    sent = await bot.control.upload(HEAD, "dak-choong.csv", csv_text.encode())
+    refused = await bot.answer(sent["chat_id"], since, expect="changes the figures of")
+    assert "Dak Choong" in refused["text"] or "Đăk Choong" in refused["text"]
+    assert "nothing was changed" in refused["text"]
+    since = bot.cursor
+    sent = await bot.control.upload(HEAD, "figures.pdf", b"%PDF-1.4")
+    await bot.answer(sent["chat_id"], since, expect="not a file I can read")
+    async with bot.database.unit_of_work() as uow:
+        assert await uow.figures.current_of("dak-choong", NOVEMBER) == {}
