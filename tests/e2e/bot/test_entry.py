@@ -180,11 +180,8 @@ async def test_one_figure_is_corrected_from_status_in_four_presses_and_one_value
     assert (await stored(bot))["dossiers_received"] == 1280
     async with bot.database.unit_of_work() as uow:
         history = await uow.figures.history([COMMUNE], element="dossiers_received")
-    assert [(r.value, r.reason, r.source) for r in history][0] == (
-        1280,
-        "Nhập nhầm số liệu",
-        Source.CHAT,
-    )
+    newest = history[0]
+    assert (newest.value, newest.reason, newest.source) == (1280, "Nhập nhầm số liệu", Source.CHAT)
 
 
 async def test_in_english_a_second_editor_sees_the_figures_moved_instead_of_overwriting(
