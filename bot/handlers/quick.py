@@ -511,6 +511,9 @@ async def ask_value(
             "Current value: {value}.", value=sf.shown(element, draft.current.get(element.code), t)
         ),
     ]
+    before = (await submit.previous_values(context, draft.unit, period)).get(element.code)
+    if before is not None:
+        lines.append("(" + sf.previous_label(period, sf.shown(element, before, t), t) + ")")
     if error:
         lines.insert(0, error)
     await prompt(

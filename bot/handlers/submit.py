@@ -351,6 +351,7 @@ async def set_period(
             current = await uow.figures.current_of(form.unit, chosen)
         stored = {q.code: current.get(q.code) for q in questions}
         form.period, form.answers, form.current = chosen.key, {}, sf.current_values(stored)
+        form.previous, form.flagged = await previous_values(context, form.unit, chosen), {}
     form.index, form.reviewing = 0, False
     return await ask_question(update, context, caller, form)
 
@@ -367,6 +368,15 @@ def clash_text(
         filed=", ".join(period_name(p, t) for p in clashes),
         period=period_name(chosen, t),
     )
+
+
+async def previous_values(context: Context, unit: str, period: Period) -> dict[str, int]:
+    """The unit's figures of the period before (shown with each question, and the typo guard)."""
+    before = sf.previous_period(period)
+    if before is None:
+        return {}
+    async with context.services.database.autocommit() as uow:
+        return await uow.figures.current_of(unit, before)
 
 
 async def period_typed(update: Update, context: Context) -> Next:
@@ -436,6 +446,13 @@ async def answer_typed(update: Update, context: Context) -> Next:
         )
     except sf.FlagAnswerError:
         return await ask_question(update, context, caller, form, sf.flag_problem_text(caller.t))
+    before = sf.far_from_previous(element, value, form)
+    if before is not None:  # asked once: the same value sent again is taken
+        form.flagged[element.code] = value
+        period = Period.parse(form.period or "")
+        return await ask_question(
+            update, context, caller, form, sf.far_text(value, before, period, caller.t)
+        )
     too_large = sf.part_too_large(element, value, form, questions)
     if too_large is not None:
         return await ask_question(

@@ -260,3 +260,37 @@ async def test_in_english_a_file_for_another_unit_or_of_another_kind_changes_not
     await bot.answer(sent["chat_id"], since, expect="not a file I can read")
     async with bot.database.unit_of_work() as uow:
         assert await uow.figures.current_of("dak-choong", NOVEMBER) == {}
+
+
+# --- the previous period's value and the typo guard -------------------------------------------
+
+
+async def test_a_question_shows_last_months_value_and_asks_once_about_ten_times_it(
+    bot: BotDriver,
+) -> None:
+    await bot.make_member(HEAD, COMMUNE, Role.HEAD, name="Hùng")
+    await file_november(bot)
+    prompt = await bot.ask(HEAD, "/submit", expect="Anh/chị chọn kỳ báo cáo")
+    question = await bot.press(HEAD, prompt, "Tháng 12/2022 (kỳ hiện tại)", expect="Câu 1/")
+    while "hồ sơ tiếp nhận (trực tuyến" not in question["text"].lower():
+        question = await bot.press(HEAD, question, "Bỏ qua", expect="Câu ")
+    assert "(tháng trước: 1.180)" in question["text"]
+    asked = await bot.ask(HEAD, "11800", expect="chênh lệch nhiều")
+    assert "“11.800” chênh lệch nhiều so với tháng trước: 1.180" in asked["text"]
+    following = await bot.ask(HEAD, "11800", expect="Câu ")  # the same again: taken
+    assert "chênh lệch" not in following["text"]
+    assert "Hồ sơ tiếp nhận: 11.800" not in following["text"]
+
+
+async def test_in_english_a_value_near_last_months_passes_without_a_question(
+    bot: BotDriver,
+) -> None:
+    await bot.make_member(HEAD, COMMUNE, Role.HEAD, name="Hùng")
+    await file_november(bot)
+    prompt = await bot.ask(HEAD, "/submit", expect="Which period?", language_code="en")
+    question = await bot.press(HEAD, prompt, "Month 12/2022 (current)", expect="Question 1 of")
+    while "dossiers received (online" not in question["text"].lower():
+        question = await bot.press(HEAD, question, "Skip", expect="Question ")
+    assert "(last month: 1,180)" in question["text"]
+    following = await bot.ask(HEAD, "1.250", expect="Question ", language_code="en")
+    assert "far from" not in following["text"]
