@@ -552,7 +552,9 @@ async def value_typed(update: Update, context: Context) -> Next:
 
 
 def quoted(text: str, problem: str, t: Translator) -> str:
-    """A refusal that quotes what was typed."""
+    """A refusal that quotes what was typed (once: a count's refusal may already)."""
+    if problem.startswith("“"):
+        return problem
     shown = text.strip()
     if len(shown) > 40:
         shown = shown[:39] + "…"
