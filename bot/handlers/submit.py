@@ -665,7 +665,10 @@ async def save(
 async def announce(
     update: Update, context: Context, caller: Caller, form: Form, saved: Saved
 ) -> State | int:
-    """Say what was saved and the rates it touched; the form is done."""
+    """Say what was saved and the rates it touched, with "Correct a figure"; the form is
+    done."""
+    from bot.handlers.quick import fix_button  # quick builds on this module
+
     catalogue, period = form_catalogue(context, form)
     touched = [
         render.line_text(line, catalogue, caller.t)
@@ -681,6 +684,7 @@ async def announce(
             touched,
             caller.t,
         ),
+        InlineKeyboardMarkup([[fix_button(form.unit, period, caller.t)]]),
     )
     return ConversationHandler.END
 
