@@ -69,6 +69,7 @@ typecheck: install ## Check types with mypy --strict
 bench: install ## Run the benchmarks (each prints key=value on its last line)
 	$(BIN)/python -m bench.status
 	$(BIN)/python -m bench.broadcast
+	$(BIN)/python -m bench.entry
 
 .PHONY: clean
 clean: ## Remove the virtualenv, caches and the local database

@@ -58,7 +58,11 @@ def _parser() -> argparse.ArgumentParser:
 
     status = commands.add_parser("status", help="a unit's attainment for a period")
     status.add_argument("--unit", required=True, help="unit code or name")
-    status.add_argument("--period", required=True, help="2022-03, 2022-Q1, 2022-H1, 2022-9M, 2022")
+    status.add_argument(
+        "--period",
+        required=True,
+        help="tháng 3, quý 1, T3/2022, quý I/2022, 6 tháng, cả năm, 2022-Q1…",
+    )
     status.add_argument("--format", choices=("table", "json"), default="table")
     status.add_argument("--lang", choices=("vi", "en"), default="vi")
     cli_report.add_parser(commands)
@@ -68,7 +72,11 @@ def _parser() -> argparse.ArgumentParser:
         "export", help="the quarterly report of a unit's subtree as .xlsx (or .csv)"
     )
     export.add_argument("--unit", required=True, help="unit code or name")
-    export.add_argument("--period", required=True, help="2022-Q1, 2022-H1, 2022-9M, 2022...")
+    export.add_argument(
+        "--period",
+        required=True,
+        help="quý 1, quý I/2022, 6 tháng, 9 tháng, cả năm, 2022-Q1…",
+    )
     export.add_argument("--output", required=True, type=Path, metavar="FILE", help="*.xlsx, *.csv")
     export.add_argument("--lang", choices=("vi", "en"), default="vi")
 
@@ -378,6 +386,14 @@ async def _catalogues(db: Any) -> Any:
         return await Catalogues.from_store(uow)
 
 
+def _typed_period(text: str, catalogues: Any) -> Period:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    today = datetime.now(ZoneInfo(cli_report.TIMEZONE)).date()
+    return cli_report.typed_period(text, catalogues.by_year, today)
+
+
 async def _units(db: Any, args: argparse.Namespace) -> int:
     catalogue = (await _catalogues(db)).newest
     tree = catalogue.units
@@ -500,8 +516,9 @@ async def _status(db: Any, args: argparse.Namespace) -> int:
     from bot.render import level_name, period_heading, status_word, unit_label
     from services.status import status_rows, unit_status
 
-    period = Period.parse(args.period)
-    catalogue = (await _catalogues(db)).for_year(period.year)
+    catalogues = await _catalogues(db)
+    period = _typed_period(args.period, catalogues)
+    catalogue = catalogues.for_year(period.year)
     unit = catalogue.units.find(args.unit)
     async with db.unit_of_work() as uow:
         lines = await unit_status(uow, catalogue, unit.code, period)
@@ -554,8 +571,9 @@ async def _export(db: Any, args: argparse.Namespace) -> int:
     from services.export import build_report
 
     file_format = output_format(args.output.name)
-    period = Period.parse(args.period)
-    catalogue = (await _catalogues(db)).for_year(period.year)
+    catalogues = await _catalogues(db)
+    period = _typed_period(args.period, catalogues)
+    catalogue = catalogues.for_year(period.year)
     unit = catalogue.units.find(args.unit)
     async with db.unit_of_work() as uow:
         report = await build_report(uow, catalogue, unit.code, period, datetime.now(UTC))

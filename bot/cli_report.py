@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from kpi.errors import DomainError
+from kpi.period_words import read_period
 from kpi.periods import Period
 from kpi.units import Level
 
@@ -61,12 +62,24 @@ def _today(text: str | None) -> date:
         raise DomainError(f"--today is a day written YYYY-MM-DD, not {text!r}") from None
 
 
+def typed_period(text: str, by_year: dict[int, Catalogue], today: date) -> Period:
+    """`--period` as people write it ("quý 1", "T3/2022", "cả năm", 2022-Q1); without a year,
+    that of the current reporting month (the newest catalogue's, past its year)."""
+    current = None
+    if by_year:
+        newest = by_year[max(by_year)]
+        current = newest.calendar.month_of(today)
+        if current.year not in by_year:
+            current = Period.month(newest.year, 12)
+    return read_period(text, current.year if current else today.year, current)
+
+
 def _period(text: str | None, by_year: dict[int, Catalogue], today: date) -> Period:
     from services.report import default_report_period
 
     if text is None:
         return default_report_period(by_year, today)
-    period = Period.parse(text)
+    period = typed_period(text, by_year, today)
     if period.year not in by_year:
         years = ", ".join(str(y) for y in sorted(by_year))
         raise DomainError(f"no catalogue of {period.year} is loaded (loaded: {years})")

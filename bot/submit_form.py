@@ -29,7 +29,8 @@ from kpi.elements import DataElement, ElementKind
 from kpi.errors import CountError, PeriodError
 from kpi.evaluation import Line
 from kpi.numbers import CountProblem, parse_count, parse_flag
-from kpi.periods import Period
+from kpi.period_words import read_period
+from kpi.periods import Period, PeriodKind
 from services.figures import Plan, Problem
 
 FORM_KEY: Final = "submit"  # context.user_data[FORM_KEY]
@@ -134,6 +135,8 @@ class Form:
     answers: dict[str, int] = field(default_factory=dict)
     current: dict[str, int] = field(default_factory=dict)  # stored values when the form began
     reviewing: bool = False  # the summary was shown: an answer goes back to it
+    previous: dict[str, int] = field(default_factory=dict)  # the previous period's values
+    flagged: dict[str, int] = field(default_factory=dict)  # far from previous, asked once
 
     @classmethod
     def new(cls, unit: str) -> Form:
@@ -152,6 +155,8 @@ class Form:
             "answers": dict(self.answers),
             "current": dict(self.current),
             "reviewing": self.reviewing,
+            "previous": dict(self.previous),
+            "flagged": dict(self.flagged),
         }
 
     @classmethod
@@ -184,6 +189,8 @@ class Form:
             answers=dict(answers),
             current=dict(current),
             reviewing=bool(data.get("reviewing")),
+            previous=_counts_or_empty(data.get("previous")),
+            flagged=_counts_or_empty(data.get("flagged")),
         )
 
     # the buttons of the next prompt
@@ -248,6 +255,10 @@ class Form:
 
     def answered(self, questions: Sequence[DataElement]) -> list[DataElement]:
         return [q for q in questions if q.code in self.answers]
+
+
+def _counts_or_empty(value: object) -> dict[str, int]:
+    return dict(value) if _counts(value) and isinstance(value, dict) else {}
 
 
 def _counts(value: object) -> bool:
@@ -355,6 +366,52 @@ def part_too_large_text(problem: PartTooLarge, t: Translator) -> str:
     )
 
 
+# --- the previous period and the typo guard ---------------------------------------------------
+
+TYPO_FACTOR: Final = 10  # a value this many times larger or smaller than last period's is asked
+
+
+def previous_period(period: Period) -> Period | None:
+    """The month before a month, the quarter before a quarter; None for longer periods."""
+    if period.kind is PeriodKind.MONTH:
+        index = period.year * 12 + period.first - 2
+        return Period.month(index // 12, index % 12 + 1)
+    if period.kind is PeriodKind.QUARTER:
+        index = period.year * 4 + period.quarter_number - 2
+        return Period.quarter(index // 4, index % 4 + 1)
+    return None
+
+
+def previous_label(period: Period, value: str, t: Translator) -> str:
+    if period.kind is PeriodKind.QUARTER:
+        return t._("last quarter: {value}", value=value)
+    return t._("last month: {value}", value=value)
+
+
+def far_from_previous(element: DataElement, value: int, form: Form) -> int | None:
+    """The previous period's value when `value` is about ten times it or a tenth of it (a
+    digit typed twice or dropped) and was not already confirmed once; else None."""
+    before = form.previous.get(element.code)
+    if (
+        element.kind is ElementKind.FLAG
+        or before is None
+        or form.flagged.get(element.code) == value
+    ):
+        return None
+    if before > 0 and (value >= before * TYPO_FACTOR or value * TYPO_FACTOR <= before):
+        return before
+    return None
+
+
+def far_text(value: int, before: int, period: Period, t: Translator) -> str:
+    return t._(
+        "“{value}” is far from {previous}: if it is right, send it again; otherwise type the"
+        " right number.",
+        value=count(value, t.language),
+        previous=previous_label(period, count(before, t.language), t),
+    )
+
+
 # --- periods ----------------------------------------------------------------------------------
 
 
@@ -374,11 +431,12 @@ class PeriodRefusal(StrEnum):
 
 
 def choose_period(
-    text: str, years: Sequence[int], today: date, cutoff_day: int
+    text: str, years: Sequence[int], today: date, cutoff_day: int, current: Period | None = None
 ) -> Period | PeriodRefusal:
-    """The period typed or pressed, if figures may be given for it."""
+    """The period typed or pressed ("tháng 3", "quý I/2022", "2022-Q1"), if figures may be
+    given for it; without a year, that of `current` (the reporting month) is assumed."""
     try:
-        period = Period.parse(text)
+        period = read_period(text, current.year if current else today.year, current)
     except PeriodError:
         return PeriodRefusal.MALFORMED
     if period.year not in years:
@@ -399,8 +457,8 @@ def period_refusal_text(
     if refusal is PeriodRefusal.NOT_BEGUN:
         return t._("That period has not begun yet: choose one that has.")
     return t._(
-        "“{text}” is not a period: type 2022-03 for a month, 2022-Q1 for a quarter, 2022-H1,"
-        " 2022-9M or 2022 for the year.",
+        "“{text}” is not a period: type for example “tháng 3”, “quý 1”, “6 tháng”, “9 tháng”"
+        " or “cả năm” (this year is assumed), or “quý I/2022”, “T3/2022”, 2022-Q1.",
         text=text.strip()[:40],
     )
 
@@ -434,8 +492,8 @@ def period_prompt(
 
 def other_period_text(t: Translator) -> str:
     return t._(
-        "Type the period: 2022-03 for a month, 2022-Q1 for a quarter, 2022-H1, 2022-9M or 2022"
-        " for the year."
+        "Type the period as you would say it: “tháng 3”, “quý 1”, “6 tháng”, “9 tháng đầu năm”"
+        " or “cả năm” (this year is assumed), or with its year: “T3/2022”, “quý I/2022”."
     )
 
 
@@ -490,6 +548,11 @@ def question_prompt(
     if element.code in form.answers:
         details.append(
             t._("Your answer: {value}.", value=shown(element, form.answers[element.code], t))
+        )
+    before = form.previous.get(element.code)
+    if before is not None and form.period is not None:
+        details.append(
+            "(" + previous_label(Period.parse(form.period), shown(element, before, t), t) + ")"
         )
     lines.append(" ".join(details))
     if element.part_of is not None:

@@ -161,11 +161,40 @@ def workbook_bytes(report: Report, language: str = "vi", timezone: str = TIMEZON
     for sheet in report.sections:
         _section_sheet(book, report, sheet, t, timezone)
     _dossier_sheet(book, report, t, timezone)
+    _figures_sheet(book, report, t)
     book.properties.title = _title(report, t)
     book.properties.creator = "Chỉ tiêu"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+FIGURE_COLUMNS: Final = ("unit", "element", "period", "value", "note")
+
+
+def _figures_sheet(book: Workbook, report: Report, t: Translator) -> None:
+    """The figures filed, one per row in the import's columns (codes first, names after): a
+    cell edited here and the workbook sent back to the bot corrects that figure."""
+    sheet = book.create_sheet(t._("Figures")[:MAX_SHEET_NAME])
+    names = (t._("Unit name"), t._("Data element"))
+    for index, title in enumerate((*FIGURE_COLUMNS, *names), start=1):
+        _header(sheet, 1, index, title)
+    catalogue = report.catalogue
+    for row, figure in enumerate(report.figures, start=2):
+        sheet.cell(row=row, column=1, value=figure.unit)
+        sheet.cell(row=row, column=2, value=figure.element)
+        sheet.cell(row=row, column=3, value=figure.period.key)
+        sheet.cell(row=row, column=4, value=figure.value).number_format = COUNT_FORMAT
+        if figure.unit in catalogue.units:
+            sheet.cell(
+                row=row, column=6, value=catalogue.units.get(figure.unit).name.get(t.language)
+            )
+        if figure.element in catalogue.elements:
+            element = catalogue.element(figure.element)
+            sheet.cell(row=row, column=7, value=element.short.get(t.language))
+    for index, width in enumerate((20, 30, 10, 12, 24, 30, 36), start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
 
 
 def _title(report: Report, t: Translator) -> str:

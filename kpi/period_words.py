@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 from kpi.errors import PeriodError
 from kpi.periods import Period
@@ -102,6 +103,29 @@ def read_period(text: str, current_year: int, current_month: Period | None = Non
             return period
         break
     raise PeriodError(_refusal(text))
+
+
+_MAX_PERIOD_WORDS = 5
+
+
+def split_period(
+    words: Sequence[str], current_year: int, current_month: Period | None = None
+) -> tuple[Period | None, list[str]]:
+    """The period written last among a command's words ("đăk blô quý 1"), and the words before.
+
+    The longest span of at most five trailing words that reads as a period wins. A single word
+    without a digit ("năm", "nam", "May") is never taken for one: it may end a unit's name.
+    """
+    words = list(words)
+    for size in range(min(_MAX_PERIOD_WORDS, len(words)), 0, -1):
+        tail = words[-size:]
+        if size == 1 and not any(c.isdigit() for c in tail[0]):
+            continue
+        try:
+            return read_period(" ".join(tail), current_year, current_month), words[:-size]
+        except PeriodError:
+            continue
+    return None, words
 
 
 def _from_code(text: str) -> Period | None:

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from kpi.aggregate import Figure
 from kpi.catalogue import Catalogue, Section
 from kpi.evaluation import Line, UnitTotals, evaluate_unit
 from kpi.indicators import Indicator
@@ -102,6 +103,9 @@ class Report:
     generated_at: datetime  # aware
     sections: tuple[SectionSheet, ...]  # sections without any unit judged are left out
     dossiers: tuple[DossierRow, ...]
+    # the figures filed within the period by the units of the report, as the import reads them
+    # (edited and sent back to the bot, the workbook corrects them)
+    figures: tuple[Figure, ...] = ()
 
 
 def report_units(tree: UnitTree, code: str) -> list[tuple[Unit, int]]:
@@ -185,6 +189,16 @@ async def build_report(
     units = report_units(tree, unit_code)
     totals = await uow.figures.totals_of_units([u.code for u, _ in units], period)
     lines = {u.code: evaluate_unit(catalogue, u, totals.get(u.code, {})) for u, _ in units}
+    order = {u.code: i for i, (u, _depth) in enumerate(units)}
+    elements = {code: i for i, code in enumerate(catalogue.elements)}
+    figures = sorted(
+        (
+            f
+            for f in await uow.figures.current_figures(period.year)
+            if f.unit in order and period.first <= f.period.first and f.period.last <= period.last
+        ),
+        key=lambda f: (order[f.unit], f.period.first, f.period.last, elements.get(f.element, 0)),
+    )
     return Report(
         catalogue=catalogue,
         unit=tree.get(unit_code),
@@ -192,6 +206,7 @@ async def build_report(
         generated_at=now,
         sections=section_sheets(catalogue, units, lines),
         dossiers=dossier_rows(catalogue, units, totals),
+        figures=tuple(figures),
     )
 
 

@@ -457,3 +457,26 @@ def _reason(error: Exception) -> str:
     if isinstance(error, AmbiguousUnitError):
         return str(error)
     return str(error)
+
+
+async def plan_import(
+    uow: UnitOfWork, path: Path, catalogues: Catalogues
+) -> list[tuple[Plan, Catalogue, dict[str, str | None]]]:
+    """Every row of `path` checked as `import_figures` checks it (its cells, the file's other
+    rows, the rules over the figures stored), planned by unit and period, nothing saved: each
+    plan with its catalogue and its notes by element. ImportRejectedError lists every bad row.
+    (The bot's file check: it shows the plans, and saves them on Confirm.)"""
+    groups, errors, _ = _checked_rows(path, catalogues)
+    plans: list[tuple[Plan, Catalogue, dict[str, str | None]]] = []
+    for group in groups:
+        planned = await plan_periods(uow, group.catalogue, group.unit, group.submissions)
+        errors.extend(group.errors(planned))
+        notes = group.notes
+        plans.extend(
+            (plan, group.catalogue, {e: n for (p, e), n in notes.items() if p == period})
+            for period, plan in planned.items()
+            if not isinstance(plan, RejectedSubmissionError)
+        )
+    if errors:
+        raise ImportRejectedError(errors)
+    return plans

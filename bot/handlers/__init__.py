@@ -30,6 +30,7 @@ from bot.handlers import (
     groups,
     history,
     invite,
+    quick,
     reminders,
     report,
     roadmap,
@@ -52,6 +53,7 @@ MODULES: tuple[Handlers, ...] = (
     invite.handlers,
     broadcast.handlers,
     roadmap.handlers,
+    quick.handlers,  # figures typed outside a form, one figure corrected
     basics.handlers,
     status.handlers,
     history.handlers,

@@ -12,6 +12,7 @@ from bot import render
 from bot.access import Caller, require_person
 from bot.callbacks import HistoryUnitsView, HistoryView, Prefix
 from bot.context import Context
+from bot.handlers.quick import with_fix_button
 from bot.handlers.status import (
     asked_unit,
     catalogue_of,
@@ -41,6 +42,12 @@ async def show_history(
     keyboard = render.history_keyboard(
         catalogue, unit, now(context).report, page, pages, t, visible_parent(caller, unit, units)
     )
+    if shown:  # the newest change shown: its figures may be corrected from here
+        newest = shown[0]
+        await show(
+            update, text, with_fix_button(keyboard, context, caller, newest.unit, newest.period)
+        )
+        return
     await show(update, text, keyboard)
 
 

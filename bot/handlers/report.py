@@ -25,7 +25,7 @@ from bot.i18n import Translator
 from bot.report_view import MissingView, RankingView, ReportView
 from kpi.access import Role
 from kpi.catalogue import Catalogue
-from kpi.errors import PeriodError
+from kpi.period_words import split_period
 from kpi.periods import Period
 from kpi.units import Unit, UnitTree
 from services.report import (
@@ -136,14 +136,6 @@ async def show_ranking(
 # --- the command and its buttons --------------------------------------------------------------
 
 
-def typed_period(text: str) -> Period | None:
-    """A period typed last ("2022-Q1"), whatever its year (checked by the caller)."""
-    try:
-        return Period.parse(text)
-    except PeriodError:
-        return None
-
-
 @require_person
 async def report(update: Update, context: Context, caller: Caller) -> None:
     """/report [unit] [period]: the report due (or the period given) of the caller's scope."""
@@ -156,8 +148,10 @@ async def report(update: Update, context: Context, caller: Caller) -> None:
         return
     args = list(context.args or [])
     period = default_report_period(catalogues.by_year, now(context).today)
-    if args and (typed := typed_period(args[-1])) is not None:
-        period, args = typed, args[:-1]
+    month = now(context).month
+    typed, rest = split_period(args, month.year, month)
+    if typed is not None:
+        period, args = typed, rest
     catalogue = catalogues.for_year(period.year)
     if period.year not in catalogues.by_year or period not in catalogue.calendar.due_periods(
         period.year

@@ -29,10 +29,12 @@ from bot.callbacks import (
 )
 from bot.context import Context
 from bot.formatting import echo
+from bot.handlers.quick import with_fix_button
 from bot.i18n import Translator
 from kpi.catalogue import Catalogue
-from kpi.errors import AmbiguousUnitError, PeriodError, UnknownUnitError
+from kpi.errors import AmbiguousUnitError, UnknownUnitError
 from kpi.evaluation import Line
+from kpi.period_words import split_period
 from kpi.periods import Period, PeriodKind, cumulative_period
 from kpi.units import Unit, UnitTree
 from services.status import YearToDate, unit_status, year_to_date
@@ -160,14 +162,6 @@ def period_choices(current: Now, shown: Period, t: Translator) -> list[render.Pe
     return choices
 
 
-def parse_period(text: str) -> Period | None:
-    """A period typed after the unit ("2022-Q1", "2021"), whether its year is loaded or not."""
-    try:
-        return Period.parse(text)
-    except PeriodError:
-        return None
-
-
 def no_such_year(period: Period, context: Context, t: Translator) -> str:
     years = ", ".join(str(year) for year in sorted(context.services.catalogues.by_year))
     return t._(
@@ -182,15 +176,17 @@ def no_such_year(period: Period, context: Context, t: Translator) -> str:
 async def asked_period(
     update: Update, context: Context, caller: Caller, default: Period
 ) -> tuple[Period, list[str]] | None:
-    """The period typed last in the command (else `default`) and the words before it; None
+    """The period typed last ("quý 1", "2022-Q1"; else `default`) and the words before it; None
     (after saying why) when it is a year no catalogue is loaded for: "/status 2021"."""
     args = list(context.args or [])
-    if not args or (typed := parse_period(args[-1])) is None:
+    current = now(context)
+    typed, rest = split_period(args, current.month.year, current.month)
+    if typed is None:
         return default, args
     if typed.year not in context.services.catalogues.by_year:
         await say(update, no_such_year(typed, context, caller.t))
         return None
-    return typed, args[:-1]
+    return typed, rest
 
 
 # --- showing a view ---------------------------------------------------------------------------
@@ -321,7 +317,7 @@ async def show_status(
         t,
         visible_parent(caller, unit, catalogue.units),
     )
-    await show(update, text, keyboard)
+    await show(update, text, with_fix_button(keyboard, context, caller, unit.code, period))
 
 
 @require_person
@@ -366,7 +362,8 @@ async def show_detail(update: Update, context: Context, caller: Caller, view: De
         if line.indicator.code == indicator.code
     ]
     text = render.detail_text(catalogue, unit, view.period, indicator, lines, t)
-    await show(update, text, render.detail_keyboard(unit, view.period, t, indicator.code))
+    keyboard = render.detail_keyboard(unit, view.period, t, indicator.code)
+    await show(update, text, with_fix_button(keyboard, context, caller, unit.code, view.period))
 
 
 async def show_children(

@@ -50,6 +50,7 @@ from kpi.periods import Period
 from kpi.revisions import Author, Revision, Source
 from kpi.units import Unit, UnitTree
 from services.access import NotAllowedError, authorise, may_submit_for
+from services.entry import clashing_periods, free_periods
 from services.figures import (
     Plan,
     RejectedSubmissionError,
@@ -299,6 +300,14 @@ async def ask_period(update: Update, context: Context, caller: Caller, form: For
     choices = [
         (p, which) for p, which in sf.period_choices(current) if p.year in catalogues.by_year
     ]
+    # a period that clashes with figures already filed (the quarter once months are) is not
+    # offered: it could only be refused
+    asked = {
+        q.code for p, _ in choices for q in questions_of(catalogues.for_year(p.year), form.unit)
+    }
+    async with context.services.database.autocommit() as uow:
+        free = await free_periods(uow, form.unit, sorted(asked), [p for p, _ in choices])
+    choices = [(p, which) for p, which in choices if p in free]
     text, rows = sf.period_prompt(
         unit_label(context, form.unit, caller.language), choices, note, caller.t
     )
@@ -317,7 +326,9 @@ async def set_period(
     catalogues = context.services.catalogues
     years = sorted(catalogues.by_year)
     cutoff = catalogues.newest.calendar.cutoff_day
-    chosen = sf.choose_period(text, years, today(context), cutoff)
+    chosen = sf.choose_period(
+        text, years, today(context), cutoff, catalogues.current_month(today(context))
+    )
     if isinstance(chosen, sf.PeriodRefusal):
         await say(update, sf.period_refusal_text(chosen, text, years, t))
         return State.PERIOD
@@ -333,13 +344,42 @@ async def set_period(
         )
         return State.PERIOD
     questions = questions_of(catalogue, form.unit)
+    async with context.services.database.autocommit() as uow:
+        clashes = await clashing_periods(uow, form.unit, [q.code for q in questions], chosen)
+    if clashes:
+        await say(update, clash_text(context, caller, form.unit, chosen, clashes))
+        return State.PERIOD
     if form.period != chosen.key:
         async with context.services.database.unit_of_work() as uow:
             current = await uow.figures.current_of(form.unit, chosen)
         stored = {q.code: current.get(q.code) for q in questions}
         form.period, form.answers, form.current = chosen.key, {}, sf.current_values(stored)
+        form.previous, form.flagged = await previous_values(context, form.unit, chosen), {}
     form.index, form.reviewing = 0, False
     return await ask_question(update, context, caller, form)
+
+
+def clash_text(
+    context: Context, caller: Caller, unit: str, chosen: Period, clashes: Sequence[Period]
+) -> str:
+    """Why a period cannot be reported: the periods already filed that overlap it."""
+    t = caller.t
+    return t._(
+        "{unit} already has figures for {filed}, which overlap {period}: choose {filed} (to"
+        " correct them) or another period.",
+        unit=unit_label(context, unit, caller.language),
+        filed=", ".join(period_name(p, t) for p in clashes),
+        period=period_name(chosen, t),
+    )
+
+
+async def previous_values(context: Context, unit: str, period: Period) -> dict[str, int]:
+    """The unit's figures of the period before (shown with each question, and the typo guard)."""
+    before = sf.previous_period(period)
+    if before is None:
+        return {}
+    async with context.services.database.autocommit() as uow:
+        return await uow.figures.current_of(unit, before)
 
 
 async def period_typed(update: Update, context: Context) -> Next:
@@ -409,6 +449,13 @@ async def answer_typed(update: Update, context: Context) -> Next:
         )
     except sf.FlagAnswerError:
         return await ask_question(update, context, caller, form, sf.flag_problem_text(caller.t))
+    before = sf.far_from_previous(element, value, form)
+    if before is not None:  # asked once: the same value sent again is taken
+        form.flagged[element.code] = value
+        period = Period.parse(form.period or "")
+        return await ask_question(
+            update, context, caller, form, sf.far_text(value, before, period, caller.t)
+        )
     too_large = sf.part_too_large(element, value, form, questions)
     if too_large is not None:
         return await ask_question(
@@ -646,7 +693,10 @@ async def no_longer_allowed(update: Update, context: Context, caller: Caller, fo
 async def announce(
     update: Update, context: Context, caller: Caller, form: Form, saved: Saved
 ) -> State | int:
-    """Say what was saved and the rates it touched; the form is done."""
+    """Say what was saved and the rates it touched, with "Correct a figure"; the form is
+    done."""
+    from bot.handlers.quick import fix_button  # quick builds on this module
+
     catalogue, period = form_catalogue(context, form)
     touched = [
         render.line_text(line, catalogue, caller.t)
@@ -662,6 +712,7 @@ async def announce(
             touched,
             caller.t,
         ),
+        InlineKeyboardMarkup([[fix_button(form.unit, period, caller.t)]]),
     )
     return ConversationHandler.END
 

@@ -247,7 +247,7 @@ def test_bad_arguments_get_a_clear_message_and_change_nothing(
 ) -> None:
     run(capsys, "init")
     cases = [
-        (("status", "--unit", "kon-tum", "--period", "2022-13"), "expected 2022-03, 2022-Q1"),
+        (("status", "--unit", "kon-tum", "--period", "2022-13"), "'2022-13' is not a period"),
         (("status", "--unit", "Đắk Hà", "--period", "2022"), "tu-mo-rong-dak-ha"),
         (("status", "--unit", "Atlantis", "--period", "2022"), "no unit is named"),
         (("figures", "import", str(tmp_path / "missing.csv")), "no such file"),
@@ -269,3 +269,16 @@ def test_bad_arguments_get_a_clear_message_and_change_nothing(
     assert "UTF-8" in err
     _, out, _ = run(capsys, "status", "--unit", "kon-tum", "--period", "2022", "--format", "json")
     assert all(r["numerator"] is None for r in json.loads(out))
+
+
+def test_the_period_is_taken_as_people_write_it(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "init")
+    assert status(capsys, "dak-glei", "quý I/2022") == status(capsys, "dak-glei", "2022-Q1")
+    assert status(capsys, "dak-glei", "6 tháng đầu năm 2022") == status(
+        capsys, "dak-glei", "2022-H1"
+    )
+    code, _, err = run(capsys, "status", "--unit", "dak-glei", "--period", "quý năm")
+    assert code == 1
+    assert "'quý năm' is not a period" in err

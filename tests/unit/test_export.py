@@ -143,7 +143,10 @@ async def test_the_workbook_has_numbers_formats_frozen_headers_and_vietnamese_ti
 ) -> None:
     report = await report_of(kontum, "dak-glei", await seeded(kontum))
     book = openpyxl.load_workbook(io.BytesIO(workbook_bytes(report, "vi")))
-    assert book.sheetnames == ["Mục III", "Mục IV", "Mục V", "Hồ sơ TTHC (biểu mẫu)"]
+    assert book.sheetnames == ["Mục III", "Mục IV", "Mục V", "Hồ sơ TTHC (biểu mẫu)", "Số liệu"]
+    figures = book["Số liệu"]  # the figures filed, in the import's columns: edited, sent back
+    assert [c.value for c in figures[1]][:4] == ["unit", "element", "period", "value"]
+    assert all(isinstance(row[3], int) for row in figures.iter_rows(min_row=2, values_only=True))
     sheet = book["Mục III"]
     assert sheet["A1"].value.startswith("Báo cáo kết quả thực hiện chỉ tiêu: Huyện Đăk Glei")
     assert "Quý 2/2022 (15/03/2022 – 14/06/2022)" in sheet["A1"].value

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kpi.errors import PeriodError
-from kpi.period_words import read_period
+from kpi.period_words import read_period, split_period
 from kpi.periods import Period
 
 NOW = Period.month(2022, 6)
@@ -92,3 +92,23 @@ def test_a_long_text_is_quoted_shortened_in_the_refusal() -> None:
 def test_a_relative_month_without_a_current_month_is_refused() -> None:
     with pytest.raises(PeriodError):
         read_period("tháng trước", 2022)
+
+
+SPLITS = [
+    (["dak-blo", "quý", "1"], Period.quarter(2022, 1), ["dak-blo"]),
+    (["Đăk", "Blô", "T3/2022"], Period.month(2022, 3), ["Đăk", "Blô"]),
+    (["dak-blo", "9", "tháng", "đầu", "năm"], Period(2022, 1, 9), ["dak-blo"]),
+    (["so-tu-phap", "cả", "năm"], Period.whole_year(2022), ["so-tu-phap"]),
+    (["2022-Q1"], Period.quarter(2022, 1), []),
+    (["tháng", "3"], Period.month(2022, 3), []),
+    (["dak-blo"], None, ["dak-blo"]),
+    (["Đăk", "Năm"], None, ["Đăk", "Năm"]),  # one word without a digit ends a unit's name
+    ([], None, []),
+]
+
+
+@pytest.mark.parametrize(("words", "period", "rest"), SPLITS)
+def test_a_period_written_after_a_unit_is_split_from_it(
+    words: list[str], period: Period | None, rest: list[str]
+) -> None:
+    assert split_period(words, 2022, NOW) == (period, rest)

@@ -437,3 +437,28 @@ def test_periods_are_named_the_way_the_status_names_them() -> None:
     assert period_name(DECEMBER, VI) == "tháng 12/2022"
     assert period_name(Period.quarter(2022, 4), VI) == "quý 4/2022"
     assert period_name(Period.parse("2022"), EN) == "the year 2022"
+
+
+# --- the previous period and the typo guard ---------------------------------------------------
+
+
+def test_the_previous_period_of_a_month_or_a_quarter_and_none_for_longer() -> None:
+    assert sf.previous_period(Period.month(2022, 1)) == Period.month(2021, 12)
+    assert sf.previous_period(Period.month(2022, 11)) == Period.month(2022, 10)
+    assert sf.previous_period(Period.quarter(2022, 1)) == Period.quarter(2021, 4)
+    assert sf.previous_period(Period(2022, 1, 6)) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "asked"),
+    [(11800, True), (118, True), (1180, False), (2000, False), (200, False), (0, False)],
+)
+def test_a_value_ten_times_or_a_tenth_of_last_periods_is_asked_about_once(
+    kontum: Catalogue, value: int, asked: bool
+) -> None:
+    element = kontum.element("dossiers_received")
+    form = sf.Form.new("dak-blo")
+    form.previous = {"dossiers_received": 1180}
+    assert (sf.far_from_previous(element, value, form) == 1180) is asked
+    form.flagged["dossiers_received"] = value
+    assert sf.far_from_previous(element, value, form) is None  # sent again: taken

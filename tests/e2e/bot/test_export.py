@@ -60,7 +60,9 @@ async def test_a_district_head_receives_the_workbook_of_the_current_quarter(
     assert "Huyện Đăk Glei, Quý 2/2022 (15/03/2022 – 14/06/2022)" in answer["caption"]
     assert answer["document"]["file_name"] == "bao-cao-dak-glei-2022-Q2.xlsx"
     book = await workbook_of(bot, answer)
-    assert book.sheetnames == ["Mục III", "Mục IV", "Mục V", "Hồ sơ TTHC (biểu mẫu)"]
+    assert book.sheetnames == ["Mục III", "Mục IV", "Mục V", "Hồ sơ TTHC (biểu mẫu)", "Số liệu"]
+    figures = [r[:4] for r in book["Số liệu"].iter_rows(min_row=2, values_only=True)]
+    assert ("xop", "dossiers_received", "2022-05", 400) in figures  # to edit and send back
     form = book["Hồ sơ TTHC (biểu mẫu)"]
     assert form["B7"].value == "Huyện Đăk Glei"
     assert [form.cell(7, c).value for c in (6, 7, 8)] == [400, 150, 250]
