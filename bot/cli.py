@@ -154,6 +154,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _command(args)
+    except BrokenPipeError:
+        raise  # the reader went away: quiet_on_closed_pipe ends the command
     except Exception as error:
         line = expected_error(error)
         if line is None:
