@@ -25,7 +25,9 @@ def element_name(catalogue: Catalogue, code: str, language: str) -> str:
 def share_line_text(catalogue: Catalogue, line: ShareLine, t: Translator, *, named: bool) -> str:
     glyph = {ShareState.MET: "✅", ShareState.BELOW: "⚠️", ShareState.NO_DATA: "⚪"}[line.state]
     what = element_name(catalogue, line.element, t.language)
-    value = t._("no figure yet") if line.value is None else formatting.count(line.value, t.language)
+    value = (
+        t._("no figure yet") if line.value is None else formatting.count(line.value, t.language)
+    )
     text = t._(
         "{what}: {value} of {target}",
         what=what,
@@ -50,7 +52,7 @@ def rate_share_text(catalogue: Catalogue, rate: RateShare, t: Translator, *, nam
 
 
 def mine_text(catalogue: Catalogue, view: Overview, t: Translator) -> str:
-    """"My targets": the person's own shares (and their section's)."""
+    """ "My targets": the person's own shares (and their section's)."""
     head = t._("👤 My targets ({period})", period=period_name(view.period, t))
     rows = [share_line_text(catalogue, line, t, named=True) for line in view.mine]
     rows += [rate_share_text(catalogue, rate, t, named=False) for rate in view.my_rates]
@@ -98,7 +100,11 @@ def overview_text(catalogue: Catalogue, view: Overview, t: Translator) -> str:
 
 
 def section_text(
-    catalogue: Catalogue, section: Section, period: Period, lines: Sequence[ShareLine], t: Translator
+    catalogue: Catalogue,
+    section: Section,
+    period: Period,
+    lines: Sequence[ShareLine],
+    t: Translator,
 ) -> str:
     head = t._("🏢 {section}, {period}", section=section.name, period=period_name(period, t))
     elements = (

@@ -180,12 +180,12 @@ def parse_holder(key: str) -> tuple[str, int]:
 
 __all__ = [
     "Section",
-    "ShareTarget",
-    "TargetKind",
     "ShareError",
     "ShareLine",
     "ShareState",
+    "ShareTarget",
     "SplitMethod",
+    "TargetKind",
     "check_rate",
     "check_typed",
     "parse_holder",

@@ -34,7 +34,6 @@ from kpi.sections import (
     check_rate,
     check_typed,
     person_key,
-    section_key,
     split_count,
     worst_first,
 )
@@ -216,7 +215,9 @@ def element_codes(catalogue: Catalogue, unit: str, codes: Sequence[str]) -> list
             try:
                 wanted = [catalogue.element(code).code]
             except UnknownElementError:
-                raise ShareError("unknown", f"{code} is neither an element nor an indicator")
+                raise ShareError(
+                    "unknown", f"{code} is neither an element nor an indicator"
+                ) from None
         for element in wanted:
             if element not in asked:
                 raise ShareError("not_asked", f"{element} is not asked of {unit}")
@@ -293,9 +294,13 @@ async def submit_section_figures(
     async with unit_of_work() as uow:
         section = await uow.sections.get(section_id)
         person = await _person(uow, actor)
-        allowed = section is not None and section.active and (
-            _is_head(catalogue, actor, person, section.unit)
-            or (actor.telegram_id is not None and actor.telegram_id in section.members)
+        allowed = (
+            section is not None
+            and section.active
+            and (
+                _is_head(catalogue, actor, person, section.unit)
+                or (actor.telegram_id is not None and actor.telegram_id in section.members)
+            )
         )
         if section is None or not allowed:
             raise NotAllowedError(f"no section {section_id} of yours")
@@ -308,9 +313,7 @@ async def submit_section_figures(
         if lock is not None:
             await lock([section.unit])
         stored = await uow.sections.figures(section.unit, period.year)
-        own = {
-            e: v for (h, e, p), v in stored.items() if h == section.key and p == period.key
-        }
+        own = {e: v for (h, e, p), v in stored.items() if h == section.key and p == period.key}
         own.update(values)
         broken = violations(catalogue.rules, dict(own))
         if broken:
@@ -441,7 +444,8 @@ async def hand_down_rate(
 ) -> ShareTarget:
     """A rate target handed down to a section or an official, as it is (None) or raised."""
     found = catalogue.indicator(indicator)
-    target = found.target_for(catalogue.units.get(unit), catalogue.units.get(unit).level)
+    the_unit = catalogue.units.get(unit)
+    target = found.target_for(the_unit.level, the_unit)
     if target is None:
         raise ShareError("no_target", f"{indicator} has no target for {unit}")
     chosen = check_rate(target, target if percent is None else percent)
@@ -563,7 +567,12 @@ async def section_detail(
 
 class DigestWriter(Protocol):
     def __call__(
-        self, language: str, catalogue: Catalogue, unit: str, period: Period, below: list[ShareLine]
+        self,
+        language: str,
+        catalogue: Catalogue,
+        unit: str,
+        period: Period,
+        below: list[ShareLine],
     ) -> str: ...
 
 
@@ -587,8 +596,7 @@ async def queue_digests(
             heads = [
                 p
                 for p in await uow.people.members_of([unit])
-                if p.active
-                and any(m.unit == unit and m.role is Role.HEAD for m in p.memberships)
+                if p.active and any(m.unit == unit and m.role is Role.HEAD for m in p.memberships)
             ]
             messages = [
                 OutgoingMessage(

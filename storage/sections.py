@@ -191,9 +191,7 @@ class SqlSectionStore:
     async def of_person(self, telegram_id: int) -> list[Section]:
         m = section_member_table.c
         ids = select(m.section_id).where(m.telegram_id == telegram_id)
-        return await self._load(
-            section_table.c.id.in_(ids) & section_table.c.active.is_(True)
-        )
+        return await self._load(section_table.c.id.in_(ids) & section_table.c.active.is_(True))
 
     async def rename(self, section_id: int, name: str) -> None:
         await self._execute(
@@ -330,9 +328,7 @@ class SqlSectionStore:
         """Current values of the unit's holders for `year`, by (holder, element, period key)."""
         r, u = share_revision_table.c, unit_table.c
         newest = (
-            select(
-                r.holder, r.element_code, r.period_key, func.max(r.number).label("number")
-            )
+            select(r.holder, r.element_code, r.period_key, func.max(r.number).label("number"))
             .join(unit_table, u.id == r.unit_id)
             .where(u.code == unit, r.year == year)
             .group_by(r.holder, r.element_code, r.period_key)
@@ -341,13 +337,15 @@ class SqlSectionStore:
         unit_id = await self._ids.id_of(unit)
         rows = (
             await self._execute(
-                select(r.holder, r.element_code, r.period_key, r.value).join(
+                select(r.holder, r.element_code, r.period_key, r.value)
+                .join(
                     newest,
                     (newest.c.holder == r.holder)
                     & (newest.c.element_code == r.element_code)
                     & (newest.c.period_key == r.period_key)
                     & (newest.c.number == r.number),
-                ).where(r.unit_id == unit_id)
+                )
+                .where(r.unit_id == unit_id)
             )
         ).all()
         return {(str(h), str(e), str(p)): int(v) for h, e, p, v in rows}
