@@ -7,7 +7,7 @@
     /sections assign ID V.1 | ELEMENT…      what the section reports (the unit's own figure is
                                            then the sum of its sections')
     /sections member ID NAME|TELEGRAM_ID    one of the unit's people joins the section
-    /sections split ELEMENT PERIOD TOTAL even|last|N,N,… [officials]
+    /sections split ELEMENT PERIOD TOTAL even|last|N;N;… [officials]
     /sections rate NAME|#ID INDICATOR [PERCENT]   a rate target handed down (or raised)
     /sections submit PERIOD ELEMENT=VALUE…  a section's people file its figures
     /sections mine ELEMENT PERIOD VALUE     an official's own count
@@ -79,7 +79,7 @@ def section_keyboard(section: Section, t: Translator, head: bool) -> InlineKeybo
 def usage(t: Translator) -> str:
     return t._(
         "Sections of your unit: /sections add NAME · rename ID NAME · retire ID · assign ID"
-        " V.1 · member ID NAME · split ELEMENT PERIOD TOTAL even|last|N,N,… · submit PERIOD"
+        " V.1 · member ID NAME · split ELEMENT PERIOD TOTAL even|last|N;N;… · submit PERIOD"
         " ELEMENT=VALUE … · mine ELEMENT PERIOD VALUE"
     )
 
