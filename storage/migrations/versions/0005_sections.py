@@ -1,7 +1,7 @@
 """Sections of a unit, their elements and people; targets handed down and the shares' figures
 (Article 2.1).
 
-Revision ID: 0005_sections
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-07
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision: str = "0005_sections"
+revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -88,7 +88,7 @@ def upgrade() -> None:
         sa.Column("author_id", Text(), nullable=False),
         sa.Column("author_name", Text(), nullable=False),
         sa.Column("source", Text(), nullable=False),
-        sa.Column("reason", Text(), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["unit_id"], ["unit.id"], name=op.f("fk_share_figure_revision_unit_id_unit")
