@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot import cli_broadcast, cli_report
+from bot import cli_broadcast, cli_report, cli_sections
 from kpi.errors import DomainError
 from kpi.periods import Period
 from kpi.revisions import Author
@@ -61,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--lang", choices=("vi", "en"), default="vi")
     cli_report.add_parser(commands)
     cli_broadcast.add_parser(commands)
+    cli_sections.add_parser(commands)
 
     export = commands.add_parser(
         "export", help="the quarterly report of a unit's subtree as .xlsx (or .csv)"
@@ -326,6 +327,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
             return await cli_broadcast.run(db, args)
         if args.command == "export":
             return await _export(db, args)
+        if args.command == "sections":
+            return await cli_sections.run(db, args)
     finally:
         await db.dispose()
     return EXIT_USAGE

@@ -115,7 +115,8 @@ async def test_sections_report_v1_the_unit_pools_them_and_the_digest_names_the_w
     # delivered by the outbox worker of a scheduled bot; here read from the outbox
     async with bot.database.unit_of_work() as uow:
         digest = await uow.outbox.claim(services.clock(), 10)
-    assert len(digest) == 1 and digest[0].chat_id == LAN
+    assert len(digest) == 1
+    assert digest[0].chat_id == LAN
     lines = digest[0].text.splitlines()
     assert "dưới mức giao" in lines[0]
     assert lines[1].startswith("⚠️ Pháp chế")  # the worst first
@@ -133,8 +134,10 @@ async def test_an_official_sees_own_targets_and_the_unit_never_a_colleagues(
     mine = (await bot.ask(AN, "/sections", language_code="vi"))["text"]
     assert "Chỉ tiêu của tôi" in mine
     assert "Một cửa" in mine
-    assert "Pháp chế" not in mine and "Nghiệp vụ" not in mine
-    assert "Bình" not in mine and "Chi" not in mine
+    assert "Pháp chế" not in mine
+    assert "Nghiệp vụ" not in mine
+    assert "Bình" not in mine
+    assert "Chi" not in mine
 
     status = (await bot.ask(AN, "/status", language_code="vi"))["text"]
     assert status.startswith("👤 Chỉ tiêu của tôi")
