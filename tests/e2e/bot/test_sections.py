@@ -72,6 +72,12 @@ async def test_sections_report_v1_the_unit_pools_them_and_the_digest_names_the_w
     ids = await set_up(bot)
     await seed_last_year(bot, ids)
 
+    # /submit says the unit no longer files V.1's elements itself
+    form = await bot.ask(LAN, "/submit", language_code="vi")
+    assert "Do các bộ phận của đơn vị báo cáo" in form["text"], form["text"]
+    assert "Một cửa, Pháp chế, Nghiệp vụ" in form["text"]
+    await bot.ask(LAN, "/cancel")
+
     split = await bot.ask(LAN, "/sections split dossiers_resolved 2022-Q2 900 last")
     assert "900" in split["text"]
     assert "Một cửa: 450" in split["text"]
