@@ -515,6 +515,7 @@ async def _export(db: Any, args: argparse.Namespace) -> int:
 
     from bot.workbook import output_format, report_bytes
     from services.export import build_report
+    from services.sections import export_shares
 
     file_format = output_format(args.output.name)
     period = Period.parse(args.period)
@@ -522,8 +523,9 @@ async def _export(db: Any, args: argparse.Namespace) -> int:
     unit = catalogue.units.find(args.unit)
     async with db.unit_of_work() as uow:
         report = await build_report(uow, catalogue, unit.code, period, datetime.now(UTC))
+    shares = await export_shares(db.unit_of_work, unit.code, period)
     try:
-        args.output.write_bytes(report_bytes(report, file_format, args.lang))
+        args.output.write_bytes(report_bytes(report, file_format, args.lang, shares))
     except OSError as error:
         print(f"error: {args.output}: {error.strerror or error}", file=sys.stderr)
         return EXIT_PROBLEM

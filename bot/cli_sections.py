@@ -52,7 +52,7 @@ async def run(db: Any, args: argparse.Namespace) -> int:
         print(f"section {section.id} {section.name!r} of {unit.code} retired; its figures stay")
         return EXIT_OK
     listed = await service.list_sections(db.unit_of_work, unit.code, retired=args.retired)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": s.id,
             "name": s.name,

@@ -136,6 +136,7 @@ class ShareLine:
     element: str
     target: int
     value: int | None  # None: nothing reported yet
+    period_key: str = ""
 
     @property
     def state(self) -> ShareState:

@@ -492,9 +492,10 @@ async def _names(uow: SectionsUnitOfWork, unit: str) -> dict[str, str]:
 
 
 async def share_lines(
-    uow: SectionsUnitOfWork, unit: str, period: Period
+    uow: SectionsUnitOfWork, unit: str, period: Period, *, within: bool = False
 ) -> tuple[list[ShareLine], list[RateShare]]:
-    """Every count share of the unit for `period` (worst first) and its rate targets."""
+    """Every count share of the unit for `period` (`within`: for the periods inside it), worst
+    first, and its rate targets."""
     targets = await uow.sections.targets(unit, period.year)
     if not targets:
         return [], []
@@ -506,10 +507,14 @@ async def share_lines(
             names.get(t.holder, t.holder),
             t.element,
             t.value,
-            figures.get((t.holder, t.element, period.key)),
+            figures.get((t.holder, t.element, t.period_key)),
+            t.period_key,
         )
         for t in targets
-        if t.kind is TargetKind.COUNT and t.period_key == period.key
+        if t.kind is TargetKind.COUNT
+        and (
+            t.period_key == period.key or (within and period.contains(Period.parse(t.period_key)))
+        )
     ]
     rates = [
         RateShare(t.holder, names.get(t.holder, t.holder), t.element, t.value)
@@ -560,6 +565,13 @@ async def section_detail(
             raise NotAllowedError(f"no section {section_id} of yours")
         lines, _ = await share_lines(uow, section.unit, period)
         return section, [line for line in lines if line.holder == section.key]
+
+
+async def export_shares(unit_of_work: Factory, unit: str, period: Period) -> list[ShareLine]:
+    """Every count share of the unit within `period`, for the report workbook's sheet."""
+    async with unit_of_work() as uow:
+        lines, _ = await share_lines(uow, unit, period, within=True)
+    return lines
 
 
 # --- the heads' digest ------------------------------------------------------------------------
@@ -620,6 +632,7 @@ __all__ = [
     "SectionsUnitOfWork",
     "add_member",
     "add_section",
+    "export_shares",
     "assign_elements",
     "hand_down_rate",
     "list_sections",

@@ -13,6 +13,7 @@ from kpi.periods import Period
 from kpi.revisions import Author, Source
 from storage import SqlUnitOfWork
 from tests.e2e.bot.conftest import BotDriver
+from tests.e2e.bot.test_export import workbook_of
 from tests.e2e.bot.test_status import LAN, MINH, fix_clock, pressed_answer
 
 AN, BINH, CHI = 4311, 4312, 4313
@@ -58,10 +59,10 @@ async def set_up(bot: BotDriver) -> list[int]:
     for who, name in ((AN, "An"), (BINH, "Bình"), (CHI, "Chi")):
         await bot.make_member(who, "so-y-te", Role.MEMBER, name=name)
     ids = await add_sections(bot)
-    for section, who in zip(ids, ("An", "Bình", "Chi"), strict=True):
+    for section, person in zip(ids, ("An", "Bình", "Chi"), strict=True):
         assigned = await bot.ask(LAN, f"/sections assign {section} V.1")
         assert "dossiers_resolved" in assigned["text"], assigned["text"]
-        joined = await bot.ask(LAN, f"/sections member {section} {who}")
+        joined = await bot.ask(LAN, f"/sections member {section} {person}")
         assert "Đã thêm" in joined["text"], joined["text"]
     return ids
 
@@ -108,6 +109,16 @@ async def test_sections_report_v1_the_unit_pools_them_and_the_digest_names_the_w
     # V.1: (670 + 30) / 730 = 95,89 %
     assert "V.1" in status
     assert "95,89 %" in status
+
+    exported = await bot.ask(LAN, "/export", expect="Báo cáo của")
+    book = await workbook_of(bot, exported)
+    sheet = book["Phòng, bộ phận và cán bộ"]
+    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=6) if row[1].value]
+    assert [(r[1], r[5], r[6]) for r in rows] == [
+        ("Pháp chế", 270, 100),
+        ("Nghiệp vụ", 180, 170),
+        ("Một cửa", 450, 460),
+    ]
 
     table = (await bot.ask(LAN, "/sections"))["text"]
     first = table.index("Pháp chế: ")
