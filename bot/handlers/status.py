@@ -299,7 +299,7 @@ async def show_status(
 async def my_targets(
     context: Context, caller: Caller, catalogue: Catalogue, unit: str
 ) -> str | None:
-    """"My targets" this quarter, when the caller is bound to the unit and has some."""
+    """The caller's own targets this quarter, when bound to the unit and given some."""
     if caller.person is None or not any(m.unit == unit for m in caller.person.memberships):
         return None
     quarter = now(context).quarter
