@@ -79,7 +79,8 @@ async def plan_submission(
             problems.append(
                 Problem(
                     "not_reported_by_level",
-                    f"{code} is not asked of {unit.code}: no indicator that judges it reads it",
+                    f"{code} is not asked of {unit.code} (a {unit.level} unit):"
+                    " no indicator that judges it reads it",
                     code,
                 )
             )
