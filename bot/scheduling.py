@@ -17,7 +17,7 @@ from telegram.ext import ExtBot
 from bot.context import Services
 from bot.handlers.broadcast import report_renderer
 from bot.notices import BotNoticeWriter
-from bot.sections_text import digest_text
+from bot.sections_text import SharesWriter
 from kpi.catalogue import Catalogue
 from kpi.periods import Period
 from scheduler.broadcast_report import refresh_reports
@@ -54,7 +54,7 @@ def share_digests(services: Services) -> Callable[[Catalogue, datetime], Awaitab
             catalogue,
             quarter,
             moment,
-            digest_text,
+            SharesWriter(),
             services.settings.default_language,
         )
 

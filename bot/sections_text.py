@@ -9,10 +9,11 @@ from decimal import Decimal
 from bot import formatting, render
 from bot.formatting import period_name
 from bot.i18n import Translator, translator
+from bot.pace_text import rate_percent_text
 from kpi.catalogue import Catalogue
 from kpi.periods import Period
 from kpi.sections import Section, ShareLine, ShareState
-from services.sections import Overview, RateShare
+from services.sections import Below, Overview, RateShare
 
 
 def element_name(catalogue: Catalogue, code: str, language: str) -> str:
@@ -46,9 +47,16 @@ def rate_share_text(catalogue: Catalogue, rate: RateShare, t: Translator, *, nam
         title = f"{rate.indicator} {catalogue.indicator(rate.indicator).short.get(t.language)}"
     except ValueError:
         title = rate.indicator
-    target = render.limit_text(Decimal(rate.target_bp) / 100, t.language)
-    text = t._("{indicator}: target {target}", indicator=title, target=target)
-    return f"🎯 {rate.name}: {text}" if named else f"🎯 {text}"
+    glyph = {ShareState.MET: "✅", ShareState.BELOW: "⚠️", ShareState.NO_DATA: "⚪"}[rate.state]
+    shown = rate.rate
+    text = t._(
+        "{indicator}: {rate} (target {target}, due by the period's end {due})",
+        indicator=title,
+        rate=t._("no figure yet") if shown is None else rate_percent_text(shown, t.language),
+        target=render.limit_text(Decimal(rate.target_bp) / 100, t.language),
+        due=render.limit_text(Decimal(rate.due_bp) / 100, t.language),
+    )
+    return f"{glyph} {rate.name}: {text}" if named else f"{glyph} {text}"
 
 
 def mine_text(catalogue: Catalogue, view: Overview, t: Translator) -> str:
@@ -121,16 +129,34 @@ def section_text(
     return "\n".join([head, elements, *rows])
 
 
-def digest_text(
-    language: str, catalogue: Catalogue, unit: str, period: Period, below: list[ShareLine]
-) -> str:
-    """The heads' digest: the shares below target, worst first."""
-    t = translator(language)
-    head = t._(
-        "📋 {unit}: {count} shares below target, {period} (worst first)",
-        unit=render.unit_label(catalogue, unit, language),
-        count=len(below),
-        period=period_name(period, t),
-    )
-    rows = [share_line_text(catalogue, line, t, named=True) for line in below]
-    return "\n".join([head, *rows, t._("Details: /sections")])
+class SharesWriter:
+    """services.sections.DigestWriter in the bot's words."""
+
+    def digest(
+        self, language: str, catalogue: Catalogue, unit: str, period: Period, below: Below
+    ) -> str:
+        """The heads' digest: the shares below target, worst first."""
+        t = translator(language)
+        head = t._(
+            "📋 {unit}: {count} shares below target, {period} (worst first)",
+            unit=render.unit_label(catalogue, unit, language),
+            count=len(below.lines) + len(below.rates),
+            period=period_name(period, t),
+        )
+        rows = [share_line_text(catalogue, line, t, named=True) for line in below.lines]
+        rows += [rate_share_text(catalogue, rate, t, named=True) for rate in below.rates]
+        return "\n".join([head, *rows, t._("Details: /sections")])
+
+    def own(
+        self, language: str, catalogue: Catalogue, unit: str, period: Period, below: Below
+    ) -> str:
+        """A section's people or an official: their own shares below target."""
+        t = translator(language)
+        head = t._(
+            "👤 Your targets at {unit} below the mark, {period}:",
+            unit=render.unit_label(catalogue, unit, language),
+            period=period_name(period, t),
+        )
+        rows = [share_line_text(catalogue, line, t, named=True) for line in below.lines]
+        rows += [rate_share_text(catalogue, rate, t, named=True) for rate in below.rates]
+        return "\n".join([head, *rows, t._("Details: /sections")])

@@ -11,10 +11,12 @@ the totals moved.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from fractions import Fraction
 from typing import Protocol
 
 from kpi.access import Person, Role
@@ -40,6 +42,7 @@ from kpi.sections import (
 from services.figures import apply_plan, plan_submission
 from services.outbox import enqueue
 from services.ports import OutgoingMessage, UnitOfWork
+from services.roadmaps import unit_roadmaps
 
 MAX_NAME = 80
 
@@ -464,10 +467,33 @@ async def hand_down_rate(
 
 @dataclass(frozen=True, slots=True)
 class RateShare:
+    """A rate target handed down, judged on the holder's own figures for the period against
+    the unit's roadmap milestone at the period's end, raised as the share is."""
+
     holder: str
     name: str
     indicator: str
     target_bp: int
+    numerator: int | None = None
+    denominator: int | None = None
+    milestone_bp: int | None = None  # None: no roadmap read (the year's target applies)
+
+    @property
+    def rate(self) -> Fraction | None:
+        if self.numerator is None or not self.denominator:
+            return None
+        return Fraction(self.numerator, self.denominator)
+
+    @property
+    def due_bp(self) -> int:
+        return self.target_bp if self.milestone_bp is None else self.milestone_bp
+
+    @property
+    def state(self) -> ShareState:
+        rate = self.rate
+        if rate is None:
+            return ShareState.NO_DATA
+        return ShareState.MET if rate * 10_000 >= self.due_bp else ShareState.BELOW
 
 
 @dataclass(slots=True)
@@ -492,7 +518,12 @@ async def _names(uow: SectionsUnitOfWork, unit: str) -> dict[str, str]:
 
 
 async def share_lines(
-    uow: SectionsUnitOfWork, unit: str, period: Period, *, within: bool = False
+    uow: SectionsUnitOfWork,
+    unit: str,
+    period: Period,
+    *,
+    within: bool = False,
+    catalogue: Catalogue | None = None,
 ) -> tuple[list[ShareLine], list[RateShare]]:
     """Every count share of the unit for `period` (`within`: for the periods inside it), worst
     first, and its rate targets."""
@@ -517,11 +548,49 @@ async def share_lines(
         )
     ]
     rates = [
-        RateShare(t.holder, names.get(t.holder, t.holder), t.element, t.value)
+        await _rate_share(uow, catalogue, unit, period, t, names, figures)
         for t in targets
         if t.kind is TargetKind.RATE
     ]
     return worst_first(lines), rates
+
+
+async def _rate_share(
+    uow: SectionsUnitOfWork,
+    catalogue: Catalogue | None,
+    unit: str,
+    period: Period,
+    target: ShareTarget,
+    names: Mapping[str, str],
+    figures: Mapping[tuple[str, str, str], int],
+) -> RateShare:
+    """The holder's rate for `period` from its own figures, and the unit's roadmap milestone at
+    the period's end raised by as much as the share's target is above the unit's."""
+    name = names.get(target.holder, target.holder)
+    if catalogue is None or target.element not in catalogue.indicators:
+        return RateShare(target.holder, name, target.element, target.value)
+    indicator = catalogue.indicator(target.element)
+
+    def total(codes: Sequence[str]) -> int | None:
+        found = [figures.get((target.holder, code, period.key)) for code in codes]
+        return None if all(v is None for v in found) else sum(v or 0 for v in found)
+
+    milestone = None
+    for line in await unit_roadmaps(uow.roadmaps, catalogue, unit):
+        if line.plan.indicator.code == indicator.code:
+            due = line.roadmap.due(period.last).rate * 10_000
+            raised = due + target.value - Fraction(line.target) * 100
+            milestone = min(10_000, max(0, math.ceil(raised)))
+            break
+    return RateShare(
+        target.holder,
+        name,
+        indicator.code,
+        target.value,
+        total(indicator.numerator),
+        total(indicator.denominator),
+        milestone,
+    )
 
 
 async def overview(
@@ -534,7 +603,7 @@ async def overview(
         head = _is_head(catalogue, actor, person, unit)
         if not head and (person is None or not person.can_see(unit, catalogue.units)):
             raise NotAllowedError(f"{unit} is not yours")
-        lines, rates = await share_lines(uow, unit, period)
+        lines, rates = await share_lines(uow, unit, period, catalogue=catalogue)
         sections = await uow.sections.of_unit(unit)
         view = Overview(unit, period, head, sections)
         mine: set[str] = set()
@@ -577,15 +646,29 @@ async def export_shares(unit_of_work: Factory, unit: str, period: Period) -> lis
 # --- the heads' digest ------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Below:
+    """Shares below target: count shares worst first, then rate shares."""
+
+    lines: tuple[ShareLine, ...]
+    rates: tuple[RateShare, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.lines or self.rates)
+
+
 class DigestWriter(Protocol):
-    def __call__(
-        self,
-        language: str,
-        catalogue: Catalogue,
-        unit: str,
-        period: Period,
-        below: list[ShareLine],
-    ) -> str: ...
+    """The words of the digests (bot.sections_text.SharesWriter)."""
+
+    def digest(
+        self, language: str, catalogue: Catalogue, unit: str, period: Period, below: Below
+    ) -> str:
+        """For a head: every share of the unit below target."""
+
+    def own(
+        self, language: str, catalogue: Catalogue, unit: str, period: Period, below: Below
+    ) -> str:
+        """For a section's people or an official: their own shares below target."""
 
 
 async def queue_digests(
@@ -596,29 +679,41 @@ async def queue_digests(
     write: DigestWriter,
     default_language: str = "vi",
 ) -> int:
-    """One message to each head of each unit with shares below target for `period`, listing
-    them worst first; queued once a day (the outbox key has the date). How many were queued."""
+    """One message to each head of each unit with shares below target for `period` (worst
+    first), and one to each person whose own share (theirs, or their section's) is below it;
+    queued once a day (the outbox key has the date). How many were queued."""
     queued = 0
+    day = now.date().isoformat()
     async with unit_of_work() as uow:
         for unit in [u.code for u in catalogue.units]:
-            lines, _ = await share_lines(uow, unit, period)
-            below = [line for line in lines if line.state is not ShareState.MET]
+            lines, rates = await share_lines(uow, unit, period, catalogue=catalogue)
+            below = Below(
+                tuple(line for line in lines if line.state is not ShareState.MET),
+                tuple(rate for rate in rates if rate.state is not ShareState.MET),
+            )
             if not below:
                 continue
-            heads = [
-                p
-                for p in await uow.people.members_of([unit])
-                if p.active and any(m.unit == unit and m.role is Role.HEAD for m in p.memberships)
-            ]
-            messages = [
-                OutgoingMessage(
-                    f"shares:{unit}:{period.key}:{now.date().isoformat()}:{head.telegram_id}",
-                    head.telegram_id,
-                    "summary",
-                    write(head.language or default_language, catalogue, unit, period, below),
+            people = [p for p in await uow.people.members_of([unit]) if p.active]
+            sections = {s.key: s for s in await uow.sections.of_unit(unit)}
+            messages: list[OutgoingMessage] = []
+            for person in people:
+                language = person.language or default_language
+                if any(m.unit == unit and m.role is Role.HEAD for m in person.memberships):
+                    text = write.digest(language, catalogue, unit, period, below)
+                    key = f"shares:{unit}:{period.key}:{day}:{person.telegram_id}"
+                    messages.append(OutgoingMessage(key, person.telegram_id, "summary", text))
+                    continue
+                theirs = {person_key(person.telegram_id)} | {
+                    key for key, s in sections.items() if person.telegram_id in s.members
+                }
+                own = Below(
+                    tuple(line for line in below.lines if line.holder in theirs),
+                    tuple(rate for rate in below.rates if rate.holder in theirs),
                 )
-                for head in heads
-            ]
+                if own and not person.muted:
+                    text = write.own(language, catalogue, unit, period, own)
+                    key = f"share:{unit}:{period.key}:{day}:{person.telegram_id}"
+                    messages.append(OutgoingMessage(key, person.telegram_id, "reminder", text))
             queued += await enqueue(uow, messages, now)
         await uow.commit()
     return queued
@@ -626,6 +721,7 @@ async def queue_digests(
 
 __all__ = [
     "Actor",
+    "Below",
     "NotAllowedError",
     "Overview",
     "SectionSubmission",

@@ -124,21 +124,42 @@ async def test_sections_report_v1_the_unit_pools_them_and_the_digest_names_the_w
     first = table.index("Pháp chế: ")
     assert first < table.index("Nghiệp vụ: ") < table.index("Một cửa: ")
 
-    since = bot.cursor
     assert bot.application is not None
     services = bot.application.services
     queued = await share_digests(services)(services.catalogues.newest, services.clock())
-    assert queued == 1
-    # delivered by the outbox worker of a scheduled bot; here read from the outbox
+    # the head's digest, and a note to each person of a section below its share
+    assert queued == 3
     async with bot.database.unit_of_work() as uow:
-        digest = await uow.outbox.claim(services.clock(), 10)
-    assert len(digest) == 1
-    assert digest[0].chat_id == LAN
-    lines = digest[0].text.splitlines()
+        claimed = await uow.outbox.claim(services.clock(), 10)
+    sent = {message.chat_id: message.text for message in claimed}
+    assert set(sent) == {LAN, BINH, CHI}
+    lines = sent[LAN].splitlines()
     assert "dưới mức giao" in lines[0]
     assert lines[1].startswith("⚠️ Pháp chế")  # the worst first
     assert not any("Một cửa" in line for line in lines)  # met: not in the digest
-    del since
+    assert "Pháp chế" in sent[BINH]
+    assert "Nghiệp vụ" not in sent[BINH]
+
+
+async def test_a_rate_target_is_handed_down_raised_and_judged_on_the_sections_figures(
+    bot: BotDriver,
+) -> None:
+    ids = await set_up(bot)
+    lowered = await bot.ask(LAN, f"/sections rate #{ids[1]} V.1 98")
+    assert "Chưa lưu" in lowered["text"]
+    raised = await bot.ask(LAN, f"/sections rate #{ids[1]} V.1 99,5")
+    assert "99,50 %" in raised["text"], raised["text"]
+    await bot.ask(
+        BINH,
+        "/sections submit 2022-Q2 dossiers_resolved=100 dossiers_resolved_early=60"
+        " dossiers_resolved_on_time=20",
+    )
+    mine = (await bot.ask(BINH, "/sections", language_code="vi"))["text"]
+    assert "⚠️ V.1" in mine, mine
+    assert "80 %" in mine
+    assert "chỉ tiêu 99,5 %" in mine
+    # An (Một cửa) was handed nothing and sees none of it
+    assert "V.1" not in (await bot.ask(AN, "/sections", language_code="vi"))["text"]
 
 
 async def test_an_official_sees_own_targets_and_the_unit_never_a_colleagues(
