@@ -29,20 +29,38 @@ from bot import formatting
 from bot.access import Caller, require_person
 from bot.context import Context
 from bot.handlers.status import home_unit, not_yours, now, say, show, stale
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from bot.sections_text import element_name, overview_text, section_text
 from kpi.catalogue import Catalogue
 from kpi.errors import CountError, DomainError, PeriodError
 from kpi.numbers import parse_count
 from kpi.periods import Period
 from kpi.revisions import Source
-from kpi.sections import Section, SplitMethod, person_key, section_key
+from kpi.sections import Section, ShareError, SplitMethod, person_key, section_key
 from services import sections as service
 from services.sections import Actor, NotAllowedError
 
 PREFIX: Final = "sc"
 _PRESS = re.compile(rf"^{PREFIX}:(?P<action>[sr]):(?P<id>[0-9]{{1,12}})$")
 _PAIR = re.compile(r"^(?P<code>[a-z0-9_]+)=(?P<value>.+)$")
+
+
+SHARE_PROBLEMS: Final = {
+    "name": N_("A section's name has 1 to 80 characters."),
+    "exists": N_("The unit already has a section of that name."),
+    "unknown": N_("That is neither an element code nor an indicator code (e.g. V.1)."),
+    "not_asked": N_("The unit is not asked for that element, so no section can report it."),
+    "retired": N_("A retired section reports nothing."),
+    "not_member": N_("Only a person bound to the unit can join one of its sections."),
+    "not_assigned": N_("Your section does not report that element: ask the head to assign it."),
+    "nobody": N_("There is nobody to hand the target down to yet."),
+    "rows": N_("Type one share for each section or official, separated by “;”."),
+    "sum": N_("The shares must add up exactly to the unit's target."),
+    "negative": N_("A target or a share cannot be negative."),
+    "lowered": N_("A rate target is handed down as it is or raised, never lowered."),
+    "above_100": N_("A rate target is at most 100 %."),
+    "no_target": N_("That indicator has no target for the unit."),
+}
 
 
 def actor_of(caller: Caller) -> Actor:
@@ -120,6 +138,9 @@ async def sections(update: Update, context: Context, caller: Caller) -> None:
         answer = t._("“{text}” is not a count.", text=error.text)
     except PeriodError:
         answer = t._("I do not know that period. Write it like 2022-Q1 or 2022-03.")
+    except ShareError as error:
+        reason = SHARE_PROBLEMS.get(error.code)
+        answer = t._("Not saved: {reason}", reason=t._(reason) if reason else str(error))
     except DomainError as error:
         answer = t._("Not saved: {reason}", reason=str(error))
     await say(update, answer)

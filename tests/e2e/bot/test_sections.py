@@ -146,7 +146,7 @@ async def test_a_rate_target_is_handed_down_raised_and_judged_on_the_sections_fi
 ) -> None:
     ids = await set_up(bot)
     lowered = await bot.ask(LAN, f"/sections rate #{ids[1]} V.1 98")
-    assert "Chưa lưu" in lowered["text"]
+    assert "Chưa lưu: Chỉ tiêu tỷ lệ được giao nguyên mức hoặc cao hơn" in lowered["text"]
     raised = await bot.ask(LAN, f"/sections rate #{ids[1]} V.1 99,5")
     assert "99,50 %" in raised["text"], raised["text"]
     await bot.ask(
