@@ -305,6 +305,9 @@ async def my_targets(
     quarter = now(context).quarter
     if quarter.year != catalogue.year:
         return None
+    async with context.services.database.autocommit() as uow:  # one query when none is set
+        if not await uow.sections.targets(unit, quarter.year):
+            return None
     actor = Actor(caller.telegram_id, caller.name, caller.is_admin)
     view = await overview(context.services.database.unit_of_work, catalogue, actor, unit, quarter)
     if not (view.mine or view.my_rates):
