@@ -12,7 +12,7 @@
     /sections submit PERIOD ELEMENT=VALUE…  a section's people file its figures
     /sections mine ELEMENT PERIOD VALUE     an official's own count
 
-Buttons carry the section's id (`sc:s:12`); whether the presser may see it is checked again
+Buttons carry the section's id (`sx:s:12`); whether the presser may see it is checked again
 by the service on every press, and a forged id gets the same answer as another unit's.
 """
 
@@ -40,7 +40,7 @@ from kpi.sections import Section, ShareError, SplitMethod, person_key, section_k
 from services import sections as service
 from services.sections import Actor, NotAllowedError
 
-PREFIX: Final = "sc"
+PREFIX: Final = "sx"  # "sc" is the status view's children (bot.callbacks)
 _PRESS = re.compile(rf"^{PREFIX}:(?P<action>[sr]):(?P<id>[0-9]{{1,12}})$")
 _PAIR = re.compile(r"^(?P<code>[a-z0-9_]+)=(?P<value>.+)$")
 

@@ -183,7 +183,7 @@ async def test_an_official_sees_own_targets_and_the_unit_never_a_colleagues(
 
     # a colleague's section: refused, as another unit's would be
     listed = await bot.ask(AN, "/sections")
-    refused = await pressed_answer(bot, AN, listed, f"sc:s:{ids[1]}")
+    refused = await pressed_answer(bot, AN, listed, f"sx:s:{ids[1]}")
     assert "không thuộc" in refused["text"] or "không phải" in refused["text"], refused
 
     # her own section opens
@@ -204,7 +204,7 @@ async def test_a_forged_button_for_another_units_section_is_refused(bot: BotDriv
     theirs = int(found[1])
 
     listed = await bot.ask(LAN, "/sections")
-    for data in (f"sc:s:{theirs}", f"sc:r:{theirs}", "sc:s:999999"):
+    for data in (f"sx:s:{theirs}", f"sx:r:{theirs}", "sx:s:999999"):
         refused = await pressed_answer(bot, LAN, listed, data)
         assert refused["text"], data
         assert "Văn phòng" not in refused["text"]
