@@ -2,7 +2,6 @@
 indicator judges the units its row names, each unit is asked only what those indicators read,
 coverage counts every unit judged, a figure is counted once, and 0 of 0 is its own state."""
 
-import dataclasses
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 
@@ -346,34 +345,3 @@ def test_the_score_preview_counts_only_the_lines_that_judge_the_unit(kontum: Cat
         for c in score_unit(Level.DEPARTMENT, lines_of(kontum, "so-ngoai-vu", [])).criteria
     }
     assert not foreign & {"II.1", "II.2", "II.3", "IV.4"}
-
-
-@settings(max_examples=15, deadline=None)
-@given(st.data())
-def test_under_any_scopes_a_unit_is_asked_what_its_own_lines_read_and_nothing_else(
-    kontum: Catalogue, data: st.DataObject
-) -> None:
-    """Random named-unit scopes on the annex's indicators: for every unit drawn, the elements
-    asked are those the indicators judging it read (with their breakdowns), and every element
-    its own lines read of it is asked."""
-    units = kontum.units.units
-    codes = [u.code for u in units]
-    indicators = {}
-    for code, indicator in kontum.indicators.items():
-        named = data.draw(st.lists(st.sampled_from(codes), max_size=3), label=code)
-        kept = frozenset(c for c in named if kontum.units.get(c).level in indicator.levels)
-        indicators[code] = dataclasses.replace(indicator, units=kept)
-    catalogue = dataclasses.replace(kontum, indicators=indicators)
-    breakdowns = {code for r in catalogue.rules if r.op == "==" for code in r.elements}
-    for unit in data.draw(st.lists(st.sampled_from(units), min_size=1, max_size=6)):
-        asked = {e.code for e in catalogue.elements_for(unit)}
-        judged = judging(catalogue, unit)
-        assert {i.code for i in judged} == {
-            i.code
-            for i in indicators.values()
-            if unit.level in i.levels and (not i.units or unit.code in i.units)
-        }
-        assert asked == elements_read(catalogue, [i.code for i in judged])
-        read = read_from_own_figures(catalogue, unit.code)
-        assert read <= asked
-        assert asked - read <= breakdowns

@@ -74,8 +74,9 @@ async def test_a_department_head_reports_with_bad_answers_explained_and_a_broken
     third = await bot.press(LAN, second, "Bỏ qua", expect=question(3))
     assert "Trong tổng số: TTHC trực tuyến mức 3, 4 là 1.020." in third["text"]
     too_many = await bot.ask(LAN, "1.500", expect="không được lớn hơn")
-    assert "TTHC trực tuyến có hồ sơ không được lớn hơn TTHC trực tuyến mức 3, 4" in (
-        too_many["text"]
+    assert (
+        "TTHC trực tuyến có hồ sơ không được lớn hơn TTHC trực tuyến mức 3, 4"
+        in (too_many["text"])
     )
     assert question(3) in too_many["text"]
     prompt = await bot.ask(LAN, "800", expect=question(4))
