@@ -137,10 +137,13 @@ class SharesWriter:
     ) -> str:
         """The heads' digest: the shares below target, worst first."""
         t = translator(language)
-        head = t._(
+        below_count = len(below.lines) + len(below.rates)
+        head = t.n_(
+            "📋 {unit}: {count} share below target, {period} (worst first)",
             "📋 {unit}: {count} shares below target, {period} (worst first)",
+            below_count,
             unit=render.unit_label(catalogue, unit, language),
-            count=len(below.lines) + len(below.rates),
+            count=below_count,
             period=period_name(period, t),
         )
         rows = [share_line_text(catalogue, line, t, named=True) for line in below.lines]

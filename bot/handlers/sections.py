@@ -28,6 +28,7 @@ from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 from bot import formatting
 from bot.access import Caller, require_person
 from bot.context import Context
+from bot.formatting import period_name
 from bot.handlers.status import home_unit, not_yours, now, say, show, stale
 from bot.i18n import N_, Translator
 from bot.sections_text import element_name, overview_text, section_text
@@ -58,7 +59,7 @@ SHARE_PROBLEMS: Final = {
     "sum": N_("The shares must add up exactly to the unit's target."),
     "negative": N_("A target or a share cannot be negative."),
     "lowered": N_("A rate target is handed down as it is or raised, never lowered."),
-    "above_100": N_("A rate target is at most 100 %."),
+    "above_100": N_("A rate target is at most 100%."),
     "no_target": N_("That indicator has no target for the unit."),
 }
 
@@ -277,10 +278,12 @@ async def split(
         for s in targets
     )
     return (
-        t._(
+        t.n_(
+            "{element} {period}: {total} split into {count} share.",
             "{element} {period}: {total} split into {count} shares.",
+            len(targets),
             element=element,
-            period=period.key,
+            period=period_name(period, t),
             total=formatting.count(total, t.language),
             count=len(targets),
         )
