@@ -358,7 +358,7 @@ async def _units(db: Any, args: argparse.Namespace) -> int:
     rows = [
         {
             "code": u.code,
-            "level": u.level.value,
+            "level": u.level,
             "name": u.name.vi,
             "name_en": u.name.en,
             "parent": u.parent,
@@ -390,7 +390,7 @@ async def _indicators(db: Any, args: argparse.Namespace) -> int:
                 "short": i.short.vi,
                 "short_en": i.short.en,
                 "kind": i.kind.value,
-                "levels": sorted(level.value for level in i.levels),
+                "levels": sorted(i.levels),
                 "numerator": list(i.numerator),
                 "denominator": list(i.denominator),
                 "flag": i.flag,

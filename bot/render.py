@@ -38,7 +38,7 @@ from kpi.indicators import Indicator, IndicatorKind
 from kpi.pace import Pace, line_key
 from kpi.periods import Period
 from kpi.revisions import Revision, Source
-from kpi.units import Level, Unit
+from kpi.units import Level, Unit, known_level
 
 T = TypeVar("T")
 
@@ -53,12 +53,6 @@ GLYPHS: Mapping[Status, str] = {
     Status.BELOW_FLOOR: "🔴",
     Status.NO_DATA: "⚪",
     Status.NO_TARGET: "➖",
-}
-LEVEL_NAMES: Mapping[Level, str] = {
-    Level.PROVINCE: N_("province level"),
-    Level.DEPARTMENT: N_("provincial departments"),
-    Level.DISTRICT: N_("district level"),
-    Level.COMMUNE: N_("commune level"),
 }
 SOURCE_NAMES: Mapping[Source, str] = {
     Source.CHAT: N_("in the chat"),
@@ -100,7 +94,9 @@ def rate_text(attainment: Attainment, language: str) -> str:
 
 
 def level_name(level: Level, t: Translator) -> str:
-    return t._(LEVEL_NAMES[level])
+    """The level as its catalogue names it ("cấp xã" / "commune level")."""
+    info = known_level(level)
+    return level if info is None else info.name.get(t.language)
 
 
 def unit_label(catalogue: Catalogue, code: str, language: str) -> str:
@@ -393,7 +389,7 @@ def baseline_text(indicator: Indicator, level: Level | None, t: Translator) -> s
     """The 2021 baseline: the rate from its counts, else as printed, else its note."""
     baseline = indicator.baseline
     if level is not None:
-        variant = next((v for v in indicator.variants if v.level is level), None)
+        variant = next((v for v in indicator.variants if v.level == level), None)
         if variant is not None and variant.baseline is not None:
             baseline = variant.baseline
     if baseline is None:

@@ -11,6 +11,7 @@ from datetime import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from collections.abc import Iterable
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -36,7 +37,7 @@ from kpi.indicators import (
 )
 from kpi.rules import Comparison, ValidationRule
 from kpi.text import LocalText
-from kpi.units import Level, Unit, UnitTree
+from kpi.units import Level, LevelInfo, Levels, Unit, UnitTree, register_levels
 
 DEFAULT_CATALOGUE = Path(__file__).resolve().parent.parent / "catalogs" / "kontum-2022.yaml"
 SCHEMA = "chitieu-catalogue/1"
@@ -82,6 +83,31 @@ class CalendarModel(_Strict):
     reports: list[Literal["Q1", "H1", "9M", "Y"]]
     deadlines: dict[Level, Annotated[int, Field(ge=1, le=31)]]
     reminders: RemindersModel = RemindersModel()
+
+
+class LevelModel(_Strict):
+    """One level of the catalogue's units, declared from the top down."""
+
+    code: Code
+    name: TextModel  # the level as a phrase ("cấp xã" / "commune level")
+    units: TextModel  # its units as an audience ("Các xã, phường, đặc khu")
+    unit: TextModel  # one unit's kind, a workbook column ("Xã" / "Commune")
+    types: list[TextModel] = []  # its units' type words (xã, phường, đặc khu)
+    under: list[Code] = []  # the levels its units may sit under; none for the top level
+    key: Annotated[str, Field(pattern=r"^[a-z0-9]{1,3}$")] | None = None  # in button data
+    escalates: bool = False  # after the deadline, its late units are named to their parent
+
+    def domain(self, position: int) -> LevelInfo:
+        return LevelInfo(
+            self.code,
+            self.name.domain(),
+            self.units.domain(),
+            self.unit.domain(),
+            tuple(t.domain() for t in self.types),
+            tuple(self.under),
+            self.key or str(position),
+            self.escalates,
+        )
 
 
 class SectionModel(_Strict):
@@ -221,6 +247,7 @@ class CatalogueModel(_Strict):
     title: TextModel
     decision: DecisionModel
     settings: SettingsModel = SettingsModel()
+    levels: Annotated[list[LevelModel], Field(min_length=1)]
     calendar: CalendarModel
     sections: list[SectionModel]
     groups: list[GroupModel] = []
@@ -298,26 +325,67 @@ def load_catalogue(path: Path) -> tuple[Catalogue, str, str]:
     return catalogue, text, hashlib.sha256(text.encode()).hexdigest()
 
 
-def _flatten(node: UnitModel, parent: str | None, out: list[Unit], problems: list[str]) -> None:
-    allowed = {
-        Level.PROVINCE: {Level.DEPARTMENT, Level.DISTRICT},
-        Level.DISTRICT: {Level.COMMUNE},
-    }
+def _flatten(
+    node: UnitModel, parent: str | None, levels: Levels, out: list[Unit], problems: list[str]
+) -> None:
     out.append(Unit(node.code, node.level, node.name.domain(), parent, node.confirmed))
+    if node.level not in levels:
+        problems.append(
+            f"units: {node.code} has the level {node.level!r};"
+            f" expected one of the declared levels {list(levels.codes)}"
+        )
     for child in node.children:
-        if child.level not in allowed.get(node.level, set()):
+        if child.level in levels and not levels.may_be_under(child.level, node.level):
             problems.append(
-                f"units: {child.code} ({child.level}) cannot be under {node.code} ({node.level})"
+                f"units: {child.code} ({child.level}) cannot be under {node.code} ({node.level});"
+                f" levels.under of {child.level} is {list(levels.get(child.level).under)}"
             )
-        _flatten(child, node.code, out, problems)
+        _flatten(child, node.code, levels, out, problems)
+
+
+def _levels(model: CatalogueModel, problems: list[str]) -> Levels:
+    """The declared levels, checked: codes once, `under` naming levels declared above."""
+    declared: list[str] = []
+    for i, level in enumerate(model.levels):
+        where = f"levels[{i}]({level.code})"
+        if level.code in declared:
+            problems.append(f"{where}: the code is used twice")
+        for parent in level.under:
+            if parent not in declared:
+                problems.append(
+                    f"{where}.under: expected a level declared above it"
+                    f" (among {declared}), got {parent!r}"
+                )
+        if i == 0 and level.under:
+            problems.append(f"{where}.under: the top level sits under nothing")
+        if i > 0 and not level.under:
+            problems.append(f"{where}.under: expected the levels it may sit under")
+        declared.append(level.code)
+    try:
+        return Levels(tuple(level.domain(i) for i, level in enumerate(model.levels)))
+    except ValueError as exc:
+        problems.append(f"levels: {exc}")
+        return Levels.plain(dict.fromkeys(declared))
 
 
 def _to_domain(model: CatalogueModel, source: str) -> Catalogue:  # noqa: PLR0912, PLR0915
     problems: list[str] = []
-    if model.units.level is not Level.PROVINCE:
-        problems.append("units: expected the root to be the province")
+    levels = _levels(model, problems)
+
+    def check_levels(where: str, codes: Iterable[str]) -> None:
+        for code in codes:
+            if code not in levels:
+                problems.append(
+                    f"{where}: expected a level among {list(levels.codes)}, got {code!r}"
+                )
+
+    if model.units.level != levels.top.code:
+        problems.append(
+            f"units: expected the root to be of the top level {levels.top.code!r},"
+            f" got {model.units.level!r}"
+        )
     units: list[Unit] = []
-    _flatten(model.units, None, units, problems)
+    _flatten(model.units, None, levels, units, problems)
     seen: set[str] = set()
     for unit in units:
         if unit.code in seen:
@@ -326,6 +394,7 @@ def _to_domain(model: CatalogueModel, source: str) -> Catalogue:  # noqa: PLR091
 
     elements: dict[str, DataElement] = {}
     for i, e in enumerate(model.elements):
+        check_levels(f"elements[{i}]({e.code}).levels", e.levels)
         if e.code in elements:
             problems.append(f"elements[{i}]({e.code}): the code is used twice")
         elements[e.code] = DataElement(
@@ -372,6 +441,8 @@ def _to_domain(model: CatalogueModel, source: str) -> Catalogue:  # noqa: PLR091
         where = f"indicators[{i}]({m.code})"
         if m.code in indicators:
             problems.append(f"{where}: the code is used twice")
+        check_levels(f"{where}.levels", m.levels)
+        check_levels(f"{where}.variants", (v.level for v in m.variants))
         if m.section not in sections:
             problems.append(
                 f"{where}.section: expected one of {sorted(sections)}, got {m.section!r}"
@@ -443,16 +514,17 @@ def _to_domain(model: CatalogueModel, source: str) -> Catalogue:  # noqa: PLR091
                 for v in m.variants
             ),
         )
-    missing_deadlines = set(Level) - set(model.calendar.deadlines)
+    check_levels("calendar.deadlines", model.calendar.deadlines)
+    missing_deadlines = [lvl for lvl in levels.codes if lvl not in model.calendar.deadlines]
     if missing_deadlines:
         problems.append(
-            "calendar.deadlines: expected a day for every level,"
-            f" missing {sorted(missing_deadlines)}"
+            f"calendar.deadlines: expected a day for every level, missing {missing_deadlines}"
         )
     if problems:
         raise CatalogueError(source, problems)
+    register_levels(levels)
     try:
-        tree = UnitTree(tuple(units))
+        tree = UnitTree(tuple(units), levels)
     except ValueError as exc:
         raise CatalogueError(source, [f"units: {exc}"]) from None
     reminders = model.calendar.reminders

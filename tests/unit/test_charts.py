@@ -61,7 +61,7 @@ def assert_readable_png(chart: charts.Chart) -> None:
 
 async def demo_trend(demo: Callable[[], UnitOfWork], kontum: Catalogue) -> Trend:
     async with demo() as uow:
-        return await indicator_trend(uow, kontum, "dak-glei", "V.1", Level.DISTRICT, 2022, 5)
+        return await indicator_trend(uow, kontum, "dak-glei", "V.1", "district", 2022, 5)
 
 
 async def demo_ranking(demo: Callable[[], UnitOfWork], kontum: Catalogue) -> Ranking:

@@ -251,7 +251,7 @@ def test_milestones_are_stored_as_whole_basis_points() -> None:
 
 def test_a_line_is_keyed_by_its_indicator_and_its_level_when_it_has_one() -> None:
     assert line_key("III.2", None) == "III.2"
-    assert line_key("V.1", Level.COMMUNE) == "V.1@commune"
+    assert line_key("V.1", "commune") == "V.1@commune"
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ DECEMBER = Period.month(2022, 12)
 
 @pytest.fixture
 def questions(kontum: Catalogue) -> list[DataElement]:
-    return kontum.elements_for(Level.DEPARTMENT)
+    return kontum.elements_for("department")
 
 
 def started(questions: list[DataElement], **answers: int) -> Form:
