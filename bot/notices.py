@@ -122,12 +122,16 @@ class BotNoticeWriter:
 
     def escalation(self, note: EscalationNote, catalogue: Catalogue, language: str) -> Notice:
         t = translator(language)
+        levels = {u.level for u in note.overdue}
         head = t.n_(
-            "{count} commune of {district} has not reported {period} (due {deadline}):",
-            "{count} communes of {district} have not reported {period} (due {deadline}):",
+            "{count} unit of the {level} under {parent} has not reported {period}"
+            " (due {deadline}):",
+            "{count} units of the {level} under {parent} have not reported {period}"
+            " (due {deadline}):",
             len(note.overdue),
             count=len(note.overdue),
-            district=render.unit_label(catalogue, note.district.code, language),
+            level=", ".join(render.level_name(lvl, t) for lvl in sorted(levels)),
+            parent=render.unit_label(catalogue, note.parent.code, language),
             period=period_name(note.period, t),
             deadline=formatting.day(note.deadline, language),
         )
