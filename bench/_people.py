@@ -51,7 +51,7 @@ def _profile(unit: Unit, index: int) -> demo.Profile:
     for profile in demo.PROFILES:
         if profile.unit == unit.code:
             return profile
-    pool = demo.DEPARTMENTS if unit.level is Level.DEPARTMENT else demo.COMMUNES
+    pool = demo.DEPARTMENTS if unit.level is Level.DEPARTMENT else demo.LOCALS
     return dataclasses.replace(pool[index % len(pool)], unit=unit.code)
 
 

@@ -90,9 +90,17 @@ def _parser() -> argparse.ArgumentParser:
         "--keep", action="store_true", help="keep var/sandbox.db of the last run (no new figures)"
     )
     sandbox.add_argument(
+        "--catalog",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="the catalogue to run on (default: CATALOG_PATH, else catalogs/kontum-2022.yaml)",
+    )
+    sandbox.add_argument(
         "--today",
         default=None,
-        help="the bot's date and time at start (default 2022-06-10T09:00, province time)",
+        help="the bot's date and time at start (default 10 June, 09:00 of the catalogue's year,"
+        " province time)",
     )
 
     either = commands.add_parser(
@@ -158,7 +166,6 @@ def _sandbox(args: argparse.Namespace) -> int:
     """The sandbox until SIGINT or SIGTERM (see bot/sandbox.py)."""
     from bot.logs import configure_logging
     from bot.sandbox import (
-        DEFAULT_TODAY,
         SANDBOX_TOKEN,
         SandboxOptions,
         parse_today,
@@ -166,12 +173,15 @@ def _sandbox(args: argparse.Namespace) -> int:
     )
 
     try:
-        today = parse_today(args.today) if args.today else DEFAULT_TODAY
+        today = parse_today(args.today) if args.today else None
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_PROBLEM
     configure_logging(SANDBOX_TOKEN)
-    options = SandboxOptions(host=args.host, port=args.port, keep=args.keep, today=today)
+    catalog = getattr(args, "catalog", None)
+    options = SandboxOptions(
+        host=args.host, port=args.port, keep=args.keep, today=today, catalog=catalog
+    )
     try:
         asyncio.run(
             run_sandbox(options, say=lambda line: print(line, flush=True), handle_signals=True)
