@@ -405,7 +405,7 @@ async def _indicators(db: Any, args: argparse.Namespace) -> int:
                 "denominator": list(i.denominator),
                 "flag": i.flag,
                 "target": _number(i.target_for(None)),
-                "target_by_level": {k.value: _number(v) for k, v in target.by_level.items()},
+                "target_by_level": {k: _number(v) for k, v in target.by_level.items()},
                 "floor": _number(i.floor),
                 "binding": i.binding.value,
                 "lead": i.lead.vi,

@@ -108,9 +108,7 @@ def _database(options: SandboxOptions) -> Database:
 def _settings(bot_api: str, database: Database, catalog: Path | None = None) -> Settings:
     """The bot's settings (time zone and catalogue from the environment, or the catalogue
     given), on the emulator."""
-    chosen = {} if catalog is None else {"catalog_path": catalog}
-    return Settings(
-        **chosen,
+    settings = Settings(
         telegram_bot_token=SecretStr(SANDBOX_TOKEN),
         bot_api_base_url=bot_api,
         database_url=database.engine.url.render_as_string(hide_password=False),
@@ -118,6 +116,7 @@ def _settings(bot_api: str, database: Database, catalog: Path | None = None) -> 
         webhook_url=None,
         webhook_secret=None,
     )
+    return settings if catalog is None else settings.model_copy(update={"catalog_path": catalog})
 
 
 async def _prepare(

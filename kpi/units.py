@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from kpi.errors import AmbiguousUnitError, UnknownUnitError
@@ -89,7 +89,7 @@ class Levels:
         return child in self and parent in self.get(child).under
 
     def type_words(self) -> tuple[str, ...]:
-        """The type words of every level's units, folded, longest first ("thanh pho" before "xa")."""
+        """The type words of every level's units, folded, longest first ("thi tran", "xa")."""
         words = {fold_name(w) for lvl in self.items for t in lvl.types for w in (t.vi, t.en)}
         return tuple(sorted((w for w in words if w), key=lambda w: (-len(w), w)))
 
@@ -242,9 +242,7 @@ class UnitTree:
             code: tuple(level for level in order if level in found)
             for code, found in present.items()
         }
-        self._type_words = tuple(
-            dict.fromkeys((*self.levels.type_words(), *_TYPE_WORDS))
-        )
+        self._type_words = tuple(dict.fromkeys((*self.levels.type_words(), *_TYPE_WORDS)))
         self._names = {}
         for unit in self.units:
             for key in {fold_name(unit.name.vi), fold_name(unit.name.en)}:

@@ -7,11 +7,11 @@ A mistake is reported with the file, the key and what was expected, e.g.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from collections.abc import Iterable
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator

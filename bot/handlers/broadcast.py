@@ -33,7 +33,7 @@ from bot import render
 from bot.access import Caller, identify_caller, require_admin
 from bot.context import Context, Services
 from bot.handlers.basics import cancel_fallback
-from bot.i18n import N_, Translator, translator
+from bot.i18n import Translator, translator
 from kpi.errors import AmbiguousUnitError, DomainError, UnknownUnitError
 from kpi.units import Level, Unit, UnitTree
 from services.broadcasts import (
@@ -65,7 +65,6 @@ class State(StrEnum):
 
 END = ConversationHandler.END
 Next = State | int | None
-
 
 
 def level_button(tree: UnitTree, level: Level, language: str) -> str:
@@ -209,7 +208,9 @@ async def text_typed(update: Update, context: Context, caller: Caller) -> Next:
 
 
 def audience_keyboard(token: str, tree: UnitTree, t: Translator) -> InlineKeyboardMarkup:
-    levels = [level for level in tree.levels_in_subtree(tree.root.code) if level != tree.root.level]
+    levels = [
+        level for level in tree.levels_in_subtree(tree.root.code) if level != tree.root.level
+    ]
     rows = [[button(t._("Every unit head"), token, "heads")]]
     rows += [
         [button(level_button(tree, level, t.language), token, f"level:{level}")]

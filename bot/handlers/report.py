@@ -65,9 +65,7 @@ def may_report(caller: Caller, unit: str, tree: UnitTree) -> bool:
 def not_for_you(t: Translator, tree: UnitTree) -> str:
     """Who may see it: the office, and the heads of the levels between the root and the leaves
     (named by the catalogue: "cấp huyện"), if the catalogue has any."""
-    middle = dict.fromkeys(
-        u.level for u in tree if u.parent is not None and tree.children(u.code)
-    )
+    middle = dict.fromkeys(u.level for u in tree if u.parent is not None and tree.children(u.code))
     if not middle:
         return t._(
             "The reporting overview is for the Provincial People's Committee Office."
@@ -187,7 +185,8 @@ async def report_pressed(update: Update, context: Context, caller: Caller) -> No
     catalogue = catalogues.for_year(view.period.year)
     if not may_report(caller, view.unit, catalogue.units):
         # the same answer whether the unit exists or not: a forged button learns nothing
-        await query.answer(stale(t) if caller.is_admin else not_for_you(t, catalogue.units), show_alert=True)
+        refused = stale(t) if caller.is_admin else not_for_you(t, catalogue.units)
+        await query.answer(refused, show_alert=True)
         return
     if view.period not in catalogue.calendar.due_periods(view.period.year):
         await query.answer(stale(t), show_alert=True)

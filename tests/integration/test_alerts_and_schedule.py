@@ -9,7 +9,7 @@ import pytest
 from kpi.alerts import AlertState, Scope
 from kpi.attainment import Status
 from kpi.text import LocalText
-from kpi.units import Level, Unit, build_tree
+from kpi.units import Unit, build_tree
 from scheduler.leader import LocalLeader, PostgresLeader, leader_for
 from storage import Database
 

@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 
 from kpi.access import Role
-from kpi.units import Level
 from services import subscriptions as subs
 from services.broadcasts import Audience, AudienceKind, broadcast_report, create_broadcast
 from storage import Database

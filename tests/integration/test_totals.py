@@ -8,7 +8,6 @@ from sqlalchemy import delete
 from kpi.aggregate import Total, TotalKey
 from kpi.errors import UnknownUnitError
 from kpi.periods import Period
-from kpi.units import Level
 from storage import Database
 from storage.tables import current_table, revision_table, total_table
 from tests.integration.builders import (

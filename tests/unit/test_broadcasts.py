@@ -9,7 +9,6 @@ import pytest
 
 from kpi.access import Membership, Person, Role
 from kpi.errors import AmbiguousUnitError, UnknownUnitError
-from kpi.units import Level
 from services import subscriptions as subs
 from services.broadcasts import (
     Audience,

@@ -16,7 +16,6 @@ from bot.callbacks import (
 )
 from kpi.catalogue import Catalogue
 from kpi.periods import Period, canonical_periods
-from kpi.units import Level
 
 YEAR = Period.whole_year(2022)
 H1 = Period.parse("2022-H1")

@@ -15,7 +15,6 @@ from bot.demo import load_demo_figures
 from bot.i18n import translator
 from kpi.catalogue import Catalogue
 from kpi.periods import Period
-from kpi.units import Level
 from services.ports import UnitOfWork
 from services.trends import Ranking, Trend, children_ranking, indicator_trend
 from tests.fakes import FakeState, FakeUnitOfWork

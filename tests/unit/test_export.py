@@ -22,7 +22,6 @@ from bot.workbook import (
 from kpi.catalogue import Catalogue
 from kpi.periods import Period
 from kpi.revisions import Author, Source
-from kpi.units import Level
 from services.export import Report, build_report, report_units
 from services.figures import submit_figures
 from services.ports import UnitOfWork

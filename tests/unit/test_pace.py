@@ -32,7 +32,6 @@ from kpi.pace import (
     to_basis_points,
 )
 from kpi.periods import Period
-from kpi.units import Level
 
 FLAT_25 = even_roadmap(Fraction(1, 4))
 FLAT_100 = even_roadmap(Fraction(1))

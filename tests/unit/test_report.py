@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.demo import COMMUNES as DEMO_COMMUNES
-from bot.demo import DISTRICT as DEMO_DISTRICT
+from bot.demo import LOCALS as DEMO_COMMUNES
+from bot.demo import MIDDLE as DEMO_DISTRICT
 from bot.demo import month_values
 from kpi.attainment import Status, judge
 from kpi.catalogue import Catalogue
@@ -23,7 +23,6 @@ from kpi.reporting import reported
 from kpi.revisions import Author, Source
 from kpi.scoring import Criterion, UnitScore, criterion_share, rank_units
 from kpi.timeliness import Timeliness, completed_at, element_completed_at, judge_timeliness
-from kpi.units import Level
 from services.figures import submit_figures
 from services.ports import UnitOfWork
 from services.report import (

@@ -12,7 +12,6 @@ from kpi.each_unit import counter_rollup
 from kpi.evaluation import Line
 from kpi.periods import Period
 from kpi.revisions import Author, Source
-from kpi.units import Level
 from services.figures import (
     RejectedSubmissionError,
     plan_submission,

@@ -18,7 +18,6 @@ from kpi.errors import CountError
 from kpi.numbers import CountProblem
 from kpi.periods import Period
 from kpi.rules import RuleViolation
-from kpi.units import Level
 from services.figures import Change, Plan, Problem
 
 VI = translator("vi")

@@ -16,7 +16,6 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from kpi.access import Role
-from kpi.units import Level
 from sandbox import RunningEmulator
 from sandbox.testing import TEST_TOKEN
 from services.broadcasts import Audience, AudienceKind, create_broadcast

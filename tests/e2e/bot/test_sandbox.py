@@ -18,6 +18,7 @@ from bot.sandbox import BOT_USERNAME, SandboxOptions, run_sandbox
 from sandbox import EmulatorClient
 from sandbox.testing import free_port
 from storage import Database
+from tests.conftest import CATALOGS
 
 STARTUP = 90.0  # a fresh database, the catalogue and about a hundred demo submissions
 WAIT = 10.0
@@ -194,7 +195,7 @@ async def test_chitieu_sandbox_prints_its_ready_line_and_stops_on_sigint(tmp_pat
 
 async def test_chitieu_sandbox_runs_on_the_two_tier_example_catalogue(tmp_path: Path) -> None:
     """`chitieu sandbox --catalog PATH`: the demo moved onto a two-tier province of 2026."""
-    catalog = Path(__file__).resolve().parents[3] / "catalogs" / "example-two-tier-2026.yaml"
+    catalog = CATALOGS / "example-two-tier-2026.yaml"
     port = free_port()
     process = await chitieu(tmp_path, "sandbox", "--port", str(port), "--catalog", str(catalog))
     printed: list[str] = []
@@ -211,7 +212,7 @@ async def test_chitieu_sandbox_runs_on_the_two_tier_example_catalogue(tmp_path: 
             report = await control.wait_for_text(9001, "Cấp xã", timeout=WAIT)
             assert "cấp huyện" not in report["text"].lower()
     finally:
-        rest, errors = await interrupted(process)
+        _rest, errors = await interrupted(process)
     assert process.returncode == 0, errors[-2000:]
     assert any("submissions for 2026" in line for line in printed), printed
     assert "Traceback" not in errors
