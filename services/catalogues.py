@@ -28,6 +28,10 @@ async def load_into_store(
 ) -> InitReport:
     """Store the catalogue at `path` and sync its units; figures are kept, totals rebuilt.
 
+    Catalogues of several years live side by side (year N and N+1): the units in the store are
+    those of the newest year's catalogue, so loading an earlier year's catalogue after it keeps
+    them; each year's totals are rebuilt on the tree of that year's catalogue.
+
     Idempotent: loading the same file again changes nothing.
     """
     catalogue, text, digest = load_catalogue(path)
@@ -35,7 +39,9 @@ async def load_into_store(
         stored = {c.code: c for c in await uow.catalogues.all()}
         previous = stored.get(catalogue.code)
         changed = previous is None or previous.digest != digest
-        units = await uow.units.sync(catalogue.units)
+        others = [c for c in stored.values() if c.code != catalogue.code]
+        later = any(c.year > catalogue.year for c in others)
+        units = UnitSync(0, 0, 0) if later else await uow.units.sync(catalogue.units)
         rebuilt = 0
         if changed or units.added or units.updated or units.deactivated:
             await uow.catalogues.save(
@@ -43,25 +49,38 @@ async def load_into_store(
                     catalogue.code, catalogue.year, text, digest, now or datetime.now(UTC)
                 )
             )
-            rebuilt = await rebuild_totals(uow, catalogue)
+            by_year = {
+                c.year: parse_catalogue_text(c.text, f"stored catalogue {c.code}")
+                for c in others
+                if c.year != catalogue.year
+            }
+            by_year[catalogue.year] = catalogue
+            rebuilt = await rebuild_totals(uow, catalogue, Catalogues(by_year))
         await uow.commit()
     return InitReport(catalogue.code, changed, units, rebuilt)
 
 
-async def rebuild_totals(uow: UnitOfWork, catalogue: Catalogue) -> int:
-    """Recompute every total from the current figures (after the tree or elements changed)."""
-    figures = [
-        f
-        for f in await uow.figures.current_figures()
-        if f.unit in catalogue.units and f.element in catalogue.elements
-    ]
-    years = sorted({f.period.year for f in figures})
+async def rebuild_totals(
+    uow: UnitOfWork, catalogue: Catalogue, catalogues: Catalogues | None = None
+) -> int:
+    """Recompute every total from the current figures (after the tree or elements changed),
+    each year's on the catalogue governing it (`catalogues`, else `catalogue` for all)."""
+    current = await uow.figures.current_figures()
+    years = sorted({f.period.year for f in current})
     count = 0
     for year in years:
-        totals = rollup(
-            catalogue.units, catalogue.elements, [f for f in figures if f.period.year == year]
-        )
-        totals.update(counter_rollup(catalogue, totals))
+        governing = catalogue if catalogues is None else catalogues.for_year(year)
+        figures = [
+            f
+            for f in current
+            if f.period.year == year
+            and f.unit in governing.units
+            and f.element in governing.elements
+        ]
+        if not figures:
+            continue
+        totals = rollup(governing.units, governing.elements, figures)
+        totals.update(counter_rollup(governing, totals))
         await uow.figures.replace_totals(year, totals.items())
         count += len(totals)
     return count

@@ -26,18 +26,14 @@ def made_two_tier(raw: dict[str, Any]) -> dict[str, Any]:
         element["levels"] = without_middle(element["levels"])
     data["elements"] = [e for e in data["elements"] if e["levels"]]
     kept = {e["code"] for e in data["elements"]}
-    data["rules"] = [
-        r for r in data.get("rules", []) if set(r["left"]) | set(r["right"]) <= kept
-    ]
+    data["rules"] = [r for r in data.get("rules", []) if set(r["left"]) | set(r["right"]) <= kept]
     indicators = []
     for indicator in data["indicators"]:
         indicator["levels"] = without_middle(indicator["levels"])
         target = indicator.get("target") or {}
         if target.get("by_level"):
             target["by_level"].pop(MIDDLE, None)
-        indicator["variants"] = [
-            v for v in indicator.get("variants", []) if v["level"] != MIDDLE
-        ]
+        indicator["variants"] = [v for v in indicator.get("variants", []) if v["level"] != MIDDLE]
         if indicator["levels"]:
             indicators.append(indicator)
     data["indicators"] = indicators

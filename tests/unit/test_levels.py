@@ -101,9 +101,7 @@ async def test_kontum_made_two_tier_loads_and_gives_a_communes_status() -> None:
         await submit_figures(uow, catalogue, "dak-blo", Q1, figures, ALICE, Source.CLI)
         async with uow() as u:
             lines = await unit_status(u, catalogue, "dak-blo", Q1)
-        rows[name] = {
-            (r.indicator, r.level): (r.rate, r.status) for r in status_rows(lines)
-        }
+        rows[name] = {(r.indicator, r.level): (r.rate, r.status) for r in status_rows(lines)}
     assert rows["two"] == rows["four"]
     assert rows["two"][("III.2", None)][0] == Decimal("30.00")
 

@@ -28,7 +28,9 @@ def _names(node: ast.AST) -> Iterator[str]:
     match node:
         case ast.Name(id=name) | ast.arg(arg=name) | ast.Attribute(attr=name):
             yield name
-        case ast.FunctionDef(name=name) | ast.AsyncFunctionDef(name=name) | ast.ClassDef(name=name):
+        case (
+            ast.FunctionDef(name=name) | ast.AsyncFunctionDef(name=name) | ast.ClassDef(name=name)
+        ):
             yield name
         case ast.alias(name=name, asname=asname):
             yield name
