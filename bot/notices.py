@@ -22,6 +22,7 @@ from kpi.alerts import AlertKind
 from kpi.catalogue import Catalogue
 from kpi.errors import PeriodError
 from kpi.periods import Period
+from services.catalogues import Move
 from services.notices import AlertNote, EscalationNote, Notice, ReminderNote, SummaryNote
 
 REPORT_PREFIX: Final = "rs"
@@ -206,3 +207,17 @@ class BotNoticeWriter:
         if pace:
             lines.append(pace)
         return "\n".join(lines)
+
+
+def moved_text(move: Move, catalogue: Catalogue, language: str | None) -> str:
+    """The one message a person gets when their unit was merged into another (issue 14)."""
+    t = translator(language or "vi")
+    succession = next(s for s in catalogue.successions if move.old in s.codes)
+    old = dict(succession.predecessors)[move.old].get(t.language)
+    return t._(
+        "{old} was merged into {new} from {day}. From now on you report for {new}; the figures"
+        " {old} filed stay as they were and count in {new}. /history shows them.",
+        old=old,
+        new=render.unit_label(catalogue, move.new, t.language),
+        day=formatting.day(succession.since, t.language),
+    )

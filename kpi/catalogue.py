@@ -12,7 +12,7 @@ from kpi.indicators import IncreaseReading, Indicator
 from kpi.periods import DEFAULT_CUTOFF_DAY, Period, cumulative_period
 from kpi.rules import ValidationRule
 from kpi.text import LocalText
-from kpi.units import Level, Unit, UnitTree
+from kpi.units import Level, Succession, Unit, UnitTree
 
 FORM_ORDER = ("procedures", "services", "dossiers", "certification", "payments")
 
@@ -84,6 +84,12 @@ class Catalogue:
     rules: tuple[ValidationRule, ...]
     indicators: Mapping[str, Indicator]
     units: UnitTree
+    successions: tuple[Succession, ...] = ()  # units merged into others (catalogue `succeeds`)
+
+    @property
+    def successors(self) -> dict[str, str]:
+        """The unit each merged-away unit's figures now count under."""
+        return {old: s.unit for s in self.successions for old in s.codes}
 
     def element(self, code: str) -> DataElement:
         try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
 
 from kpi.errors import AmbiguousUnitError, UnknownUnitError
 from kpi.text import LocalText
@@ -117,6 +118,20 @@ def level_key(code: Level) -> str:
 def level_of_key(key: str) -> Level | None:
     """The level whose key is `key`, among the catalogues read."""
     return next((lvl.code for lvl in _KNOWN_LEVELS.values() if lvl.key == key), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Succession:
+    """Unit `unit` succeeds the units `predecessors` (merged into it) from `since`: their figures
+    stay theirs, and count in its totals and its ancestors'."""
+
+    unit: str
+    since: date
+    predecessors: tuple[tuple[str, LocalText], ...]  # (code, name) of units no longer in the tree
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(code for code, _ in self.predecessors)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from datetime import time
+from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -37,7 +37,7 @@ from kpi.indicators import (
 )
 from kpi.rules import Comparison, ValidationRule
 from kpi.text import LocalText
-from kpi.units import Level, LevelInfo, Levels, Unit, UnitTree, register_levels
+from kpi.units import Level, LevelInfo, Levels, Succession, Unit, UnitTree, register_levels
 
 DEFAULT_CATALOGUE = Path(__file__).resolve().parent.parent / "catalogs" / "kontum-2022.yaml"
 SCHEMA = "chitieu-catalogue/1"
@@ -231,11 +231,24 @@ class IndicatorModel(_Strict):
         return self
 
 
+class PredecessorModel(_Strict):
+    code: Code
+    name: TextModel
+
+
+class SuccessionModel(_Strict):
+    """The unit succeeds these units (merged into it) from a day."""
+
+    from_: date = Field(alias="from")
+    units: Annotated[list[PredecessorModel], Field(min_length=1)]
+
+
 class UnitModel(_Strict):
     code: Code
     level: Level
     name: TextModel
     confirmed: bool = True
+    succeeds: SuccessionModel | None = None
     children: list[UnitModel] = []
 
 
@@ -326,9 +339,22 @@ def load_catalogue(path: Path) -> tuple[Catalogue, str, str]:
 
 
 def _flatten(
-    node: UnitModel, parent: str | None, levels: Levels, out: list[Unit], problems: list[str]
+    node: UnitModel,
+    parent: str | None,
+    levels: Levels,
+    out: list[Unit],
+    problems: list[str],
+    successions: list[Succession] | None = None,
 ) -> None:
     out.append(Unit(node.code, node.level, node.name.domain(), parent, node.confirmed))
+    if node.succeeds is not None and successions is not None:
+        successions.append(
+            Succession(
+                node.code,
+                node.succeeds.from_,
+                tuple((p.code, p.name.domain()) for p in node.succeeds.units),
+            )
+        )
     if node.level not in levels:
         problems.append(
             f"units: {node.code} has the level {node.level!r};"
@@ -340,7 +366,7 @@ def _flatten(
                 f"units: {child.code} ({child.level}) cannot be under {node.code} ({node.level});"
                 f" levels.under of {child.level} is {list(levels.get(child.level).under)}"
             )
-        _flatten(child, node.code, levels, out, problems)
+        _flatten(child, node.code, levels, out, problems, successions)
 
 
 def _levels(model: CatalogueModel, problems: list[str]) -> Levels:
@@ -385,12 +411,22 @@ def _to_domain(model: CatalogueModel, source: str) -> Catalogue:  # noqa: PLR091
             f" got {model.units.level!r}"
         )
     units: list[Unit] = []
-    _flatten(model.units, None, levels, units, problems)
+    successions: list[Succession] = []
+    _flatten(model.units, None, levels, units, problems, successions)
     seen: set[str] = set()
     for unit in units:
         if unit.code in seen:
             problems.append(f"units: the code {unit.code!r} is used twice; codes must be unique")
         seen.add(unit.code)
+    merged: set[str] = set()
+    for succession in successions:
+        for code in succession.codes:
+            if code in seen or code in merged:
+                problems.append(
+                    f"units: {succession.unit}.succeeds: {code!r} is still a unit or already"
+                    " merged into another; a unit merged away leaves the tree"
+                )
+            merged.add(code)
 
     elements: dict[str, DataElement] = {}
     for i, e in enumerate(model.elements):
@@ -568,4 +604,5 @@ def _to_domain(model: CatalogueModel, source: str) -> Catalogue:  # noqa: PLR091
         rules=tuple(rules),
         indicators=indicators,
         units=tree,
+        successions=tuple(successions),
     )

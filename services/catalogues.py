@@ -12,7 +12,22 @@ from kpi.catalogue import Catalogue
 from kpi.each_unit import counter_rollup
 from kpi.periods import Period
 from services.catalogue_file import load_catalogue, parse_catalogue_text
-from services.ports import StoredCatalogue, UnitOfWork, UnitSync
+from services.ports import OutgoingMessage, StoredCatalogue, UnitOfWork, UnitSync
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A person (or a group chat) bound to a unit merged away, now bound to its successor."""
+
+    chat_id: int  # the person's Telegram id, or the group chat's id
+    old: str
+    new: str
+    group: bool = False
+
+
+# The words of the message telling a person of their move: (move, catalogue, language) → text;
+# the bot's (bot.notices.moved_text). Without one, people are moved and not told.
+Teller = Callable[[Move, Catalogue, str | None], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,10 +36,50 @@ class InitReport:
     changed: bool
     units: UnitSync
     totals_rebuilt: int
+    moves: tuple[Move, ...] = ()
+
+
+async def move_to_successors(
+    uow: UnitOfWork, catalogue: Catalogue, now: datetime, tell: Teller | None = None
+) -> list[Move]:
+    """Bind the people and groups of units merged away to their successors (their old bindings
+    stay: nothing is deleted), and queue one message to each person moved (once, ever)."""
+    moves: list[Move] = []
+    messages: list[OutgoingMessage] = []
+    for succession in catalogue.successions:
+        old = set(succession.codes)
+        for person in await uow.people.members_of(sorted(old)):
+            if any(m.unit == succession.unit for m in person.memberships):
+                continue
+            bound = [m for m in person.memberships if m.unit in old]
+            if not bound:
+                continue
+            await uow.people.add_membership(person.telegram_id, succession.unit, bound[0].role)
+            move = Move(person.telegram_id, bound[0].unit, succession.unit)
+            moves.append(move)
+            if tell is not None:
+                messages.append(
+                    OutgoingMessage(
+                        f"moved:{move.old}:{move.new}:{move.chat_id}",
+                        move.chat_id,
+                        "moved",
+                        tell(move, catalogue, person.language),
+                    )
+                )
+        for unit, chats in (await uow.chats.subscribers(sorted(old))).items():
+            for chat in chats:
+                if await uow.chats.subscribe(chat, succession.unit, 0, now):
+                    moves.append(Move(chat, unit, succession.unit, group=True))
+    if messages:
+        await uow.outbox.add(messages, now)
+    return moves
 
 
 async def load_into_store(
-    unit_of_work: Callable[[], UnitOfWork], path: Path, now: datetime | None = None
+    unit_of_work: Callable[[], UnitOfWork],
+    path: Path,
+    now: datetime | None = None,
+    tell: Teller | None = None,
 ) -> InitReport:
     """Store the catalogue at `path` and sync its units; figures are kept, totals rebuilt.
 
@@ -39,15 +94,14 @@ async def load_into_store(
         stored = {c.code: c for c in await uow.catalogues.all()}
         previous = stored.get(catalogue.code)
         changed = previous is None or previous.digest != digest
+        at = now or datetime.now(UTC)
         others = [c for c in stored.values() if c.code != catalogue.code]
         later = any(c.year > catalogue.year for c in others)
         units = UnitSync(0, 0, 0) if later else await uow.units.sync(catalogue.units)
         rebuilt = 0
         if changed or units.added or units.updated or units.deactivated:
             await uow.catalogues.save(
-                StoredCatalogue(
-                    catalogue.code, catalogue.year, text, digest, now or datetime.now(UTC)
-                )
+                StoredCatalogue(catalogue.code, catalogue.year, text, digest, at)
             )
             by_year = {
                 c.year: parse_catalogue_text(c.text, f"stored catalogue {c.code}")
@@ -56,8 +110,9 @@ async def load_into_store(
             }
             by_year[catalogue.year] = catalogue
             rebuilt = await rebuild_totals(uow, catalogue, Catalogues(by_year))
+        moves = [] if later else await move_to_successors(uow, catalogue, at, tell)
         await uow.commit()
-    return InitReport(catalogue.code, changed, units, rebuilt)
+    return InitReport(catalogue.code, changed, units, rebuilt, tuple(moves))
 
 
 async def rebuild_totals(
@@ -70,16 +125,17 @@ async def rebuild_totals(
     count = 0
     for year in years:
         governing = catalogue if catalogues is None else catalogues.for_year(year)
+        successors = governing.successors
         figures = [
             f
             for f in current
             if f.period.year == year
-            and f.unit in governing.units
+            and (f.unit in governing.units or f.unit in successors)
             and f.element in governing.elements
         ]
         if not figures:
             continue
-        totals = rollup(governing.units, governing.elements, figures)
+        totals = rollup(governing.units, governing.elements, figures, successors)
         totals.update(counter_rollup(governing, totals))
         await uow.figures.replace_totals(year, totals.items())
         count += len(totals)
