@@ -23,6 +23,13 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
 
+def _init_arguments(init: argparse.ArgumentParser) -> None:
+    init.add_argument("--catalog", type=Path, default=DEFAULT_CATALOGUE, metavar="PATH")
+    init.add_argument(
+        "--yes", action="store_true", help="apply units merged or removed without asking"
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="chitieu",
@@ -32,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     init = commands.add_parser("init", help="create or upgrade the schema and load a catalogue")
-    init.add_argument("--catalog", type=Path, default=DEFAULT_CATALOGUE, metavar="PATH")
+    _init_arguments(init)
 
     units = commands.add_parser("units", help="the unit tree")
     units_commands = units.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -321,7 +328,7 @@ async def _dispatch(args: argparse.Namespace) -> int:
     try:
         await db.upgrade()
         if args.command == "init":
-            return await _init(db, args.catalog)
+            return await _init(db, args.catalog, yes=getattr(args, "yes", False))
         if args.command == "units":
             return await _units(db, args)
         if args.command == "indicators":
@@ -341,10 +348,40 @@ async def _dispatch(args: argparse.Namespace) -> int:
     return EXIT_USAGE
 
 
-async def _init(db: Any, path: Path) -> int:
-    from services.catalogues import load_into_store
+def _show_changes(changes: Any) -> None:
+    """What a new catalogue version changes in the running store, before it is applied."""
+    added = f" ({', '.join(changes.added)})" if changes.added else ""
+    print(f"units added: {len(changes.added)}{added}")
+    for successor, old in changes.merged.items():
+        print(f"units merged: {', '.join(old)} -> {successor}")
+    if changes.removed:
+        print(f"units removed (kept, inactive): {', '.join(changes.removed)}")
+    for telegram_id, old, new in changes.people:
+        print(f"person {telegram_id} moved: {old} -> {new} (told once)")
+    for chat, old, new in changes.groups:
+        print(f"group {chat} moved: {old} -> {new}")
+    print("Nothing is deleted: figures and revisions stay as they were.")
 
-    report = await load_into_store(db.unit_of_work, path)
+
+def _confirmed() -> bool:
+    try:
+        answer = input("Apply these changes? [y/N] ")
+    except (EOFError, OSError):  # no terminal to ask: not confirmed
+        return False
+    return answer.strip().lower() in {"y", "yes", "c", "có"}
+
+
+async def _init(db: Any, path: Path, *, yes: bool = False) -> int:
+    from bot.notices import moved_text
+    from services.catalogues import load_into_store, plan_changes
+
+    changes = await plan_changes(db.unit_of_work, path)
+    if changes is not None and changes.asks:
+        _show_changes(changes)
+        if not yes and not _confirmed():
+            print("not applied: nothing changed", file=sys.stderr)
+            return EXIT_PROBLEM
+    report = await load_into_store(db.unit_of_work, path, tell=moved_text)
     units = report.units
     print(
         f"catalogue {report.catalogue}: {'loaded' if report.changed else 'unchanged'};"

@@ -39,6 +39,60 @@ class InitReport:
     moves: tuple[Move, ...] = ()
 
 
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What loading a catalogue would change in a running store (shown before it is applied)."""
+
+    added: tuple[str, ...]
+    merged: dict[str, tuple[str, ...]]  # successor → the units merged into it
+    removed: tuple[str, ...]  # units no longer in the tree, merged into none (kept, inactive)
+    people: tuple[tuple[int, str, str], ...]  # (telegram id, from, to)
+    groups: tuple[tuple[int, str, str], ...]  # (chat id, from, to)
+
+    @property
+    def asks(self) -> bool:
+        """Whether the change is one to confirm: units leave the tree or people move."""
+        return bool(self.merged or self.removed or self.people or self.groups)
+
+
+async def plan_changes(unit_of_work: Callable[[], UnitOfWork], path: Path) -> Changes | None:
+    """What loading the catalogue at `path` would change; None on a store without catalogues
+    (a first `init`) or when a later year's catalogue governs the units."""
+    catalogue = load_catalogue(path)[0]
+    async with unit_of_work() as uow:
+        stored = await uow.catalogues.all()
+        if not stored or any(c.year > catalogue.year for c in stored):
+            return None
+        active = await uow.units.codes()
+        successors = catalogue.successors
+        merged: dict[str, tuple[str, ...]] = {}
+        for succession in catalogue.successions:
+            gone = tuple(code for code in succession.codes if code in active)
+            if gone:
+                merged[succession.unit] = gone
+        people: list[tuple[int, str, str]] = []
+        for person in await uow.people.members_of(sorted(successors)):
+            for membership in person.memberships:
+                new = successors.get(membership.unit)
+                if new and all(m.unit != new for m in person.memberships):
+                    people.append((person.telegram_id, membership.unit, new))
+                    break
+        groups = [
+            (chat, unit, successors[unit])
+            for unit, chats in (await uow.chats.subscribers(sorted(successors))).items()
+            for chat in chats
+        ]
+    return Changes(
+        added=tuple(u.code for u in catalogue.units if u.code not in active),
+        merged=merged,
+        removed=tuple(
+            sorted(c for c in active if c not in catalogue.units and c not in successors)
+        ),
+        people=tuple(people),
+        groups=tuple(groups),
+    )
+
+
 async def move_to_successors(
     uow: UnitOfWork, catalogue: Catalogue, now: datetime, tell: Teller | None = None
 ) -> list[Move]:
