@@ -555,7 +555,16 @@ def revision_text(revision: Revision, catalogue: Catalogue, t: Translator, show_
     element = catalogue.elements.get(revision.element)
     name = element.short.get(language) if element is not None else revision.element
     first = f"• {formatting.moment(revision.at, language)}"
-    if show_unit:
+    merged = catalogue.predecessor(revision.unit)
+    if merged is not None:  # a unit merged away: its figures, with their origin
+        succession, old = merged
+        first += " · " + t._(
+            "{old} (merged into {new} from {day})",
+            old=old.get(language),
+            new=unit_label(catalogue, succession.unit, language),
+            day=formatting.day(succession.since, language),
+        )
+    elif show_unit:
         first += f" · {unit_label(catalogue, revision.unit, language)}"
     second = t._(
         "{element}, {period}: {old} → {new}",

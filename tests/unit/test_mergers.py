@@ -11,6 +11,9 @@ from typing import Any
 
 import yaml
 
+from bot.i18n import translator
+from bot.notices import moved_text
+from bot.render import history_text
 from kpi.access import Role
 from kpi.periods import Period
 from kpi.revisions import Author, Source
@@ -123,6 +126,17 @@ async def test_three_communes_merged_into_one_count_in_its_year_and_their_people
     assert state.subscriptions[-900, SUCCESSOR]
     moved = [m for m in state.outbox.values() if m.message.kind == "moved"]
     assert sorted(m.message.chat_id for m in moved) == [501, 502]
+    words = moved_text(Move(501, "xa-mot", SUCCESSOR), second, None)
+    assert words.startswith("Xã Mot đã được sáp nhập vào Xã An Bình từ ngày 01/04/2026.")
+    assert "Moved" not in moved_text(Move(501, "xa-mot", SUCCESSOR), second, "en")
+
+    # /history of the successor shows the predecessors' figures with their origin
+    async with uow() as u:
+        history = await u.figures.history(second.with_predecessors([SUCCESSOR]))
+    assert {r.unit for r in history} == {*THREE, SUCCESSOR}
+    page = history_text(second, second.units.get(SUCCESSOR), history, 0, 1, translator("vi"))
+    assert "Xã Mot (đã sáp nhập vào Xã An Bình từ ngày 01/04/2026)" in page
+
     again = await load_into_store(uow, written(tmp_path, "v2", after()), APPLIED, tell=told)
     assert again.moves == ()
     assert len([m for m in state.outbox.values() if m.message.kind == "moved"]) == 2
