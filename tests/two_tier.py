@@ -17,6 +17,9 @@ def without_middle(levels: list[str]) -> list[str]:
 def made_two_tier(raw: dict[str, Any]) -> dict[str, Any]:
     """A copy of the catalogue's mapping with the middle level gone."""
     data = copy.deepcopy(raw)
+    middle_units = {
+        unit["code"] for unit in raw["units"].get("children", []) if unit["level"] == MIDDLE
+    }
     data["levels"] = [lvl for lvl in data["levels"] if lvl["code"] != MIDDLE]
     for level in data["levels"]:
         if MIDDLE in level.get("under", []):
@@ -34,9 +37,15 @@ def made_two_tier(raw: dict[str, Any]) -> dict[str, Any]:
         if target.get("by_level"):
             target["by_level"].pop(MIDDLE, None)
         indicator["variants"] = [v for v in indicator.get("variants", []) if v["level"] != MIDDLE]
+        scope = indicator.get("scope") or {}
+        if scope.get("units"):
+            scope["units"] = [u for u in scope["units"] if u not in middle_units]
         if indicator["levels"]:
             indicators.append(indicator)
     data["indicators"] = indicators
+    for prop in data.get("unit_properties", []):
+        prop["levels"] = without_middle(prop.get("levels", []))
+        prop["units"] = [u for u in prop.get("units", []) if u not in middle_units]
     root = data["units"]
     children = []
     for child in root["children"]:
