@@ -125,7 +125,7 @@ def form_answers(
     catalogue: Catalogue, person: Person, rng: random.Random
 ) -> tuple[list[Answer], int]:
     """One /submit: an answer per question, and which month's load the figures follow."""
-    questions = catalogue.elements_for(person.unit.level)
+    questions = catalogue.elements_for(person.unit)
     month = rng.choice(sorted(demo.MONTH_LOAD))
     values = demo.month_values(person.profile, month)
     groups = [g for g in related_groups(catalogue, questions) if g <= set(values)]

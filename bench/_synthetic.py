@@ -94,11 +94,12 @@ def synthetic_catalogue(catalogue: Catalogue, size: int) -> Catalogue:
 
 
 class _Plan:
-    """For one level: its elements in an order where every `part_of` whole comes first, and
-    the rules that split a whole into parts exactly (resolved = early + on time + late)."""
+    """For one unit (and every unit asked the same): its elements in an order where every
+    `part_of` whole comes first, and the rules that split a whole into parts exactly
+    (resolved = early + on time + late)."""
 
-    def __init__(self, catalogue: Catalogue, level: Level) -> None:
-        self.elements = catalogue.elements_for(level)
+    def __init__(self, catalogue: Catalogue, unit: Unit) -> None:
+        self.elements = catalogue.elements_for(unit)
         codes = {e.code for e in self.elements}
         ordered: list[DataElement] = []
         placed: set[str] = set()
@@ -156,15 +157,18 @@ def _month_values(
 
 
 def figures(catalogue: Catalogue, seed: int = 2022) -> Iterator[Figure]:
-    """Every element each unit's level reports, for the twelve months of 2022.
+    """Every element each unit is asked for (kpi.scope), for the twelve months of 2022.
 
     Each unit has a quality in [0.1, 1]: the share its parts take of their wholes, and the
     chance of a flag being yes; about a third of units fall below the 30-50% targets.
     """
     rng = random.Random(seed)
-    plans = {level: _Plan(catalogue, level) for level in catalogue.units.level_order}
+    plans: dict[tuple[str, ...], _Plan] = {}
     for unit in catalogue.units:
-        plan = plans[unit.level]
+        asked = tuple(e.code for e in catalogue.elements_for(unit))
+        plan = plans.get(asked)
+        if plan is None:
+            plan = plans[asked] = _Plan(catalogue, unit)
         quality = rng.uniform(0.1, 1.0)
         base = {e.code: rng.randint(20, 400) for e in plan.ordered}
         for month, period in enumerate(MONTHS, start=1):

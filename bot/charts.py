@@ -57,6 +57,7 @@ STATUS_COLOURS: Final = {
     Status.BELOW_FLOOR: "#d64545",
     Status.NO_TARGET: "#7b8794",
     Status.NO_DATA: "#cbd2d9",
+    Status.NOTHING_AROSE: "#9aa5b1",
 }
 
 TITLE_SIZE: Final = 22

@@ -424,6 +424,12 @@ async def _units(db: Any, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _scope_cell(scope: dict[str, list[str]]) -> str:
+    """ "every unit of its levels", or the named units and required properties."""
+    parts = [*scope["units"], *(f"having {p}" for p in scope["having"])]
+    return ", ".join(parts) or "all"
+
+
 async def _indicators(db: Any, args: argparse.Namespace) -> int:
     catalogues = await _catalogues(db)
     catalogue = catalogues.for_year(args.year) if args.year else catalogues.newest
@@ -446,13 +452,19 @@ async def _indicators(db: Any, args: argparse.Namespace) -> int:
                 "floor": _number(i.floor),
                 "binding": i.binding.value,
                 "lead": i.lead.vi,
+                "scope": {
+                    "levels": sorted(i.levels),
+                    "units": sorted(i.units),
+                    "having": sorted(i.having),
+                },
+                "totals": {code: catalogue.elements[code].total_rule.value for code in i.elements},
             }
         )
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
         _table(
-            ["code", "short", "target", "floor", "levels"],
+            ["code", "short", "target", "floor", "levels", "judges", "totals"],
             [
                 [
                     r["code"],
@@ -461,6 +473,8 @@ async def _indicators(db: Any, args: argparse.Namespace) -> int:
                     or ("—" if r["target"] is None else f"{r['target']}"),
                     "—" if r["floor"] is None else str(r["floor"]),
                     ", ".join(r["levels"]),
+                    _scope_cell(r["scope"]),
+                    ", ".join(f"{k}: {v}" for k, v in r["totals"].items()),
                 ]
                 for r in rows
             ],

@@ -372,10 +372,11 @@ def demo_figures(catalogue: Catalogue, today: date) -> Iterator[Submission]:
         at = datetime.combine(sent, time(9, 30), zone).astimezone(UTC)
         for profile in demo.profiles:
             unit = catalogue.units.get(profile.unit)
+            asked = {e.code for e in catalogue.elements_for(unit)}
             values = {
                 code: value
                 for code, value in month_values(profile, month).items()
-                if unit.level in catalogue.element(code).levels
+                if code in asked
             }
             yield Submission(unit.code, period, values, at)
 

@@ -52,6 +52,7 @@ GLYPHS: Mapping[Status, str] = {
     Status.BELOW_TARGET: "⚠️",
     Status.BELOW_FLOOR: "🔴",
     Status.NO_DATA: "⚪",
+    Status.NOTHING_AROSE: "🔘",
     Status.NO_TARGET: "➖",
 }
 SOURCE_NAMES: Mapping[Source, str] = {
@@ -137,7 +138,10 @@ def figures_text(a: Attainment, language: str, t: Translator) -> str:
         if a.rate is None:
             return t._("no data yet (tracked, no target)")
         return t._("{rate} (tracked, no target)", rate=rate_text(a, language))
-    rate = t._("no data yet") if a.rate is None else rate_text(a, language)
+    if a.status is Status.NOTHING_AROSE:
+        rate = t._("nothing arose (0 of 0)")
+    else:
+        rate = t._("no data yet") if a.rate is None else rate_text(a, language)
     assert a.target is not None
     if a.floor is None:
         return t._("{rate} (target {target})", rate=rate, target=limit_text(a.target, language))
@@ -165,6 +169,13 @@ def line_text(line: Line, catalogue: Catalogue, t: Translator) -> str:
         parts.append(
             t._("{met}/{judged} units meet it", met=a.units_met or 0, judged=a.units_judged)
         )
+    if a.not_answered:
+        parts.append(
+            t._(
+                "not yet reported: {count} units",
+                count=formatting.count(a.not_answered, t.language),
+            )
+        )
     needed = needed_text(line, catalogue, t)
     if needed:
         parts.append(needed)
@@ -173,32 +184,54 @@ def line_text(line: Line, catalogue: Catalogue, t: Translator) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Summary:
-    """How a unit stands overall: lines met of lines judged, and the worst status."""
+    """How a unit stands overall: lines met of the lines with a target, the worst status, and
+    how many lines are below target, below the floor, without data, or had nothing arise."""
 
     met: int
-    judged: int
+    judged: int  # lines with a target: none is left out of the headline
     worst: Status
+    below_target: int = 0
+    below_floor: int = 0
+    no_data: int = 0
+    nothing_arose: int = 0
 
 
 def summarise(lines: Sequence[Line]) -> Summary:
-    judged = [
-        line.attainment.status
-        for line in lines
-        if line.attainment.status not in (Status.NO_DATA, Status.NO_TARGET)
+    statuses = [
+        line.attainment.status for line in lines if line.attainment.status is not Status.NO_TARGET
     ]
-    if not judged:
+    if not statuses:
         return Summary(0, 0, Status.NO_DATA)
+
+    def count(status: Status) -> int:
+        return sum(1 for s in statuses if s is status)
+
+    judged = [s for s in statuses if s not in (Status.NO_DATA, Status.NOTHING_AROSE)]
     return Summary(
-        sum(1 for s in judged if s is Status.MET),
-        len(judged),
-        max(judged, key=lambda s: s.severity),
+        count(Status.MET),
+        len(statuses),
+        max(judged, key=lambda s: s.severity) if judged else Status.NO_DATA,
+        count(Status.BELOW_TARGET),
+        count(Status.BELOW_FLOOR),
+        count(Status.NO_DATA),
+        count(Status.NOTHING_AROSE),
     )
 
 
 def summary_text(summary: Summary, t: Translator) -> str:
-    if not summary.judged:
+    """ "Đạt 9/12 chỉ tiêu · 1 chưa đạt · 1 chưa có số liệu · 1 không phát sinh"."""
+    if summary.judged == summary.no_data:
         return t._("no data yet")
-    return t._("{met}/{judged} targets met", met=summary.met, judged=summary.judged)
+    parts = [t._("{met}/{judged} targets met", met=summary.met, judged=summary.judged)]
+    for number, text in (
+        (summary.below_target, N_("{count} below target")),
+        (summary.below_floor, N_("{count} below the floor")),
+        (summary.no_data, N_("{count} without data")),
+        (summary.nothing_arose, N_("{count} where nothing arose")),
+    ):
+        if number:
+            parts.append(t._(text, count=number))
+    return " · ".join(parts)
 
 
 def paginate(items: Sequence[T], page: int, size: int) -> tuple[list[T], int, int]:
@@ -300,8 +333,8 @@ def status_text(
     head.append(summary_text(summarise(lines), t))
     body = "\n".join(with_pace(line, catalogue, t, paces, period.year) for line in lines)
     legend = t._(
-        "✅ met · ⚠️ below target · 🔴 below floor · ⚪ no data · ➖ tracked only."
-        " A button shows an indicator in full."
+        "✅ met · ⚠️ below target · 🔴 below floor · ⚪ no data · 🔘 nothing arose"
+        " · ➖ tracked only. A button shows an indicator in full."
     )
     return "\n".join(head) + "\n\n" + body + "\n\n" + legend
 
@@ -400,13 +433,16 @@ def baseline_text(indicator: Indicator, level: Level | None, t: Translator) -> s
         assert baseline.denominator is not None
         rate = baseline.rate
         value = formatting.percent(round_percent(rate, 2), 2, language)
-        return t._(
+        text = t._(
             "Baseline {year}: {rate} ({numerator}/{denominator})",
             year=baseline.year,
             rate=value,
             numerator=formatting.count(baseline.numerator, language),
             denominator=formatting.count(baseline.denominator, language),
         )
+        if baseline.scope is None:
+            return text
+        return t._("{baseline}. Scope: {scope}", baseline=text, scope=baseline.scope.get(language))
     if baseline.note is not None:
         return t._("Baseline {year}: {note}", year=baseline.year, note=baseline.note.get(language))
     if baseline.printed:

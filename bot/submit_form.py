@@ -2,7 +2,7 @@
 
     form = Form.new("so-tu-phap")            # kept in user_data["submit"] as form.to_json()
     form.period = "2022-12"; form.current = {...}
-    questions = catalogue.elements_for(unit.level)
+    questions = catalogue.elements_for(unit)
     value = read_answer(questions[form.index], "1.020")   # CountError when it is not a count
     form.answer(questions, value)                        # True: another question follows
 

@@ -57,6 +57,7 @@ STATUS_LABELS: Mapping[Status, str] = {
     Status.BELOW_TARGET: N_("Below target"),
     Status.BELOW_FLOOR: N_("Below the floor"),
     Status.NO_DATA: N_("No data"),
+    Status.NOTHING_AROSE: N_("Nothing arose"),
     Status.NO_TARGET: N_("Tracked, no target"),
 }
 STATUS_FILLS: Mapping[Status, str] = {

@@ -24,7 +24,9 @@ from enum import StrEnum
 from kpi.attainment import Status
 from kpi.units import Level
 
-TRACKED = frozenset({Status.MET, Status.BELOW_TARGET, Status.BELOW_FLOOR, Status.NO_DATA})
+TRACKED = frozenset(
+    {Status.MET, Status.BELOW_TARGET, Status.BELOW_FLOOR, Status.NO_DATA, Status.NOTHING_AROSE}
+)
 
 
 class Scope(StrEnum):
@@ -111,7 +113,7 @@ def decide(
         base = replace(previous, state=status, since=now)
     told = base.notified_state or Status.MET
     kind: AlertKind | None = None
-    if status is not Status.NO_DATA:
+    if status not in (Status.NO_DATA, Status.NOTHING_AROSE):
         kind = _alert_kind(told, status)
         if (
             kind is None

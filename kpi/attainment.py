@@ -17,12 +17,16 @@ class Status(StrEnum):
     BELOW_TARGET = "below_target"
     BELOW_FLOOR = "below_floor"
     NO_DATA = "no_data"
+    NOTHING_AROSE = "nothing_arose"  # reported, but 0 of 0: nothing to judge (not "no data")
     NO_TARGET = "no_target"
 
     @property
     def severity(self) -> int:
         """0 for met or untracked, 1 below target, 2 below floor: higher is worse."""
         return {Status.BELOW_TARGET: 1, Status.BELOW_FLOOR: 2}.get(self, 0)
+
+
+UNJUDGED = frozenset({Status.NO_DATA, Status.NOTHING_AROSE, Status.NO_TARGET})
 
 
 @cache
@@ -44,6 +48,7 @@ class Attainment:
     reachable: bool
     units_judged: int | None = None  # each-unit indicators: units with data
     units_met: int | None = None
+    not_answered: int | None = None  # coverage: units judged that have not answered yet
 
     @property
     def rate(self) -> Fraction | None:
@@ -110,6 +115,8 @@ def judge(
     has_data = numerator is not None and bool(denominator)
     if target is None:
         return Attainment(numerator, denominator, None, floor, Status.NO_TARGET, None, True)
+    if denominator == 0 and not numerator:  # reported, and nothing arose (0 of 0)
+        return Attainment(numerator, denominator, target, floor, Status.NOTHING_AROSE, None, True)
     if not has_data:
         return Attainment(numerator, denominator, target, floor, Status.NO_DATA, None, True)
     assert numerator is not None
@@ -138,7 +145,7 @@ def judge(
 def judge_each(aggregate: Attainment, units: Sequence[Attainment]) -> Attainment:
     """An aggregate line of an indicator that binds every unit separately, from the units'
     own attainments (the counted form, kept as totals, is `judge_counts`)."""
-    judged = [u for u in units if u.status not in (Status.NO_DATA, Status.NO_TARGET)]
+    judged = [u for u in units if u.status not in UNJUDGED]
     return judge_counts(
         aggregate,
         len(judged),
@@ -163,7 +170,10 @@ def judge_counts(
     if aggregate.target is None:
         return aggregate
     if not judged:
-        status, reachable, total_needed = Status.NO_DATA, True, None
+        status = (
+            Status.NOTHING_AROSE if aggregate.status is Status.NOTHING_AROSE else Status.NO_DATA
+        )
+        reachable, total_needed = True, None
     else:
         status = (
             Status.BELOW_FLOOR
@@ -184,4 +194,5 @@ def judge_counts(
         reachable,
         judged,
         met,
+        aggregate.not_answered,
     )

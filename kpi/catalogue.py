@@ -11,10 +11,19 @@ from kpi.errors import UnknownElementError, UnknownIndicatorError
 from kpi.indicators import IncreaseReading, Indicator
 from kpi.periods import DEFAULT_CUTOFF_DAY, Period, cumulative_period
 from kpi.rules import ValidationRule
+from kpi.scope import FORM_ORDER, UnitProperty, asked_of, indicators_seen
 from kpi.text import LocalText
 from kpi.units import Level, Succession, Unit, UnitTree
 
-FORM_ORDER = ("procedures", "services", "dossiers", "certification", "payments")
+__all__ = [
+    "FORM_ORDER",
+    "Catalogue",
+    "Group",
+    "ReminderSettings",
+    "ReportingCalendar",
+    "Section",
+    "Settings",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +41,8 @@ class ReportingCalendar:
     reports: tuple[str, ...] = ("Q1", "H1", "9M", "Y")
     deadlines: Mapping[Level, int] = field(default_factory=dict)
     reminders: ReminderSettings = field(default_factory=ReminderSettings)
+    cutoff_source: str | None = None  # where the cut-off day comes from (a decree's article)
+    deadline_sources: Mapping[Level, str] = field(default_factory=dict)  # by level
 
     def due_periods(self, year: int) -> tuple[Period, ...]:
         """The reports due in `year`, in order (Q1, H1, 9M and the year by default)."""
@@ -84,6 +95,7 @@ class Catalogue:
     rules: tuple[ValidationRule, ...]
     indicators: Mapping[str, Indicator]
     units: UnitTree
+    properties: Mapping[str, UnitProperty] = field(default_factory=dict)
     successions: tuple[Succession, ...] = ()  # units merged into others (catalogue `succeeds`)
 
     @property
@@ -116,22 +128,14 @@ class Catalogue:
         except KeyError:
             raise UnknownIndicatorError(code) from None
 
-    def elements_for(self, level: Level) -> list[DataElement]:
-        """The elements a unit of `level` reports, in the order a form asks them."""
-        chosen = [e for e in self.elements.values() if level in e.levels]
-        order = {code: i for i, code in enumerate(self.elements)}
-        return sorted(
-            chosen,
-            key=lambda e: (
-                FORM_ORDER.index(e.form) if e.form in FORM_ORDER else 99,
-                order[e.code],
-            ),
-        )
+    def elements_for(self, unit: Unit) -> list[DataElement]:
+        """The elements `unit` is asked for (those of the indicators that judge it, kpi.scope),
+        in the order a form asks them."""
+        return asked_of(self, unit)
 
     def indicators_for(self, unit: Unit) -> list[Indicator]:
-        """Indicators that judge `unit` or a level of units in its subtree."""
-        present = set(self.units.levels_in_subtree(unit.code))
-        return [i for i in self.indicators.values() if i.levels & present]
+        """Indicators that judge `unit` or a unit of its subtree (kpi.scope)."""
+        return indicators_seen(self, unit)
 
     def rules_for(self, elements: set[str]) -> tuple[ValidationRule, ...]:
         return tuple(r for r in self.rules if r.elements <= elements)

@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from kpi.aggregate import Total, TotalKey
-from kpi.attainment import Attainment, Status
+from kpi.attainment import UNJUDGED, Attainment, Status
 from kpi.catalogue import Catalogue
 from kpi.evaluation import COUNTERS, UnitTotals, counter_code, own_attainment, read_counter
 from kpi.indicators import Binding, Indicator
+from kpi.scope import judges
 from kpi.units import Level, Unit
 
 __all__ = ["COUNTERS", "Counts", "counter_changes", "counter_code", "counter_rollup"]
@@ -38,7 +39,7 @@ class Counts:
     @classmethod
     def of(cls, attainment: Attainment) -> Counts:
         status = attainment.status
-        if status in (Status.NO_DATA, Status.NO_TARGET):
+        if status in UNJUDGED:
             return cls()
         return cls(
             judged=1,
@@ -71,7 +72,7 @@ def counter_changes(
     changes: list[tuple[TotalKey, Total]] = []
     targets = (unit.code, *(a.code for a in catalogue.units.ancestors(unit.code)))
     for indicator in each_unit_indicators(catalogue):
-        if unit.level not in indicator.levels:
+        if not judges(catalogue, indicator, unit):
             continue
         if elements is not None and not elements & set(indicator.elements):
             continue

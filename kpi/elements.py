@@ -9,6 +9,14 @@ from kpi.text import LocalText
 from kpi.units import Level
 
 
+class TotalRule(StrEnum):
+    """How a unit's total of an element is made from its own figure and its subtree's."""
+
+    SUM = "sum"  # its own figure plus its subtree's: distinct items at every level (dossiers)
+    OWN_OR_CHILDREN = "own_or_children"  # its own figure when it files one (the province's
+    # list of distinct procedures), else its children's sum: never both
+
+
 class ElementKind(StrEnum):
     FLOW = "flow"  # counted over a period: summed over months and over a subtree
     STOCK = "stock"  # a count at a moment: the latest value within a period
@@ -27,11 +35,22 @@ class DataElement:
     part_of: str | None = None
     form: str = "dossiers"
     aliases: tuple[str, ...] = ()  # other words people use for it (free-text figures)
+    total: TotalRule | None = None  # None: `sum`, but `own_or_children` for a stock that
+    # does not roll up
+
+    @property
+    def total_rule(self) -> TotalRule:
+        """The catalogue's rule for this element's totals (see TotalRule)."""
+        if self.total is not None:
+            return self.total
+        if self.kind is ElementKind.STOCK and not self.rolls_up:
+            return TotalRule.OWN_OR_CHILDREN
+        return TotalRule.SUM
 
     @property
     def aggregates_over_subtree(self) -> bool:
-        """Whether a parent's value includes its subtree's (flows, flags, roll-up stocks)."""
-        return self.kind is not ElementKind.STOCK or self.rolls_up
+        """Whether a parent's value includes its subtree's along with its own."""
+        return self.total_rule is TotalRule.SUM
 
     @property
     def latest_wins(self) -> bool:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from kpi.aggregate import Total
 from kpi.attainment import Attainment, judge, judge_counts
 from kpi.catalogue import Catalogue
 from kpi.indicators import Binding, Indicator, IndicatorKind
+from kpi.scope import judged_count, judged_levels, judges, judging
 from kpi.units import Level, Unit
 
 UnitTotals = Mapping[tuple[str, Level], Total]  # (element, contributing level) → total
@@ -29,21 +30,22 @@ def read_counter(indicator: str, counter: str, totals: UnitTotals, levels: Seque
 
 @dataclass(frozen=True, slots=True)
 class Line:
-    """One indicator for one unit; `level` is set when the line covers one level of units."""
+    """One indicator for one unit; `level` is set when the line covers one level of units;
+    `own` when the line judges the unit itself (not only units of its subtree)."""
 
     indicator: Indicator
     level: Level | None
     attainment: Attainment
+    own: bool = True
 
 
 def line_levels(catalogue: Catalogue, unit: Unit, indicator: Indicator) -> list[Level | None]:
-    """The lines in which `unit` sees `indicator`: one, or one per level when targets differ."""
-    present = [
-        lvl for lvl in catalogue.units.levels_in_subtree(unit.code) if lvl in indicator.levels
-    ]
+    """The lines in which `unit` sees `indicator`: one, or one per level of the units judged
+    when the catalogue says so (targets that differ by level, or `by_level`)."""
+    present = judged_levels(catalogue, unit, indicator)
     if not present:
         return []
-    if indicator.targets_differ_by_level:
+    if indicator.lines_by_level:
         return list(present)
     return [None]
 
@@ -76,18 +78,27 @@ def sums(
     return add(indicator.numerator), add(indicator.denominator)
 
 
+Key = tuple[str, Level]
+# An element read by the catalogue's `own_or_children` rule: the unit's own total when it filed
+# one, else its children's (the levels below it that the indicator judges).
+Choice = tuple[Key, tuple[Key, ...]]
+
+
 @dataclass(frozen=True, slots=True)
 class LinePlan:
     """How to read one line from a unit's totals; the same for every unit of one shape."""
 
     indicator: Indicator
     level: Level | None
-    numerator: tuple[tuple[str, Level], ...]
-    denominator: tuple[tuple[str, Level], ...]
-    coverage: bool  # the denominator counts reporters (units that gave the flag)
+    numerator: tuple[Key, ...]
+    denominator: tuple[Key, ...]
+    coverage: bool  # the denominator counts the units judged (kpi.scope.judged_count)
     target: Decimal | None
     target_level: Level | None
     judged_levels: tuple[Level, ...]  # each-unit indicators: whose counters are read
+    numerator_choices: tuple[Choice, ...] = ()
+    denominator_choices: tuple[Choice, ...] = ()
+    own: bool = True  # the line judges the unit itself
 
 
 def plan_line(
@@ -95,26 +106,32 @@ def plan_line(
 ) -> LinePlan:
     """Which totals a line of `unit` reads: the subtree's, a level's, or the unit's own."""
     subtree_levels = catalogue.units.levels_in_subtree(unit.code)
-    judged_itself = unit.level in indicator.levels
-    by_level = level is not None and indicator.targets_differ_by_level
+    in_scope = judged_levels(catalogue, unit, indicator)
+    judged_itself = judges(catalogue, indicator, unit)
+    by_level = level is not None and indicator.lines_by_level
     if by_level:
         assert level is not None
         levels = [level]  # one level of units against its own target
     elif judged_itself:
         levels = subtree_levels  # its own figures and, where the element says so, its subtree's
     else:
-        levels = [lvl for lvl in subtree_levels if lvl in indicator.levels]  # a subtree's view
+        levels = [lvl for lvl in subtree_levels if lvl in in_scope]  # a subtree's view
+    below = [lvl for lvl in subtree_levels if lvl != unit.level]  # its children's sum
 
-    def keys(codes: Sequence[str]) -> tuple[tuple[str, Level], ...]:
-        result: list[tuple[str, Level]] = []
+    def keys(codes: Sequence[str]) -> tuple[tuple[Key, ...], tuple[Choice, ...]]:
+        plain: list[Key] = []
+        choices: list[Choice] = []
         for code in codes:
-            own_only = (
+            own_or_children = (
                 judged_itself
                 and not by_level
                 and not catalogue.elements[code].aggregates_over_subtree
             )
-            result.extend((code, lvl) for lvl in ([unit.level] if own_only else levels))
-        return tuple(result)
+            if own_or_children:
+                choices.append(((code, unit.level), tuple((code, lvl) for lvl in below)))
+            else:
+                plain.extend((code, lvl) for lvl in levels)
+        return tuple(plain), tuple(choices)
 
     coverage = indicator.kind is IndicatorKind.COVERAGE
     if coverage:
@@ -126,23 +143,57 @@ def plan_line(
     target = indicator.target_for(target_level, None, catalogue.settings.increase_reading)
     if level is None and not judged_itself and indicator.target.by_level:
         target = None
-    judged = tuple(lvl for lvl in levels if lvl in indicator.levels)
+    judged = tuple(lvl for lvl in levels if lvl in in_scope)
+    own = judged_itself and (level is None or level == unit.level)
     return LinePlan(
-        indicator, level, numerator, denominator, coverage, target, target_level, judged
+        indicator,
+        level,
+        numerator[0],
+        denominator[0],
+        coverage,
+        target,
+        target_level,
+        judged,
+        numerator[1],
+        denominator[1],
+        own,
     )
 
 
-_PLANS: dict[int, tuple[Catalogue, dict[tuple[Level, tuple[Level, ...]], tuple[LinePlan, ...]]]]
+_PLANS: dict[int, tuple[Catalogue, dict[tuple[object, ...], tuple[LinePlan, ...]]]]
 _PLANS = {}
+_SHAPES: dict[int, tuple[Catalogue, dict[str, tuple[object, ...]]]] = {}
+
+
+def _shape(catalogue: Catalogue, unit: Unit) -> tuple[object, ...]:
+    """What a unit's plans depend on: its level, the levels below it, and which indicators
+    judge it and which levels of its subtree each judges."""
+    entry = _SHAPES.get(id(catalogue))
+    if entry is None or entry[0] is not catalogue:
+        entry = (catalogue, {})
+        _SHAPES[id(catalogue)] = entry
+    shape = entry[1].get(unit.code)
+    if shape is None:
+        shape = (
+            unit.level,
+            tuple(catalogue.units.levels_in_subtree(unit.code)),
+            tuple(i.code for i in judging(catalogue, unit)),
+            tuple(
+                (i.code, tuple(judged_levels(catalogue, unit, i)))
+                for i in catalogue.indicators_for(unit)
+            ),
+        )
+        entry[1][unit.code] = shape
+    return shape
 
 
 def plans_for(catalogue: Catalogue, unit: Unit) -> tuple[LinePlan, ...]:
-    """The lines of `unit`, planned once per catalogue and shape (level, levels below)."""
+    """The lines of `unit`, planned once per catalogue and shape (see `_shape`)."""
     entry = _PLANS.get(id(catalogue))
     if entry is None or entry[0] is not catalogue:
         entry = (catalogue, {})
         _PLANS[id(catalogue)] = entry
-    shape = (unit.level, tuple(catalogue.units.levels_in_subtree(unit.code)))
+    shape = _shape(catalogue, unit)
     plans = entry[1].get(shape)
     if plans is None:
         plans = tuple(
@@ -154,7 +205,9 @@ def plans_for(catalogue: Catalogue, unit: Unit) -> tuple[LinePlan, ...]:
     return plans
 
 
-def _read(keys: tuple[tuple[str, Level], ...], totals: UnitTotals, reporters: bool) -> int | None:
+def _read(
+    keys: tuple[Key, ...], choices: tuple[Choice, ...], totals: UnitTotals, reporters: bool
+) -> int | None:
     value = 0
     seen = False
     for key in keys:
@@ -162,17 +215,39 @@ def _read(keys: tuple[tuple[str, Level], ...], totals: UnitTotals, reporters: bo
         if total is not None:
             seen = seen or total.reporters != 0
             value += total.reporters if reporters else total.value
+    for own, children in choices:
+        total = totals.get(own)
+        if total is not None and total.reporters:
+            seen = True
+            value += total.reporters if reporters else total.value
+            continue
+        for key in children:
+            total = totals.get(key)
+            if total is not None:
+                seen = seen or total.reporters != 0
+                value += total.reporters if reporters else total.value
     return value if seen else None
 
 
 def evaluate_plan(catalogue: Catalogue, unit: Unit, plan: LinePlan, totals: UnitTotals) -> Line:
     indicator = plan.indicator
-    numerator = _read(plan.numerator, totals, reporters=False)
-    denominator = _read(plan.denominator, totals, reporters=plan.coverage)
     target = plan.target
     if unit.code in indicator.target.unit_targets and target is not None:
         target = indicator.target_for(plan.target_level, unit, catalogue.settings.increase_reading)
-    attainment = judge(numerator, denominator, target, indicator.floor, indicator.needed_mode)
+    if plan.coverage:
+        # units whose flag is yes, over every unit judged; a unit that has not answered is
+        # not yet covered
+        judged = judged_count(catalogue, unit, indicator, plan.judged_levels)
+        answered = _read(plan.denominator, plan.denominator_choices, totals, reporters=True) or 0
+        yes = _read(plan.numerator, plan.numerator_choices, totals, reporters=False)
+        attainment = judge(
+            yes if answered else None, judged, target, indicator.floor, indicator.needed_mode
+        )
+        attainment = replace(attainment, not_answered=max(0, judged - answered))
+    else:
+        numerator = _read(plan.numerator, plan.numerator_choices, totals, reporters=False)
+        denominator = _read(plan.denominator, plan.denominator_choices, totals, reporters=False)
+        attainment = judge(numerator, denominator, target, indicator.floor, indicator.needed_mode)
     if indicator.binding is Binding.EACH_UNIT:
 
         def count(counter: str) -> int:
@@ -186,7 +261,7 @@ def evaluate_plan(catalogue: Catalogue, unit: Unit, plan: LinePlan, totals: Unit
             count("needed"),
             count("unreachable"),
         )
-    return Line(indicator, plan.level, attainment)
+    return Line(indicator, plan.level, attainment, plan.own)
 
 
 def evaluate_line(

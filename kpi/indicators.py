@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
 
+from kpi.scope import Scope
 from kpi.text import LocalText
 from kpi.units import Level, Unit
 
@@ -39,6 +40,7 @@ class Baseline:
     denominator: int | None = None
     printed: str | None = None
     note: LocalText | None = None
+    scope: LocalText | None = None  # which units the baseline's counts cover, when not all
 
     @property
     def rate(self) -> Fraction | None:
@@ -107,6 +109,19 @@ class Indicator:
     legal_basis: LocalText = field(default_factory=lambda: LocalText.same(""))
     baseline: Baseline | None = None
     variants: tuple[Variant, ...] = ()
+    units: frozenset[str] = frozenset()  # the scope's named units, if any (kpi.scope)
+    having: frozenset[str] = frozenset()  # the unit properties the scope requires
+    by_level: bool = False  # one line per level even with one target (III.4.a)
+
+    @property
+    def scope(self) -> Scope:
+        """The units this indicator judges (kpi.scope)."""
+        return Scope(frozenset(self.levels), self.units, self.having)
+
+    @property
+    def lines_by_level(self) -> bool:
+        """Whether a subtree sees one line per level of units judged."""
+        return self.by_level or self.targets_differ_by_level
 
     @property
     def elements(self) -> tuple[str, ...]:

@@ -86,9 +86,10 @@ def _series(
 
 
 def reporting_levels(catalogue: Catalogue) -> list[Level]:
-    """The levels present in the tree whose units report some figure."""
+    """The levels present in the tree with a unit asked for some figure (kpi.scope)."""
+    asking = {u.level for u in catalogue.units if catalogue.elements_for(u)}
     present = catalogue.units.levels_in_subtree(catalogue.units.root.code)
-    return [level for level in present if catalogue.elements_for(level)]
+    return [level for level in present if level in asking]
 
 
 def summary_deadline(catalogue: Catalogue, period: Period) -> date | None:
@@ -153,10 +154,18 @@ def plan_slot(catalogue: Catalogue, slot: Slot, reported: Collection[str]) -> Sl
     if slot.kind is SlotKind.SUMMARY:
         root = tree.root
         levels = set(reporting_levels(catalogue)) - {root.level}
-        expected = [u for u in tree if u.level in levels and u.code != root.code]
+        expected = [
+            u
+            for u in tree
+            if u.level in levels and u.code != root.code and catalogue.elements_for(u)
+        ]
         late = tuple(u for u in expected if u.code not in reported)
         return SlotPlan(slot, summary=Overdue(slot.period, late, len(expected)))
-    late = tuple(u for u in tree if u.level == slot.level and u.code not in reported)
+    late = tuple(
+        u
+        for u in tree
+        if u.level == slot.level and u.code not in reported and catalogue.elements_for(u)
+    )
     escalations: dict[str, tuple[Unit, ...]] | None = None
     if slot.after_deadline and slot.level in tree.level_order and tree.levels is not None:
         escalates = tree.levels.get(slot.level).escalates

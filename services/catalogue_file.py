@@ -24,7 +24,7 @@ from kpi.catalogue import (
     Section,
     Settings,
 )
-from kpi.elements import DataElement, ElementKind
+from kpi.elements import DataElement, ElementKind, TotalRule
 from kpi.indicators import (
     Baseline,
     Binding,
@@ -36,6 +36,7 @@ from kpi.indicators import (
     Variant,
 )
 from kpi.rules import Comparison, ValidationRule
+from kpi.scope import UnitProperty
 from kpi.text import LocalText
 from kpi.units import Level, LevelInfo, Levels, Succession, Unit, UnitTree, register_levels
 
@@ -78,11 +79,30 @@ class RemindersModel(_Strict):
     quiet_end: time = time(7, 0)
 
 
+Day = Annotated[int, Field(ge=1, le=31)]
+
+
+class DeadlineModel(_Strict):
+    day: Day
+    source: Annotated[str, Field(min_length=1)] | None = None
+
+
 class CalendarModel(_Strict):
-    cutoff_day: Annotated[int, Field(ge=1, le=31)] = 14
+    cutoff_day: Day = 14
+    cutoff_source: Annotated[str, Field(min_length=1)] | None = None
     reports: list[Literal["Q1", "H1", "9M", "Y"]]
-    deadlines: dict[Level, Annotated[int, Field(ge=1, le=31)]]
+    deadlines: dict[Level, Day | DeadlineModel]
     reminders: RemindersModel = RemindersModel()
+
+    def days(self) -> dict[Level, int]:
+        return {k: v if isinstance(v, int) else v.day for k, v in self.deadlines.items()}
+
+    def sources(self) -> dict[Level, str]:
+        return {
+            k: v.source
+            for k, v in self.deadlines.items()
+            if isinstance(v, DeadlineModel) and v.source
+        }
 
 
 class LevelModel(_Strict):
@@ -132,6 +152,7 @@ class ElementModel(_Strict):
     measure: TextModel
     levels: Annotated[list[Level], Field(min_length=1)]
     rolls_up: bool | None = None
+    total: TotalRule | None = None
     part_of: str | None = None
     form: Literal["procedures", "services", "dossiers", "certification", "payments"]
     # Other words people use for it, for figures written as free text ("trễ hạn", "HS nhận")
@@ -141,6 +162,8 @@ class ElementModel(_Strict):
     def _rolls_up_only_for_stocks(self) -> ElementModel:
         if self.rolls_up is not None and self.kind is not ElementKind.STOCK:
             raise ValueError("rolls_up is only for stock elements")
+        if self.rolls_up is not None and self.total is not None:
+            raise ValueError("give either total or rolls_up, not both")
         return self
 
 
@@ -178,6 +201,7 @@ class BaselineModel(_Strict):
     denominator: Annotated[int, Field(ge=0)] | None = None
     printed: str | None = None
     note: TextModel | None = None
+    scope: TextModel | None = None
 
     def domain(self) -> Baseline:
         return Baseline(
@@ -186,6 +210,7 @@ class BaselineModel(_Strict):
             self.denominator,
             self.printed,
             self.note.domain() if self.note else None,
+            self.scope.domain() if self.scope else None,
         )
 
 
@@ -195,6 +220,21 @@ class VariantModel(_Strict):
     lead: TextModel
     coordinating: TextModel | None = None
     baseline: BaselineModel | None = None
+
+
+class ScopeModel(_Strict):
+    """Narrows the units of an indicator's levels: to named units, or to units having every
+    listed property (see unit_properties)."""
+
+    units: list[Code] = []
+    having: list[Code] = []
+
+
+class UnitPropertyModel(_Strict):
+    code: Code
+    name: TextModel
+    levels: list[Level] = []
+    units: list[Code] = []
 
 
 class IndicatorModel(_Strict):
@@ -208,6 +248,8 @@ class IndicatorModel(_Strict):
     denominator: list[str] | None = None
     flag: str | None = None
     levels: Annotated[list[Level], Field(min_length=1)]
+    scope: ScopeModel = ScopeModel()
+    lines: Literal["one", "by_level"] = "one"
     binding: Binding = Binding.AGGREGATE
     needed: NeededMode
     target: TargetModel | None
@@ -267,6 +309,7 @@ class CatalogueModel(_Strict):
     elements: Annotated[list[ElementModel], Field(min_length=1)]
     rules: list[RuleModel] = []
     indicators: Annotated[list[IndicatorModel], Field(min_length=1)]
+    unit_properties: list[UnitPropertyModel] = []
     units: UnitModel
 
 
@@ -444,6 +487,7 @@ def _to_domain(model: CatalogueModel, source: str) -> Catalogue:  # noqa: PLR091
             part_of=e.part_of,
             form=e.form,
             aliases=tuple(e.aliases),
+            total=e.total,
         )
     for i, e in enumerate(model.elements):
         if e.part_of is not None and e.part_of not in elements:
@@ -472,6 +516,20 @@ def _to_domain(model: CatalogueModel, source: str) -> Catalogue:  # noqa: PLR091
                 f"groups[{i}]({g.code}).section: expected one of {sorted(sections)},"
                 f" got {g.section!r}"
             )
+    properties: dict[str, UnitProperty] = {}
+    for i, p in enumerate(model.unit_properties):
+        check_levels(f"unit_properties[{i}]({p.code}).levels", p.levels)
+        if p.code in properties:
+            problems.append(f"unit_properties[{i}]({p.code}): the code is used twice")
+        for unit_code in p.units:
+            if unit_code not in seen:
+                problems.append(
+                    f"unit_properties[{i}]({p.code}).units: expected a unit code,"
+                    f" got {unit_code!r}"
+                )
+        properties[p.code] = UnitProperty(
+            p.code, p.name.domain(), frozenset(p.levels), frozenset(p.units)
+        )
     indicators: dict[str, Indicator] = {}
     for i, m in enumerate(model.indicators):
         where = f"indicators[{i}]({m.code})"
@@ -500,6 +558,19 @@ def _to_domain(model: CatalogueModel, source: str) -> Catalogue:  # noqa: PLR091
                 missing = sorted(set(m.levels) - elements[code].levels)
                 problems.append(
                     f"{where}.levels: element {code!r} is not reported by {', '.join(missing)}"
+                )
+        for unit_code in m.scope.units:
+            if unit_code not in seen:
+                problems.append(f"{where}.scope.units: expected a unit code, got {unit_code!r}")
+            elif next(u for u in units if u.code == unit_code).level not in m.levels:
+                problems.append(
+                    f"{where}.scope.units: {unit_code!r} is not of the levels {m.levels}"
+                )
+        for name in m.scope.having:
+            if name not in properties:
+                problems.append(
+                    f"{where}.scope.having: expected a unit property among"
+                    f" {sorted(properties)}, got {name!r}"
                 )
         for unit_code in m.unit_targets:
             if unit_code not in seen:
@@ -549,6 +620,9 @@ def _to_domain(model: CatalogueModel, source: str) -> Catalogue:  # noqa: PLR091
                 )
                 for v in m.variants
             ),
+            units=frozenset(m.scope.units),
+            having=frozenset(m.scope.having),
+            by_level=m.lines == "by_level",
         )
     check_levels("calendar.deadlines", model.calendar.deadlines)
     missing_deadlines = [lvl for lvl in levels.codes if lvl not in model.calendar.deadlines]
@@ -579,7 +653,7 @@ def _to_domain(model: CatalogueModel, source: str) -> Catalogue:  # noqa: PLR091
         calendar=ReportingCalendar(
             cutoff_day=model.calendar.cutoff_day,
             reports=tuple(model.calendar.reports),
-            deadlines=dict(model.calendar.deadlines),
+            deadlines=model.calendar.days(),
             reminders=ReminderSettings(
                 tuple(reminders.days_before),
                 reminders.on_day_at,
@@ -587,6 +661,8 @@ def _to_domain(model: CatalogueModel, source: str) -> Catalogue:  # noqa: PLR091
                 reminders.quiet_start,
                 reminders.quiet_end,
             ),
+            cutoff_source=model.calendar.cutoff_source,
+            deadline_sources=model.calendar.sources(),
         ),
         sections=tuple(Section(s.code, s.name.domain()) for s in model.sections),
         groups=tuple(
@@ -605,4 +681,5 @@ def _to_domain(model: CatalogueModel, source: str) -> Catalogue:  # noqa: PLR091
         indicators=indicators,
         units=tree,
         successions=tuple(successions),
+        properties=properties,
     )

@@ -32,11 +32,11 @@ async def deadlines_for(
     """The reports of the catalogue year the unit has still to think about, the next one first.
 
     Every report due today or later (made or not), then the overdue ones not yet made, the most
-    recent first; past reports already made are left out. A unit whose level reports nothing
-    has no deadlines.
+    recent first; past reports already made are left out. A unit asked for nothing (no
+    indicator judges it) has no deadlines.
     """
     unit = catalogue.units.get(unit_code)
-    elements = catalogue.elements_for(unit.level)
+    elements = catalogue.elements_for(unit)
     if not elements:
         return []
     required = [e.code for e in elements]

@@ -15,6 +15,7 @@ from kpi.evaluation import UnitTotals
 from kpi.periods import Period
 from kpi.revisions import Author, Revision, Source
 from kpi.rules import RuleViolation, violations
+from kpi.scope import judges
 from kpi.units import Level
 from services.pending_totals import PendingTotals
 from services.ports import UnitOfWork
@@ -70,13 +71,16 @@ async def plan_submission(
     problems: list[Problem] = []
     plan = Plan(unit.code, period)
     allowed: list[tuple[str, int]] = []
+    asked = catalogue.elements_for(unit)  # kpi.scope: what the indicators judging it read
+    asked_codes = {e.code for e in asked}
     for code, value in values.items():
         element = catalogue.element(code)
-        if unit.level not in element.levels:
+        if code not in asked_codes:
             problems.append(
                 Problem(
                     "not_reported_by_level",
-                    f"{code} is not reported by {unit.level} units",
+                    f"{code} is not asked of {unit.code} (a {unit.level} unit):"
+                    " no indicator that judges it reads it",
                     code,
                 )
             )
@@ -108,7 +112,7 @@ async def plan_submission(
             plan.changes.append(Change(code, old, value))
     # the rules see the new values over the unit's other current values for the same period
     current = await uow.figures.current_of(unit.code, period)
-    for element in catalogue.elements_for(unit.level):
+    for element in asked:
         plan.values[element.code] = current.get(element.code)
     plan.values.update(values)
     problems.extend(
@@ -166,7 +170,7 @@ async def _move_totals(pending: PendingTotals, catalogue: Catalogue, plan: Plan)
     judged = [
         i
         for i in each_unit_indicators(catalogue)
-        if unit.level in i.levels and changed & set(i.elements)
+        if judges(catalogue, i, unit) and changed & set(i.elements)
     ]
     periods = plan.period.supersets() if judged else ()
     verdicts_before = {p: await _own_totals(pending, unit.code, unit.level, p) for p in periods}

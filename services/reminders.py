@@ -57,7 +57,7 @@ async def reported_units(uow: UnitOfWork, catalogue: Catalogue, period: Period) 
         )
     done: set[str] = set()
     for unit in catalogue.units:
-        elements = catalogue.elements_for(unit.level)
+        elements = catalogue.elements_for(unit)
         if not elements:
             continue
         own: dict[str, Series] = dict(figures.get(unit.code, {}))

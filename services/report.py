@@ -2,12 +2,13 @@
 deadline (timeliness), by level, the units not reported, and the ranking of the units of a level
 by indicators met with a preview of the scoring (kpi.scoring).
 
-Completeness: the units expected to report are those of the subtree whose level reports data
-elements; a unit has reported when nothing is missing (kpi.reporting.missing). Timeliness: a
-report is on time when it became complete (kpi.timeliness, from when its figures were first
-submitted) by the end of its level's deadline day (the catalogue's calendar) in the province's
-time zone. Both come from two reads of the whole year (current figures, first submissions);
-the ranking from one read of every unit's totals (a sweep), however many units there are.
+Completeness: the units expected to report are those of the subtree asked for data elements
+(the indicators that judge them, kpi.scope); a unit has reported when nothing is missing
+(kpi.reporting.missing). Timeliness: a report is on time when it became complete
+(kpi.timeliness, from when its figures were first submitted) by the end of its level's deadline
+day (the catalogue's calendar) in the province's time zone. Both come from two reads of the
+whole year (current figures, first submissions); the ranking from one read of every unit's
+totals (a sweep), however many units there are.
 """
 
 from __future__ import annotations
@@ -66,12 +67,9 @@ def default_report_period(by_year: Mapping[int, Catalogue], today: date) -> Peri
 
 
 def reporting_levels(catalogue: Catalogue, root: Unit) -> list[Level]:
-    """The levels of the subtree whose units report data elements, from the top down."""
-    return [
-        level
-        for level in catalogue.units.levels_in_subtree(root.code)
-        if catalogue.elements_for(level)
-    ]
+    """The levels of the subtree with a unit asked for data elements (kpi.scope), top down."""
+    asking = {u.level for u in catalogue.units.subtree(root.code) if catalogue.elements_for(u)}
+    return [level for level in catalogue.units.levels_in_subtree(root.code) if level in asking]
 
 
 def ranking_levels(catalogue: Catalogue, root: Unit) -> list[Level]:
@@ -160,7 +158,9 @@ async def reporting_summary(
     tree = catalogue.units
     root = tree.get(root_code)
     levels = reporting_levels(catalogue, root)
-    expected = [u for u in tree.subtree(root.code) if u.level in levels]
+    expected = [
+        u for u in tree.subtree(root.code) if u.level in levels and catalogue.elements_for(u)
+    ]
     codes = {u.code for u in expected}
     figures: dict[str, dict[str, list[tuple[Period, int]]]] = defaultdict(dict)
     for figure in await uow.figures.current_figures(period.year):
@@ -176,10 +176,9 @@ async def reporting_summary(
             stamps[code].setdefault(element, []).append((figure_period, at))
     calendar = catalogue.calendar
     deadlines = {level: calendar.deadline(period, level) for level in levels}
-    forms = {level: catalogue.elements_for(level) for level in levels}
     units: list[UnitReporting] = []
     for unit in expected:
-        elements = forms[unit.level]
+        elements = catalogue.elements_for(unit)  # what /submit asks of it (kpi.scope)
         required = [e.code for e in elements]
         latest = {e.code for e in elements if e.latest_wins}
         series: dict[str, Series] = dict(figures.get(unit.code, {}))

@@ -53,6 +53,7 @@ class StatusRow:
     reachable: bool
     units_judged: int | None
     units_met: int | None
+    not_answered: int | None = None  # coverage: units judged that have not answered
 
     def as_json(self) -> dict[str, Any]:
         def number(value: Decimal | None) -> float | int | None:
@@ -74,6 +75,7 @@ class StatusRow:
             "reachable": self.reachable,
             "units_judged": self.units_judged,
             "units_met": self.units_met,
+            "not_answered": self.not_answered,
         }
 
 
@@ -96,6 +98,7 @@ def status_rows(lines: Sequence[Line], language: str = "vi") -> list[StatusRow]:
                 reachable=a.reachable,
                 units_judged=a.units_judged,
                 units_met=a.units_met,
+                not_answered=a.not_answered,
             )
         )
     return rows

@@ -73,9 +73,34 @@ def deadlines_text(
         return t._("No report of {year} is waiting for {unit}.", year=catalogue.year, unit=name)
     lines = [t._("Report deadlines of {unit}:", unit=name)]
     lines.extend(f"• {deadline_line(d, catalogue, t)}" for d in deadlines)
+    lines.extend(("", *sources_text(catalogue, unit, t)))
     if not all(d.reported for d in deadlines):
         lines.extend(("", t._("To report the figures, send /submit.")))
     return "\n".join(lines)
+
+
+def sources_text(catalogue: Catalogue, unit: Unit, t: Translator) -> list[str]:
+    """Where the cut-off day and the unit's deadline day come from (the catalogue's sources)."""
+    calendar = catalogue.calendar
+    found = []
+    if calendar.cutoff_source:
+        found.append(
+            t._(
+                "Figures are cut off on day {day} of the month: {source}.",
+                day=calendar.cutoff_day,
+                source=calendar.cutoff_source,
+            )
+        )
+    source = calendar.deadline_sources.get(unit.level)
+    if source:
+        found.append(
+            t._(
+                "The deadline (day {day}) comes from: {source}.",
+                day=calendar.deadlines.get(unit.level, 20),
+                source=source,
+            )
+        )
+    return found
 
 
 @require_person

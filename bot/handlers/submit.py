@@ -121,7 +121,7 @@ def form_catalogue(context: Context, form: Form) -> tuple[Catalogue, Period]:
 
 
 def questions_of(catalogue: Catalogue, unit: str) -> list[DataElement]:
-    return catalogue.elements_for(catalogue.units.get(unit).level)
+    return catalogue.elements_for(catalogue.units.get(unit))
 
 
 def author_of(caller: Caller) -> Author:

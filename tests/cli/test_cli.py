@@ -60,14 +60,20 @@ def test_init_is_idempotent_and_lists_the_catalogue(
 def test_the_2021_baselines_come_out_of_status_after_importing_their_raw_counts(
     database_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    """The annex's 2021 raw counts, at the units it names, give the annex's rates: I.1 and
+    III.1 from the province's own distinct counts, III.4.a over the communes (the district
+    justice offices not answered), IV.4 over both levels (the annex prints the provincial
+    level's 18,57 % alone)."""
     run(capsys, "init")
     rows: list[list[Any]] = [
         ["kon-tum", "tthc_total", "2021", "1.757", "I.1 baseline"],
-        ["Tỉnh Kon Tum", "tthc_online", "2021", "1.020", ""],
-        ["van-phong-ubnd-tinh", "tthc_online", "2021", "1 258", "III.1: 196 + 1 062"],
-        ["Văn phòng UBND tỉnh", "tthc_online_with_dossiers", "2021", "398", "III.1: 67 + 331"],
+        ["Tỉnh Kon Tum", "dvc_national_l34", "2021", "1.020", ""],
+        ["kon-tum", "tthc_online", "2021", "1 258", "III.1: 196 + 1 062"],
+        ["kon-tum", "tthc_online_with_dossiers", "2021", "398", "III.1: 67 + 331"],
         ["so-tai-nguyen-va-moi-truong", "land_fin_dossiers", "2021", "16.243", ""],
         ["Sở Tài nguyên và Môi trường", "land_fin_paid_online", "2021", "3.016", ""],
+        ["dak-glei", "land_fin_dossiers", "2021", "4.109", "the district level's"],
+        ["dak-glei", "land_fin_paid_online", "2021", "0", ""],
     ]
     _, out, _ = run(capsys, "units", "list", "--format", "json")
     communes = [u["code"] for u in json.loads(out) if u["level"] == "commune"]
@@ -79,14 +85,36 @@ def test_the_2021_baselines_come_out_of_status_after_importing_their_raw_counts(
     result = status(capsys, "kon-tum", "2021")
     assert result["I.1"]["rate"] == 58.05
     assert result["III.1"]["rate"] == 31.64
-    assert result["III.4.a"]["rate"] == 67.65
-    assert result["IV.4"]["rate"] == 18.57
+    assert result["III.4.a/commune"]["rate"] == 67.65
+    assert result["III.4.a/commune"]["not_answered"] == 0
+    assert result["III.4.a/district"]["status"] == "no_data"
+    assert result["III.4.a/district"]["not_answered"] == 10
+    assert result["IV.4"]["rate"] == 14.82
+    assert (result["IV.4"]["numerator"], result["IV.4"]["denominator"]) == (3016, 20352)
     assert result["I.1"]["target"] == 78
     assert result["I.1"]["needed"] == 351
     assert set(result["I.1"]) >= {
         "indicator", "name", "numerator", "denominator", "rate", "target",
         "floor", "status", "needed", "reachable",
     }  # fmt: skip
+
+
+def test_a_department_sees_no_sector_row_of_another_and_cannot_file_one(
+    database_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    run(capsys, "init")
+    shown = status(capsys, "so-ngoai-vu", "2022-Q1")
+    assert not {"II.1", "II.2", "II.3", "IV.4"} & {key.split("/")[0] for key in shown}
+    _, out, _ = run(capsys, "status", "--unit", "so-ngoai-vu", "--period", "2022-Q1")
+    assert "II.3" not in out
+    assert "II.3" in status(capsys, "so-y-te", "2022-Q1")
+    rows: list[list[Any]] = [["so-ngoai-vu", "dvc_health_total", "2022-03", "10"]]
+    code, _, err = run(capsys, "figures", "import", str(write_csv(tmp_path / "x.csv", rows)))
+    assert code != 0
+    assert "dvc_health_total" in err
+    _, out, _ = run(capsys, "indicators", "list")
+    assert "so-lao-dong-thuong-binh-va-xa-hoi" in out
+    assert "own_or_children" in out
 
 
 def test_the_worked_example_holds_over_twelve_months_and_several_units_from_a_workbook(

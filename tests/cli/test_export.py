@@ -26,6 +26,7 @@ STATUSES = {
     "Chưa đạt": "below_target",
     "Dưới mức sàn": "below_floor",
     "Chưa có số liệu": "no_data",
+    "Không phát sinh": "nothing_arose",
     "Theo dõi, không giao chỉ tiêu": "no_target",
 }
 UNREACHABLE = "không còn đạt được trong kỳ này"
@@ -70,7 +71,6 @@ def seed(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
         ["xop", "e_cert_provided", "2022-05", "không"],
         ["xop", "cert_dossiers", "2022-05", 30],
         ["xop", "e_cert_dossiers", "2022-05", 2],
-        ["so-y-te", "tthc_total", "2022-05", 120],
         ["so-y-te", "tthc_online", "2022-05", 77],
         ["so-y-te", "tthc_online_with_dossiers", "2022-05", 30],
         ["so-y-te", "tthc_online_eligible", "2022-05", 90],

@@ -44,12 +44,12 @@ def seed(url: str) -> None:
         database = Database.connect(url)
         try:
             for unit, sent in (("dak-glei", when(19)), ("dak-blo", when(17))):
-                level = catalogue.units.get(unit).level
+                asked = {e.code for e in catalogue.elements_for(catalogue.units.get(unit))}
                 for month in (1, 2, 3):
                     values = {
                         code: value
                         for code, value in month_values(profiles[unit], month).items()
-                        if level in catalogue.element(code).levels
+                        if code in asked
                     }
                     await submit_figures(
                         database.unit_of_work,

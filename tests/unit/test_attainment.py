@@ -58,8 +58,15 @@ def test_a_hundred_percent_target_on_procedures_is_reached_by_converting_the_res
 
 def test_no_denominator_is_no_data_and_no_target_is_tracked_only() -> None:
     assert judge(None, None, Decimal(25), None, NeededMode.ADD).status is Status.NO_DATA
-    assert judge(0, 0, Decimal(25), None, NeededMode.ADD).status is Status.NO_DATA
+    assert judge(None, 10, Decimal(25), None, NeededMode.ADD).status is Status.NO_DATA
     assert judge(5, 10, None, None, NeededMode.ADD).status is Status.NO_TARGET
+
+
+def test_zero_of_zero_reported_is_nothing_arose_not_no_data() -> None:
+    result = judge(0, 0, Decimal(25), None, NeededMode.ADD)
+    assert result.status is Status.NOTHING_AROSE
+    assert result.needed is None
+    assert judge(None, 0, Decimal(25), None, NeededMode.ADD).status is Status.NOTHING_AROSE
 
 
 def test_a_rate_just_below_its_target_is_shown_with_enough_decimals_to_differ() -> None:

@@ -40,9 +40,8 @@ def person(telegram_id: int, unit: str, role: Role = Role.HEAD) -> Person:
 
 
 def report(state: FakeState, catalogue: Catalogue, unit: str) -> None:
-    """Every element the unit's level reports, for the whole quarter."""
-    level = catalogue.units.get(unit).level
-    for element in catalogue.elements_for(level):
+    """Every element the unit is asked for, for the whole quarter."""
+    for element in catalogue.elements_for(catalogue.units.get(unit)):
         state.current[(unit, element.code, Q1)] = 1
 
 

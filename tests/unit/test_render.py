@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -113,7 +114,7 @@ def test_the_status_text_has_the_unit_the_period_a_summary_and_a_legend(
     assert text.splitlines()[:3] == [
         "📊 Sở Y tế",
         "Năm 2022 (15/12/2021 – 14/12/2022)",
-        "Đạt 1/2 chỉ tiêu",
+        "Đạt 1/2 chỉ tiêu · 1 chưa đạt",
     ]
     assert "✅ đạt · ⚠️ chưa đạt" in text
 
@@ -154,10 +155,10 @@ def test_the_detail_names_counts_target_floor_legal_basis_leads_and_baseline(
     lines = [line(kontum, "I.1", 1_200, 1_800)]
     text = render.detail_text(kontum, kontum.units.root, YEAR, indicator, lines, VI)
     assert text.startswith("I.1. Tỷ lệ cung cấp dịch vụ công trực tuyến mức độ 3, 4")
-    assert "Tử số (TTHC trực tuyến mức 3, 4): 1.200" in text
+    assert "Tử số (DVCTT mức 3, 4 trên Cổng QG): 1.200" in text  # the annex's national portal
     assert "Mẫu số (Tổng số TTHC): 1.800" in text
     assert "66,67 % (chỉ tiêu 78 %)" in text
-    assert "Cần thêm 204 thủ tục" in text
+    assert "Cần thêm 204 dịch vụ" in text
     assert "Kết quả năm 2021: 58,05 % (1.020/1.757)" in text
     assert "Căn cứ giao chỉ tiêu: Năm 2021 đạt tỷ lệ 58%" in text
     assert "Đơn vị chủ trì: Văn phòng UBND tỉnh" in text
@@ -238,5 +239,42 @@ def test_a_summary_counts_met_lines_and_keeps_the_worst_status(kontum: Catalogue
         line(kontum, "V.1", 90, 100, "commune"),
         line(kontum, "II.1", None, None),
     ]
-    assert render.summarise(lines) == render.Summary(1, 2, Status.BELOW_FLOOR)
+    assert render.summarise(lines) == render.Summary(
+        1, 3, Status.BELOW_FLOOR, below_floor=1, no_data=1
+    )
     assert render.summarise([]) == render.Summary(0, 0, Status.NO_DATA)
+
+
+def test_the_headline_counts_every_line_with_a_target_nothing_hidden(kontum: Catalogue) -> None:
+    lines = [
+        line(kontum, "III.2", 30, 100),
+        line(kontum, "IV.1", 10, 100),
+        line(kontum, "V.1", 90, 100, "commune"),
+        line(kontum, "IV.2", None, None),
+        line(kontum, "IV.3", 0, 0),
+    ]
+    assert lines[-1].attainment.status is Status.NOTHING_AROSE
+    assert render.summary_text(render.summarise(lines), VI) == (
+        "Đạt 1/5 chỉ tiêu · 1 chưa đạt · 1 dưới mức sàn · 1 chưa có số liệu · 1 không phát sinh"
+    )
+    assert "🔘 IV.3" in render.line_text(lines[-1], kontum, VI)
+    assert "không phát sinh (0/0)" in render.line_text(lines[-1], kontum, VI)
+
+
+def test_a_coverage_line_shows_the_units_not_yet_reported(kontum: Catalogue) -> None:
+    plain = line(kontum, "III.4.a", 10, 102, "commune")
+    covered = dataclasses.replace(
+        plain, attainment=dataclasses.replace(plain.attainment, not_answered=92)
+    )
+    text = render.line_text(covered, kontum, VI)
+    assert "9,80 %" in text
+    assert "chưa báo cáo: 92 đơn vị" in text
+    assert "cần thêm 92 đơn vị" in text
+
+
+def test_the_land_dues_baseline_states_its_scope(kontum: Catalogue) -> None:
+    indicator = kontum.indicator("IV.4")
+    lines = [line(kontum, "IV.4", 10, 100)]
+    text = render.detail_text(kontum, kontum.units.root, YEAR, indicator, lines, VI)
+    assert "Kết quả năm 2021: 14,82 % (3.016/20.352). Phạm vi: Cấp tỉnh và cấp huyện" in text
+    assert "18,57 %" in text

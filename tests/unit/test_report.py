@@ -192,12 +192,12 @@ async def report_months(
 ) -> None:
     """The unit's whole form for each month, sent at when(month) (demo profiles' figures)."""
     profiles = {p.unit: p for p in (*DEMO_COMMUNES, DEMO_DISTRICT)}
-    level = catalogue.units.get(unit).level
+    asked = {e.code for e in catalogue.elements_for(catalogue.units.get(unit))}
     for number in months:
         values = {
             code: value
             for code, value in month_values(profiles[unit], number).items()
-            if level in catalogue.element(code).levels
+            if code in asked
         }
         await submit_figures(
             uow, catalogue, unit, month(number), values, ALICE, Source.CLI, now=when(number)

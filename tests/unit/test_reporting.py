@@ -106,8 +106,7 @@ async def test_deadlines_list_the_next_report_first_then_the_overdue_ones(
     kontum: Catalogue,
 ) -> None:
     state = FakeState()
-    level = kontum.units.get("so-y-te").level
-    required = [e.code for e in kontum.elements_for(level)]
+    required = [e.code for e in kontum.elements_for(kontum.units.get("so-y-te"))]
     for code in required[:-3]:
         for month in ("2022-04", "2022-05", "2022-06"):
             state.current["so-y-te", code, P(month)] = 1

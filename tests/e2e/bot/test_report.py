@@ -39,12 +39,12 @@ async def seed_q1(bot: BotDriver, catalogue: Catalogue) -> None:
         return lambda month: datetime(2022, month, day if month == 3 else 5, 9, tzinfo=ZONE)
 
     for unit, when in (("dak-glei", sent(19)), ("dak-blo", sent(17))):
-        level = catalogue.units.get(unit).level
+        asked = {e.code for e in catalogue.elements_for(catalogue.units.get(unit))}
         for month in (1, 2, 3):
             values = {
                 code: value
                 for code, value in month_values(profiles[unit], month).items()
-                if level in catalogue.element(code).levels
+                if code in asked
             }
             await submit_figures(
                 bot.database.unit_of_work,

@@ -81,7 +81,8 @@ async def test_a_department_head_sees_rate_target_and_what_is_needed_in_vietname
     )
     assert "V.1 Hồ sơ giải quyết trước hạn, đúng hạn (sở, ban ngành): 96,00 %" in text
     assert "mức sàn 95 %" in text
-    assert "⚪ II.1" in text
+    assert "⚪ II.4" in text
+    assert " II.1 " not in text  # the Department of Labour's row, not Health's (issue 13)
     assert "➖ II.3" in text
     assert len(text) <= 4096
     labels = [b["text"] for row in answer["buttons"] for b in row]
