@@ -47,11 +47,11 @@ class Answer:
     typo: str | None = None
 
 
-def _profile(unit: Unit, index: int) -> demo.Profile:
+def _profile(unit: Unit, index: int, side: Level) -> demo.Profile:
     for profile in demo.PROFILES:
         if profile.unit == unit.code:
             return profile
-    pool = demo.DEPARTMENTS if unit.level is Level.DEPARTMENT else demo.COMMUNES
+    pool = demo.DEPARTMENTS if unit.level == side else demo.LOCALS
     return dataclasses.replace(pool[index % len(pool)], unit=unit.code)
 
 
@@ -65,22 +65,24 @@ def roster(catalogue: Catalogue, count: int) -> list[Person]:
     """`count` people: DEPARTMENT_SHARE of them for departments, the rest for communes; a unit
     gets a second person only once every unit of its level has one."""
     demo_units = [p.unit for p in demo.PROFILES]
-    departments = _ordered((u for u in catalogue.units if u.level is Level.DEPARTMENT), demo_units)
-    communes = _ordered((u for u in catalogue.units if u.level is Level.COMMUNE), demo_units)
+    order = catalogue.units.level_order
+    side, leaf = order[1], order[-1]  # the departments' level, and the bottom one
+    departments = _ordered((u for u in catalogue.units if u.level == side), demo_units)
+    leaves = _ordered((u for u in catalogue.units if u.level == leaf), demo_units)
     to_departments = round(count * DEPARTMENT_SHARE)
     people: list[Person] = []
     for index in range(count):
         if index < to_departments:
             unit = departments[index % len(departments)]
         else:
-            unit = communes[(index - to_departments) % len(communes)]
+            unit = leaves[(index - to_departments) % len(leaves)]
         people.append(
             Person(
                 telegram_id=FIRST_USER_ID + index,
                 name=f"Cán bộ {index + 1:02d}",
                 unit=unit,
                 role=Role.HEAD if index % 2 == 0 else Role.MEMBER,
-                profile=_profile(unit, index),
+                profile=_profile(unit, index, side),
             )
         )
     return people

@@ -17,69 +17,80 @@ from kpi.elements import DataElement, ElementKind
 from kpi.periods import Period
 from kpi.rules import Comparison, violations
 from kpi.text import LocalText
-from kpi.units import Level, Unit, UnitTree
+from kpi.units import Level, Levels, Unit, UnitTree
 
 YEAR = 2022
 MONTHS = tuple(Period.month(YEAR, m) for m in range(1, 13))
 
-# Shares of a 10,000-unit tree: 60 departments, 100 districts, the rest communes.
+# Shares of a 10,000-unit tree on the Kon Tum catalogue's four levels (top, side, middle, leaf):
+# 60 departments, 100 middle units (Kon Tum's districts), the rest leaves under them.
 DEPARTMENT_SHARE = 0.006
-DISTRICT_SHARE = 0.01
+MIDDLE_SHARE = 0.01
 
 
 @dataclass(frozen=True, slots=True)
 class Shape:
     departments: int
-    districts: int
-    communes: int
+    middles: int
+    leaves: int
 
     @property
     def units(self) -> int:
-        return 1 + self.departments + self.districts + self.communes
+        return 1 + self.departments + self.middles + self.leaves
 
 
 def shape(size: int) -> Shape:
-    """How `size` units split into the province, departments, districts and communes."""
+    """How `size` units split into the root, departments, middle units and leaves."""
     departments = max(1, round(size * DEPARTMENT_SHARE))
-    districts = max(1, round(size * DISTRICT_SHARE))
-    communes = size - 1 - departments - districts
-    if communes < districts:
+    middles = max(1, round(size * MIDDLE_SHARE))
+    leaves = size - 1 - departments - middles
+    if leaves < middles:
         raise ValueError(f"{size} units are too few for a three-level tree")
-    return Shape(departments, districts, communes)
+    return Shape(departments, middles, leaves)
 
 
 def _name(vi: str, en: str) -> LocalText:
     return LocalText(vi=vi, en=en)
 
 
-def build_tree(size: int) -> UnitTree:
-    """1 province, then departments and districts under it, communes spread over districts."""
+def four_levels(levels: Levels) -> tuple[Level, Level, Level, Level]:
+    """The catalogue's levels as the synthetic tree uses them: top, side, middle, leaf."""
+    if len(levels) != 4:
+        raise ValueError(f"the synthetic tree needs four levels, got {list(levels.codes)}")
+    top, side, middle, leaf = levels.codes
+    return top, side, middle, leaf
+
+
+def build_tree(size: int, levels: Levels) -> UnitTree:
+    """1 root, then departments and middle units under it, leaves spread over the middles."""
     s = shape(size)
-    units = [Unit("p", Level.PROVINCE, _name("Tỉnh Tổng hợp", "Synthetic Province"))]
+    top, side, middle, leaf = four_levels(levels)
+    units = [Unit("p", top, _name("Tỉnh Tổng hợp", "Synthetic Province"))]
     units.extend(
-        Unit(f"dep-{i:03d}", Level.DEPARTMENT, _name(f"Sở {i}", f"Department {i}"), "p")
+        Unit(f"dep-{i:03d}", side, _name(f"Sở {i}", f"Department {i}"), "p")
         for i in range(1, s.departments + 1)
     )
     units.extend(
-        Unit(f"dis-{i:03d}", Level.DISTRICT, _name(f"Huyện {i}", f"District {i}"), "p")
-        for i in range(1, s.districts + 1)
+        Unit(f"dis-{i:03d}", middle, _name(f"Huyện {i}", f"Middle {i}"), "p")
+        for i in range(1, s.middles + 1)
     )
     units.extend(
         Unit(
             f"com-{i:05d}",
-            Level.COMMUNE,
-            _name(f"Xã {i}", f"Commune {i}"),
-            f"dis-{(i - 1) % s.districts + 1:03d}",
+            leaf,
+            _name(f"Xã {i}", f"Leaf {i}"),
+            f"dis-{(i - 1) % s.middles + 1:03d}",
         )
-        for i in range(1, s.communes + 1)
+        for i in range(1, s.leaves + 1)
     )
-    tree = UnitTree(tuple(units))
+    tree = UnitTree(tuple(units), levels)
     assert len(tree) == size
     return tree
 
 
 def synthetic_catalogue(catalogue: Catalogue, size: int) -> Catalogue:
-    return dataclasses.replace(catalogue, units=build_tree(size))
+    assert catalogue.units.levels is not None
+    return dataclasses.replace(catalogue, units=build_tree(size, catalogue.units.levels))
 
 
 class _Plan:

@@ -46,7 +46,7 @@ from telegram import Bot
 from bench.status import POSTGRES_ENV, backend_url, postgres_admin_url, render, say
 from kpi.access import Role
 from kpi.text import LocalText
-from kpi.units import Level, Unit, UnitTree
+from kpi.units import Unit, UnitTree
 from sandbox import Emulator, EmulatorClient, running_emulator
 from scheduler.delivery import DeliveryLimits, DeliveryWorker
 from services.broadcasts import Audience, AudienceKind, create_broadcast
@@ -75,7 +75,7 @@ def now() -> datetime:
 
 async def prepare(database: Database, emulator: Emulator, recipients: int) -> UnitTree:
     """The unit, and the people bound to it (also known to the emulator)."""
-    tree = UnitTree((Unit(UNIT, Level.PROVINCE, LocalText.same("Bench"), None),))
+    tree = UnitTree((Unit(UNIT, "top", LocalText.same("Bench"), None),))
     async with database.unit_of_work() as uow:
         await uow.units.sync(tree)
         for telegram_id in range(FIRST_ID, FIRST_ID + recipients):

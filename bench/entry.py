@@ -24,7 +24,6 @@ from pathlib import Path
 from kpi.free_text import element_words, read_figures
 from kpi.numbers import parse_count, parse_flag
 from kpi.periods import Period
-from kpi.units import Level
 from services.catalogue_file import DEFAULT_CATALOGUE, load_catalogue
 from services.catalogues import Catalogues, load_into_store
 from services.entry import check_file
@@ -76,7 +75,7 @@ async def file_ms(rows: int) -> tuple[float, int]:
             await load_into_store(database.unit_of_work, DEFAULT_CATALOGUE)
             async with database.unit_of_work() as uow:
                 catalogues = await Catalogues.from_store(uow)
-            communes = [u.code for u in catalogues.newest.units if u.level is Level.COMMUNE]
+            communes = [u.code for u in catalogues.newest.units if u.level == "commune"]
             path = Path(folder) / "figures.csv"
             path.write_text(csv_of(rows, communes), encoding="utf-8")
             started = time.process_time()

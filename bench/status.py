@@ -114,8 +114,8 @@ def make_dataset(size: int) -> Dataset:
     catalogue = synthetic_catalogue(base, size)
     s = shape(size)
     say(
-        f"[{size}] tree: 1 province, {s.departments} departments, {s.districts} districts,"
-        f" {s.communes} communes"
+        f"[{size}] tree: 1 province, {s.departments} departments, {s.middles} middle units,"
+        f" {s.leaves} leaves"
     )
     started = time.perf_counter()
     data = list(figures(catalogue, SEED))
@@ -263,7 +263,8 @@ async def timed_calls(
 def naive_sample(catalogue: Catalogue, rng: random.Random) -> tuple[list[Unit], dict[Level, int]]:
     """Every unit up to NAIVE_ALL units, else NAIVE_SAMPLE of them stratified by level: every
     unit of the small levels (the root always), the rest of the budget to the larger ones."""
-    by_level: dict[Level, list[Unit]] = {level: [] for level in Level}
+    order = catalogue.units.level_order
+    by_level: dict[Level, list[Unit]] = {level: [] for level in order}
     for unit in catalogue.units:
         by_level[unit.level].append(unit)
     counts = {level: len(units) for level, units in by_level.items()}
@@ -271,7 +272,7 @@ def naive_sample(catalogue: Catalogue, rng: random.Random) -> tuple[list[Unit], 
         return list(catalogue.units), counts
     chosen: list[Unit] = []
     budget = NAIVE_SAMPLE
-    levels = sorted((level for level in Level if counts[level]), key=lambda lvl: counts[lvl])
+    levels = sorted((level for level in order if counts[level]), key=lambda lvl: counts[lvl])
     for i, level in enumerate(levels):
         share = max(1, budget // (len(levels) - i))
         units = by_level[level]
@@ -290,15 +291,14 @@ async def naive_loop(
     current figures by element and level, and, where an indicator binds each unit (III.4.b),
     one query for the members' own figures, each member judged and the verdicts counted.
     """
-    spent: dict[Level, list[float]] = {level: [] for level in Level}
+    spent: dict[Level, list[float]] = {level: [] for level in catalogue.units.level_order}
     each = each_unit_indicators(catalogue)
     async with db.unit_of_work() as uow:
         for unit in units:
             started = time.perf_counter()
             sums = await naive_subtree_values_by_level(uow, unit.code, PERIOD)
             totals: dict[tuple[str, Level], Total] = {
-                (element, Level(level)): Total(value, 1)
-                for (element, level), value in sums.items()
+                (element, level): Total(value, 1) for (element, level), value in sums.items()
             }
             present = set(catalogue.units.levels_in_subtree(unit.code))
             for indicator in each:
@@ -310,7 +310,7 @@ async def naive_loop(
                     unit.code,
                     PERIOD,
                     list(indicator.elements),
-                    [lvl.value for lvl in judged_levels],
+                    list(judged_levels),
                 )
                 for code, own in members.items():
                     member = catalogue.units.get(code)
@@ -339,7 +339,8 @@ async def measure(db: Database, dataset: Dataset, label: str) -> Metrics:
     run = Run(label)
     rng = random.Random(SEED)
     root = catalogue.units.root.code
-    communes = [u.code for u in catalogue.units if u.level is Level.COMMUNE]
+    leaf = catalogue.units.level_order[-1]
+    leaves = [u.code for u in catalogue.units if u.level == leaf]
 
     async def status(uow: Any, code: str) -> object:
         return await unit_status(uow, catalogue, code, PERIOD)
@@ -358,12 +359,12 @@ async def measure(db: Database, dataset: Dataset, label: str) -> Metrics:
         f" p99 {run.metrics[f'{label}_root_p99_ms']:.1f} ms"
     )
 
-    await timed_calls(db, status, rng.sample(communes, WARMUPS))
-    samples = await timed_calls(db, status, [rng.choice(communes) for _ in range(LEAF_CALLS)])
+    await timed_calls(db, status, rng.sample(leaves, WARMUPS))
+    samples = await timed_calls(db, status, [rng.choice(leaves) for _ in range(LEAF_CALLS)])
     run.put("leaf_p50_ms", 1000 * percentile(samples, 50))
     run.put("leaf_p99_ms", 1000 * percentile(samples, 99))
     say(
-        f"  {label}: status(commune) x{LEAF_CALLS}:"
+        f"  {label}: status(leaf) x{LEAF_CALLS}:"
         f" p50 {run.metrics[f'{label}_leaf_p50_ms']:.1f} ms,"
         f" p99 {run.metrics[f'{label}_leaf_p99_ms']:.1f} ms"
     )
@@ -388,12 +389,12 @@ async def measure(db: Database, dataset: Dataset, label: str) -> Metrics:
     )
     spent = await naive_loop(db, catalogue, units)
     naive_s = sum(
-        statistics.fmean(spent[level]) * counts[level] for level in Level if spent[level]
+        statistics.fmean(spent[level]) * counts[level] for level in spent if spent[level]
     )
-    for level in Level:
+    for level in spent:
         if spent[level]:
             say(
-                f"    {level.value}: {len(spent[level])} units,"
+                f"    {level}: {len(spent[level])} units,"
                 f" mean {1000 * statistics.fmean(spent[level]):.2f} ms"
             )
     run.put("naive_s", naive_s)

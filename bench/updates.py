@@ -574,7 +574,7 @@ async def prepare(
         )
         if redeemed.outcome is not Outcome.JOINED:
             raise RuntimeError(f"could not bind {person}: {redeemed}")
-    units = Counter(p.unit.level.value for p in people)
+    units = Counter(p.unit.level for p in people)
     say(
         f"  {label}: schema, catalogue, {submissions} demo submissions and {len(people)} people"
         f" ({', '.join(f'{n} {level}' for level, n in sorted(units.items()))})"

@@ -23,6 +23,7 @@ from bot.concurrency import BOT_API_CONNECTIONS, PerChatUpdateProcessor
 from bot.context import CONTEXT_TYPES, BotData, ChatData, Clock, Context, Services, UserData
 from bot.handlers import MODULES, Handlers, register
 from bot.health import HealthServer
+from bot.notices import moved_text
 from bot.persistence import StorePersistence
 from bot.request import AiohttpRequest
 from bot.scheduling import build_runner, submission_alerts
@@ -101,7 +102,9 @@ async def prepare_store(services: Services) -> None:
     database, settings = services.database, services.settings
     logger.info("database %s", safe_url(database.engine.url))
     await database.upgrade()
-    report = await load_into_store(database.unit_of_work, settings.catalog_path, services.clock())
+    report = await load_into_store(
+        database.unit_of_work, settings.catalog_path, services.clock(), tell=moved_text
+    )
     if report.changed:
         logger.info("catalogue %s loaded from %s", report.catalogue, settings.catalog_path)
     async with database.unit_of_work() as uow:

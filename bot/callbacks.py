@@ -17,7 +17,7 @@ from typing import Final
 
 from kpi.errors import PeriodError
 from kpi.periods import Period, PeriodKind
-from kpi.units import Level
+from kpi.units import Level, level_key, level_of_key
 
 MAX_BYTES: Final = 64  # Telegram's limit on callback_data, in bytes of UTF-8
 SEPARATOR: Final = ":"
@@ -122,14 +122,8 @@ View = (
     | RankingChartView
 )
 
-# A line's level in a chart button: short, since unit codes are long.
-LEVEL_CODES: Final = {
-    Level.PROVINCE: "p",
-    Level.DEPARTMENT: "dp",
-    Level.DISTRICT: "dt",
-    Level.COMMUNE: "c",
-}
-_LEVELS: Final = {code: level for level, code in LEVEL_CODES.items()}
+# A line's level in a chart button is its catalogue key (levels[].key): short, since unit codes
+# are long.
 _CHART_MODES: Final = {"t": False, "r": True}
 
 
@@ -171,7 +165,7 @@ def encode(view: View) -> str:  # noqa: PLR0912 (one case per view)
         case TrendChartView(unit, period, indicator, level):
             fields = [Prefix.TREND_CHART, unit, period.key, indicator]
             if level is not None:
-                fields.append(LEVEL_CODES[level])
+                fields.append(level_key(level))
         case RankingChartView(unit, period, indicator):
             fields = [Prefix.RANKING_CHART, unit, period.key, indicator]
     data = SEPARATOR.join(fields)
@@ -248,9 +242,10 @@ def _year(text: str) -> Period:
 
 
 def _level(text: str) -> Level:
-    if text not in _LEVELS:
+    level = level_of_key(text)
+    if level is None:
         raise InvalidCallbackError(f"not a level: {text!r}")
-    return _LEVELS[text]
+    return level
 
 
 def _page(text: str) -> int:
@@ -260,7 +255,6 @@ def _page(text: str) -> int:
 
 
 __all__ = [
-    "LEVEL_CODES",
     "MAX_BYTES",
     "MAX_PAGE",
     "PATTERN",

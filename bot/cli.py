@@ -25,6 +25,13 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
 
+def _init_arguments(init: argparse.ArgumentParser) -> None:
+    init.add_argument("--catalog", type=Path, default=DEFAULT_CATALOGUE, metavar="PATH")
+    init.add_argument(
+        "--yes", action="store_true", help="apply units merged or removed without asking"
+    )
+
+
 def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement an option)
     parser = argparse.ArgumentParser(
         prog="chitieu",
@@ -34,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement an opt
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     init = commands.add_parser("init", help="create or upgrade the schema and load a catalogue")
-    init.add_argument("--catalog", type=Path, default=DEFAULT_CATALOGUE, metavar="PATH")
+    _init_arguments(init)
 
     units = commands.add_parser("units", help="the unit tree")
     units_commands = units.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -101,9 +108,17 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement an opt
         "--keep", action="store_true", help="keep var/sandbox.db of the last run (no new figures)"
     )
     sandbox.add_argument(
+        "--catalog",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="the catalogue to run on (default: CATALOG_PATH, else catalogs/kontum-2022.yaml)",
+    )
+    sandbox.add_argument(
         "--today",
         default=None,
-        help="the bot's date and time at start (default 2022-06-10T09:00, province time)",
+        help="the bot's date and time at start (default 10 June, 09:00 of the catalogue's year,"
+        " province time)",
     )
 
     either = commands.add_parser(
@@ -196,7 +211,6 @@ def _sandbox(args: argparse.Namespace) -> int:
     """The sandbox until SIGINT or SIGTERM (see bot/sandbox.py)."""
     from bot.logs import configure_logging
     from bot.sandbox import (
-        DEFAULT_TODAY,
         SANDBOX_TOKEN,
         SandboxOptions,
         parse_today,
@@ -204,12 +218,15 @@ def _sandbox(args: argparse.Namespace) -> int:
     )
 
     try:
-        today = parse_today(args.today) if args.today else DEFAULT_TODAY
+        today = parse_today(args.today) if args.today else None
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_PROBLEM
     configure_logging(SANDBOX_TOKEN)
-    options = SandboxOptions(host=args.host, port=args.port, keep=args.keep, today=today)
+    catalog = getattr(args, "catalog", None)
+    options = SandboxOptions(
+        host=args.host, port=args.port, keep=args.keep, today=today, catalog=catalog
+    )
     try:
         asyncio.run(
             run_sandbox(options, say=lambda line: print(line, flush=True), handle_signals=True)
@@ -349,7 +366,7 @@ async def _dispatch(args: argparse.Namespace) -> int:
     try:
         await db.upgrade()
         if args.command == "init":
-            return await _init(db, args.catalog)
+            return await _init(db, args.catalog, yes=getattr(args, "yes", False))
         if args.command == "units":
             return await _units(db, args)
         if args.command == "indicators":
@@ -371,10 +388,40 @@ async def _dispatch(args: argparse.Namespace) -> int:
     return EXIT_USAGE
 
 
-async def _init(db: Any, path: Path) -> int:
-    from services.catalogues import load_into_store
+def _show_changes(changes: Any) -> None:
+    """What a new catalogue version changes in the running store, before it is applied."""
+    added = f" ({', '.join(changes.added)})" if changes.added else ""
+    print(f"units added: {len(changes.added)}{added}")
+    for successor, old in changes.merged.items():
+        print(f"units merged: {', '.join(old)} -> {successor}")
+    if changes.removed:
+        print(f"units removed (kept, inactive): {', '.join(changes.removed)}")
+    for person, old, new in changes.people:
+        print(f"person {person} moved: {old} -> {new} (told once)")
+    for chat, old, new in changes.groups:
+        print(f"group {chat} moved: {old} -> {new}")
+    print("Nothing is deleted: figures and revisions stay as they were.")
 
-    report = await load_into_store(db.unit_of_work, path)
+
+def _confirmed() -> bool:
+    try:
+        answer = input("Apply these changes? [y/N] ")
+    except (EOFError, OSError):  # no terminal to ask: not confirmed
+        return False
+    return answer.strip().lower() in {"y", "yes", "c", "có"}
+
+
+async def _init(db: Any, path: Path, *, yes: bool = False) -> int:
+    from bot.notices import moved_text
+    from services.catalogues import load_into_store, plan_changes
+
+    changes = await plan_changes(db.unit_of_work, path)
+    if changes is not None and changes.asks:
+        _show_changes(changes)
+        if not yes and not _confirmed():
+            print("not applied: nothing changed", file=sys.stderr)
+            return EXIT_PROBLEM
+    report = await load_into_store(db.unit_of_work, path, tell=moved_text)
     units = report.units
     print(
         f"catalogue {report.catalogue}: {'loaded' if report.changed else 'unchanged'};"
@@ -406,7 +453,7 @@ async def _units(db: Any, args: argparse.Namespace) -> int:
     rows = [
         {
             "code": u.code,
-            "level": u.level.value,
+            "level": u.level,
             "name": u.name.vi,
             "name_en": u.name.en,
             "parent": u.parent,
@@ -444,17 +491,17 @@ async def _indicators(db: Any, args: argparse.Namespace) -> int:
                 "short": i.short.vi,
                 "short_en": i.short.en,
                 "kind": i.kind.value,
-                "levels": sorted(level.value for level in i.levels),
+                "levels": sorted(i.levels),
                 "numerator": list(i.numerator),
                 "denominator": list(i.denominator),
                 "flag": i.flag,
                 "target": _number(i.target_for(None)),
-                "target_by_level": {k.value: _number(v) for k, v in target.by_level.items()},
+                "target_by_level": {k: _number(v) for k, v in target.by_level.items()},
                 "floor": _number(i.floor),
                 "binding": i.binding.value,
                 "lead": i.lead.vi,
                 "scope": {
-                    "levels": sorted(level.value for level in i.levels),
+                    "levels": sorted(i.levels),
                     "units": sorted(i.units),
                     "having": sorted(i.having),
                 },

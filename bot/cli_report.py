@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 # The province's time zone (bot.formatting.TIMEZONE, not imported: `chitieu` starts light).
 TIMEZONE = "Asia/Ho_Chi_Minh"
 EXIT_OK = 0
-RANKED_LEVELS = (Level.DEPARTMENT.value, Level.DISTRICT.value, Level.COMMUNE.value)
 
 
 def add_parser(commands: Any) -> None:
@@ -44,7 +43,9 @@ def add_parser(commands: Any) -> None:
         help="2022-Q1, 2022-H1, 2022-9M or 2022 (default: the report due today)",
     )
     report.add_argument(
-        "--level", choices=RANKED_LEVELS, default=None, help="rank only this level's units"
+        "--level",
+        default=None,
+        help="rank only this level's units (a level code of the catalogue, below its top level)",
     )
     report.add_argument(
         "--today", default=None, help="the day to judge deadlines on, YYYY-MM-DD (default: today)"
@@ -86,6 +87,13 @@ def _period(text: str | None, by_year: dict[int, Catalogue], today: date) -> Per
     return period
 
 
+def _level(text: str, catalogue: Catalogue) -> Level:
+    ranked = catalogue.units.level_order[1:]
+    if text not in ranked:
+        raise DomainError(f"unknown level {text!r}: one of {', '.join(ranked)}")
+    return text
+
+
 def _percent(value: Fraction | None) -> Decimal | None:
     from kpi.attainment import round_percent
 
@@ -110,7 +118,7 @@ async def run(db: Any, args: argparse.Namespace) -> int:
     catalogue = catalogues.by_year[period.year]
     tree = catalogue.units
     unit = tree.find(args.unit) if args.unit else tree.root
-    levels = [Level(args.level)] if args.level else None
+    levels = [_level(args.level, catalogue)] if args.level else None
     async with db.unit_of_work() as uow:
         summary = await reporting_summary(
             uow, catalogue, unit.code, period, today, ZoneInfo(TIMEZONE)
@@ -141,7 +149,7 @@ def _json(
         "today": summary.today.isoformat(),
         "levels": [
             {
-                "level": level.level.value,
+                "level": level.level,
                 "deadline": level.deadline.isoformat(),
                 "expected": level.expected,
                 "reported": level.reported,
@@ -157,7 +165,7 @@ def _json(
             {
                 "unit": u.unit,
                 "name": tree.describe(u.unit, language),
-                "level": u.level.value,
+                "level": u.level,
                 "deadline": u.deadline.isoformat(),
                 "reported": u.reported,
                 "completed_at": None if u.completed_at is None else u.completed_at.isoformat(),
@@ -168,7 +176,7 @@ def _json(
             for u in summary.units
         ],
         "ranking": {
-            level.value: [
+            level: [
                 {
                     "rank": r.rank,
                     "unit": r.unit,
@@ -232,7 +240,7 @@ def _print_tables(
             [
                 [
                     u.unit,
-                    u.level.value,
+                    u.level,
                     tree.describe(u.unit, language),
                     u.timeliness.value,
                     str(len(u.missing)),
@@ -246,7 +254,7 @@ def _print_tables(
         print(f"reported late: {len(late)}")
         _table(
             ["code", "level", "name"],
-            [[u.unit, u.level.value, tree.describe(u.unit, language)] for u in late],
+            [[u.unit, u.level, tree.describe(u.unit, language)] for u in late],
         )
     for level, entries in ranked.items():
         print()

@@ -1,16 +1,19 @@
-"""The sandbox's demo: who is in it, and a realistic set of 2022 figures for some units.
+"""The sandbox's demo: who is in it, and a realistic set of figures for some units.
 
-Six departments, the district of Đăk Glei and its twelve communes report January to May 2022.
-Most meet their targets; on V.1 (dossiers resolved early or on time) the district stays under
-its 97 %, a few units under their own target, and Đăk Blô under the 95 % floor. Figures are
+On the Kon Tum 2022 catalogue: six departments, the district of Đăk Glei and its twelve communes
+report January to May 2022. Most meet their targets; on V.1 (dossiers resolved early or on time)
+the district stays under its 97 %, a few units under their own target, and Đăk Blô under the 95 %
+floor. On another catalogue (`demo_for`), the same profiles are given to its units of the same
+code, else to its first units of the same place in the tree (below the root, with units under
+them, at the bottom), for the months of its year. Figures are
 derived from one profile a unit (per-mille shares of an ordinary month) by `demo_figures`, and
 saved through `services.figures.submit_figures`, checked like any other submission.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -42,11 +45,11 @@ class DemoUser:
 
 ADMIN = DemoUser(9001, "Nguyễn Thị Thu", "Quản trị viên (Văn phòng UBND tỉnh)", admin=True)
 DEPARTMENT_HEAD = DemoUser(9002, "Lê Văn Hùng", "Trưởng Sở Y tế", "so-y-te", Role.HEAD)
-DISTRICT_HEAD = DemoUser(9003, "A Tuấn", "Chủ tịch UBND huyện Đăk Glei", "dak-glei", Role.HEAD)
-COMMUNE_HEAD = DemoUser(9004, "Y Hoa", "Chủ tịch UBND xã Đăk Blô", "dak-blo", Role.HEAD)
+MIDDLE_HEAD = DemoUser(9003, "A Tuấn", "Chủ tịch UBND huyện Đăk Glei", "dak-glei", Role.HEAD)
+LOCAL_HEAD = DemoUser(9004, "Y Hoa", "Chủ tịch UBND xã Đăk Blô", "dak-blo", Role.HEAD)
 # Not bound to any unit: the sandbox makes an invite for them (INVITE) to show onboarding.
 STRANGER = DemoUser(9005, "Trần Minh Khoa", "Người dùng mới")
-USERS = (ADMIN, DEPARTMENT_HEAD, DISTRICT_HEAD, COMMUNE_HEAD, STRANGER)
+USERS = (ADMIN, DEPARTMENT_HEAD, MIDDLE_HEAD, LOCAL_HEAD, STRANGER)
 
 # The invite the stranger is given: an official reporting for Sở Y tế.
 INVITE_UNIT = "so-y-te"
@@ -187,7 +190,7 @@ DEPARTMENTS = (
     ),
 )
 
-DISTRICT = Profile(
+MIDDLE = Profile(
     "dak-glei",
     310,
     140,
@@ -208,9 +211,7 @@ DISTRICT = Profile(
 )
 
 
-def _commune(
-    unit: str, received: int, online: int, in_time: int, e_certified: int = 140
-) -> Profile:
+def _local(unit: str, received: int, online: int, in_time: int, e_certified: int = 140) -> Profile:
     return Profile(
         unit,
         received,
@@ -231,22 +232,67 @@ def _commune(
     )
 
 
-COMMUNES = (
-    _commune("dak-glei-dak-glei", 96, 330, 1000),
-    _commune("dak-blo", 38, 120, 935, e_certified=60),  # under the 95 % floor on V.1
-    _commune("dak-choong", 44, 210, 1000),
-    _commune("dak-kroong", 41, 260, 1000),
-    _commune("dak-glei-dak-long", 35, 190, 1000),
-    _commune("dak-man", 33, 170, 985),  # under its 100 % target on V.1
-    _commune("dak-mon", 47, 280, 1000),
-    _commune("dak-nhoong", 29, 150, 1000),
-    _commune("dak-pek", 52, 300, 1000),
-    _commune("muong-hoong", 31, 140, 990),  # under its 100 % target on V.1
-    _commune("ngoc-linh", 27, 110, 1000),
-    _commune("xop", 24, 200, 1000),
+LOCALS = (
+    _local("dak-glei-dak-glei", 96, 330, 1000),
+    _local("dak-blo", 38, 120, 935, e_certified=60),  # under the 95 % floor on V.1
+    _local("dak-choong", 44, 210, 1000),
+    _local("dak-kroong", 41, 260, 1000),
+    _local("dak-glei-dak-long", 35, 190, 1000),
+    _local("dak-man", 33, 170, 985),  # under its 100 % target on V.1
+    _local("dak-mon", 47, 280, 1000),
+    _local("dak-nhoong", 29, 150, 1000),
+    _local("dak-pek", 52, 300, 1000),
+    _local("muong-hoong", 31, 140, 990),  # under its 100 % target on V.1
+    _local("ngoc-linh", 27, 110, 1000),
+    _local("xop", 24, 200, 1000),
 )
 
-PROFILES = (*DEPARTMENTS, DISTRICT, *COMMUNES)
+PROFILES = (*DEPARTMENTS, MIDDLE, *LOCALS)
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSet:
+    """The demo on one catalogue: its year, the profiles of its units, its people."""
+
+    year: int
+    profiles: tuple[Profile, ...]
+    users: tuple[DemoUser, ...]
+    invite_unit: str
+
+
+def _placed(profiles: Sequence[Profile], units: Sequence[str]) -> list[Profile]:
+    """The profiles on the given units, in order (as many as both have)."""
+    return [replace(p, unit=u) for p, u in zip(profiles, units, strict=False)]
+
+
+def demo_for(catalogue: Catalogue) -> DemoSet:
+    """The demo on `catalogue`: as it is when the catalogue has the demo's units, else the
+    profiles moved onto units of the same place in its tree."""
+    tree = catalogue.units
+    if all(p.unit in tree for p in PROFILES):
+        return DemoSet(catalogue.year, PROFILES, USERS, INVITE_UNIT)
+    root = tree.root
+    below_root = [u for u in tree.children(root.code) if not tree.children(u.code)]
+    second = tree.level_order[1] if len(tree.level_order) > 1 else root.level
+    bottom = tree.level_order[-1]
+    sides = [u.code for u in below_root if u.level == second and u.level != bottom]
+    same = [p for p in DEPARTMENTS if p.unit in tree]
+    departments = same or _placed(DEPARTMENTS, sides)
+    middles = [u.code for u in tree if u.parent is not None and tree.children(u.code)]
+    middle = _placed([MIDDLE], middles[:1])
+    leaves = [u.code for u in tree if u.level == bottom and not tree.children(u.code)]
+    locals_ = _placed(LOCALS, leaves)
+    users: list[DemoUser] = [ADMIN]
+    if departments:
+        users.append(replace(DEPARTMENT_HEAD, unit=departments[0].unit, label="Trưởng đơn vị"))
+    if middle:
+        users.append(replace(MIDDLE_HEAD, unit=middle[0].unit, label="Chủ tịch UBND"))
+    if len(locals_) > 1:
+        local = tree.get(locals_[1].unit)
+        users.append(replace(LOCAL_HEAD, unit=local.code, label=f"Chủ tịch UBND {local.name.vi}"))
+    users.append(STRANGER)
+    invite = departments[0].unit if departments else root.code
+    return DemoSet(catalogue.year, (*departments, *middle, *locals_), tuple(users), invite)
 
 
 def _share(whole: int, per_mille: int) -> int:
@@ -308,17 +354,19 @@ class Submission:
 
 
 def demo_figures(catalogue: Catalogue, today: date) -> Iterator[Submission]:
-    """The demo's submissions for the months of 2022 that ended before `today`, each with the
-    elements its unit's level reports, sent on the second day after the month's cut-off."""
+    """The demo's submissions for the months of the catalogue's year that ended before `today`,
+    each with the elements its unit's level reports, sent on the second day after the month's
+    cut-off."""
+    demo = demo_for(catalogue)
     zone = ZoneInfo("Asia/Ho_Chi_Minh")
     cutoff = catalogue.calendar.cutoff_day
     for month in MONTHS:
-        period = Period.month(YEAR, month)
-        sent = date(YEAR, month, cutoff + 2)
+        period = Period.month(demo.year, month)
+        sent = date(demo.year, month, cutoff + 2)
         if sent >= today:
             continue
         at = datetime.combine(sent, time(9, 30), zone).astimezone(UTC)
-        for profile in PROFILES:
+        for profile in demo.profiles:
             unit = catalogue.units.get(profile.unit)
             asked = {e.code for e in catalogue.elements_for(unit)}
             values = {

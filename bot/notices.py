@@ -22,6 +22,7 @@ from kpi.alerts import AlertKind, Scope
 from kpi.catalogue import Catalogue
 from kpi.errors import PeriodError
 from kpi.periods import Period, PeriodKind
+from services.catalogues import Move
 from services.notices import AlertNote, EscalationNote, Notice, ReminderNote, SummaryNote
 
 REPORT_PREFIX: Final = "rs"
@@ -132,12 +133,16 @@ class BotNoticeWriter:
 
     def escalation(self, note: EscalationNote, catalogue: Catalogue, language: str) -> Notice:
         t = translator(language)
+        levels = {u.level for u in note.overdue}
         head = t.n_(
-            "{count} commune of {district} has not reported {period} (due {deadline}):",
-            "{count} communes of {district} have not reported {period} (due {deadline}):",
+            "{count} unit of the {level} under {parent} has not reported {period}"
+            " (due {deadline}):",
+            "{count} units of the {level} under {parent} have not reported {period}"
+            " (due {deadline}):",
             len(note.overdue),
             count=len(note.overdue),
-            district=render.unit_label(catalogue, note.district.code, language),
+            level=", ".join(render.level_name(lvl, t) for lvl in sorted(levels)),
+            parent=render.unit_label(catalogue, note.parent.code, language),
             period=period_name(note.period, t),
             deadline=formatting.day(note.deadline, language),
         )
@@ -348,3 +353,17 @@ def alert_line(item: DigestLine, catalogue: Catalogue, t: Translator) -> str:
             )
         )
     return f"{ALERT_HEADS[note.kind]} {render.line_title(line, t)}: " + " · ".join(parts)
+
+
+def moved_text(move: Move, catalogue: Catalogue, language: str | None) -> str:
+    """The one message a person gets when their unit was merged into another (issue 14)."""
+    t = translator(language or "vi")
+    succession = next(s for s in catalogue.successions if move.old in s.codes)
+    old = dict(succession.predecessors)[move.old].get(t.language)
+    return t._(
+        "{old} was merged into {new} from {day}. From now on you report for {new}; the figures"
+        " {old} filed stay as they were and count in {new}. /history shows them.",
+        old=old,
+        new=render.unit_label(catalogue, move.new, t.language),
+        day=formatting.day(succession.since, t.language),
+    )

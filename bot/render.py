@@ -38,7 +38,7 @@ from kpi.indicators import Indicator, IndicatorKind
 from kpi.pace import Pace, PaceStatus, line_key
 from kpi.periods import Period
 from kpi.revisions import Revision, Source
-from kpi.units import Level, Unit
+from kpi.units import Level, Unit, known_level
 
 T = TypeVar("T")
 
@@ -62,12 +62,6 @@ STATUS_WORDS: Mapping[Status, str] = {
     Status.NO_DATA: N_("no data yet"),
     Status.NO_TARGET: N_("tracked only"),
 }  # the words of the status legend, for the command line's tables
-LEVEL_NAMES: Mapping[Level, str] = {
-    Level.PROVINCE: N_("province level"),
-    Level.DEPARTMENT: N_("provincial departments"),
-    Level.DISTRICT: N_("district level"),
-    Level.COMMUNE: N_("commune level"),
-}
 SOURCE_NAMES: Mapping[Source, str] = {
     Source.CHAT: N_("in the chat"),
     Source.IMPORT: N_("by file import"),
@@ -114,7 +108,9 @@ def rate_text(attainment: Attainment, language: str) -> str:
 
 
 def level_name(level: Level, t: Translator) -> str:
-    return t._(LEVEL_NAMES[level])
+    """The level as its catalogue names it ("cấp xã" / "commune level")."""
+    info = known_level(level)
+    return level if info is None else info.name.get(t.language)
 
 
 def unit_label(catalogue: Catalogue, code: str, language: str) -> str:
@@ -465,7 +461,7 @@ def baseline_text(indicator: Indicator, level: Level | None, t: Translator) -> s
     """The 2021 baseline: the rate from its counts, else as printed, else its note."""
     baseline = indicator.baseline
     if level is not None:
-        variant = next((v for v in indicator.variants if v.level is level), None)
+        variant = next((v for v in indicator.variants if v.level == level), None)
         if variant is not None and variant.baseline is not None:
             baseline = variant.baseline
     if baseline is None:
@@ -634,7 +630,16 @@ def revision_text(revision: Revision, catalogue: Catalogue, t: Translator, show_
     element = catalogue.elements.get(revision.element)
     name = element.short.get(language) if element is not None else revision.element
     first = f"• {formatting.moment(revision.at, language)}"
-    if show_unit:
+    merged = catalogue.predecessor(revision.unit)
+    if merged is not None:  # a unit merged away: its figures, with their origin
+        succession, old = merged
+        first += " · " + t._(
+            "{old} (merged into {new} from {day})",
+            old=old.get(language),
+            new=unit_label(catalogue, succession.unit, language),
+            day=formatting.day(succession.since, language),
+        )
+    elif show_unit:
         first += f" · {unit_label(catalogue, revision.unit, language)}"
     second = t._(
         "{element}, {period}: {old} → {new}",

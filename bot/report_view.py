@@ -13,7 +13,7 @@ authorises every press again.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -24,7 +24,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import formatting
 from bot.callbacks import MAX_BYTES, InvalidCallbackError
 from bot.formatting import period_name
-from bot.i18n import N_, Translator
+from bot.i18n import Translator
 from bot.render import fit, level_name, paginate, period_heading, unit_label
 from kpi.attainment import round_percent
 from kpi.catalogue import Catalogue
@@ -32,7 +32,7 @@ from kpi.errors import PeriodError
 from kpi.periods import Period
 from kpi.scoring import Ranked
 from kpi.timeliness import Timeliness
-from kpi.units import Level, Unit
+from kpi.units import Level, Unit, level_key, level_of_key
 from services.report import LevelReporting, ReportingSummary, UnitReporting
 
 NOT_REPORTED_SHOWN: Final = 30  # names listed before "and N more"
@@ -45,22 +45,13 @@ MISSING_PREFIX: Final = "rn"  # the units not reported, page by page
 PATTERN: Final = f"^(?:{REPORT_PREFIX}|{RANKING_PREFIX}|{MISSING_PREFIX}):"
 MISSING_PER_PAGE: Final = 30
 
-LEVEL_KEYS: Mapping[Level, str] = {
-    Level.PROVINCE: "p",
-    Level.DEPARTMENT: "d",
-    Level.DISTRICT: "h",
-    Level.COMMUNE: "x",
-}
-_LEVELS_BY_KEY = {key: level for level, key in LEVEL_KEYS.items()}
 _UNIT = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _PAGE = re.compile(r"^(?:0|[1-9][0-9]{0,2})$")
 
-RANKING_TITLES: Mapping[Level, str] = {
-    Level.PROVINCE: N_("Ranking of the province level"),
-    Level.DEPARTMENT: N_("Ranking of the provincial departments"),
-    Level.DISTRICT: N_("Ranking of the district level"),
-    Level.COMMUNE: N_("Ranking of the commune level"),
-}
+
+def ranking_title(level: Level, t: Translator) -> str:
+    """ "Ranking of the commune level": the level named by its catalogue."""
+    return t._("Ranking of the {level}", level=level_name(level, t))
 
 
 # --- button data ------------------------------------------------------------------------------
@@ -102,7 +93,7 @@ def encode(view: View) -> str:
         case ReportView(unit, period):
             data = f"{REPORT_PREFIX}:{unit}:{period.key}"
         case RankingView(unit, period, level, page):
-            data = f"{RANKING_PREFIX}:{unit}:{period.key}:{LEVEL_KEYS[level]}:{page}"
+            data = f"{RANKING_PREFIX}:{unit}:{period.key}:{level_key(level)}:{page}"
         case MissingView(unit, period, page):
             data = f"{MISSING_PREFIX}:{unit}:{period.key}:{page}"
     if len(data.encode()) > MAX_BYTES or decode(data) != view:
@@ -118,9 +109,10 @@ def decode(data: str | None) -> View:
         case [prefix, unit, period] if prefix == REPORT_PREFIX:
             return ReportView(_unit(unit), _period(period))
         case [prefix, unit, period, level, page] if prefix == RANKING_PREFIX:
-            if level not in _LEVELS_BY_KEY or not _PAGE.fullmatch(page):
+            found = level_of_key(level)
+            if found is None or not _PAGE.fullmatch(page):
                 raise InvalidCallbackError(f"not a level and page: {level!r}, {page!r}")
-            return RankingView(_unit(unit), _period(period), _LEVELS_BY_KEY[level], int(page))
+            return RankingView(_unit(unit), _period(period), found, int(page))
         case [prefix, unit, period, page] if prefix == MISSING_PREFIX:
             if not _PAGE.fullmatch(page):
                 raise InvalidCallbackError(f"not a page: {page!r}")
@@ -196,8 +188,8 @@ def level_line(level: LevelReporting, today_passed: bool, t: Translator) -> str:
     return "• " + text
 
 
-def _by_level(units: Sequence[UnitReporting]) -> list[UnitReporting]:
-    order = list(Level)
+def _by_level(catalogue: Catalogue, units: Sequence[UnitReporting]) -> list[UnitReporting]:
+    order = catalogue.units.level_order
     return sorted(units, key=lambda u: order.index(u.level))  # stable: tree order within
 
 
@@ -229,7 +221,7 @@ def report_text(catalogue: Catalogue, summary: ReportingSummary, t: Translator) 
         *(level_line(lv, summary.today > lv.deadline, t) for lv in summary.levels),
     ]
     parts = ["\n".join(head), "\n".join(levels)]
-    missing = _by_level(summary.not_reported)
+    missing = _by_level(catalogue, summary.not_reported)
     if missing:
         names = [
             unit_label(catalogue, u.unit, language)
@@ -246,7 +238,7 @@ def report_text(catalogue: Catalogue, summary: ReportingSummary, t: Translator) 
         )
     else:
         parts.append(t._("Every unit has reported."))
-    late = _by_level(summary.late)
+    late = _by_level(catalogue, summary.late)
     if late:
         names = [
             t._(
@@ -290,7 +282,7 @@ def report_keyboard(
         label = t._("Every unit not reported ({count}) ▸", count=missing)
         keyboard.append([button(label, MissingView(root.code, period, 0))])
     keyboard.extend(
-        [button("🏆 " + t._(RANKING_TITLES[level]), RankingView(root.code, period, level, 0))]
+        [button("🏆 " + ranking_title(level, t), RankingView(root.code, period, level, 0))]
         for level in levels
     )
     return InlineKeyboardMarkup(keyboard)
@@ -301,7 +293,7 @@ def missing_names(catalogue: Catalogue, summary: ReportingSummary, t: Translator
     return [
         unit_label(catalogue, u.unit, t.language)
         + (" ⏰" if u.timeliness is Timeliness.MISSING else "")
-        for u in _by_level(summary.not_reported)
+        for u in _by_level(catalogue, summary.not_reported)
     ]
 
 
@@ -374,7 +366,7 @@ def ranking_text(
     head = [
         t._(
             "🏆 {title}: {unit}, {report} (page {page}/{pages})",
-            title=t._(RANKING_TITLES[level]),
+            title=ranking_title(level, t),
             unit=unit_label(catalogue, root.code, t.language),
             report=report_name(period, t),
             page=page + 1,

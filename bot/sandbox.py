@@ -35,6 +35,7 @@ from kpi.access import Invite
 from sandbox import EmulatorClient, running_emulator
 from services import access
 from services.access import Outcome
+from services.catalogue_file import load_catalogue
 from services.catalogues import Catalogues, load_into_store
 from storage import Database
 
@@ -53,7 +54,9 @@ class SandboxOptions:
     port: int = 8080  # 0 picks a free port
     database: Path = DEFAULT_DATABASE
     keep: bool = False  # keep the database of the previous run (no new demo figures)
-    today: datetime = DEFAULT_TODAY  # the bot's "now" at start; naive: the province's time
+    today: datetime | None = None  # the bot's "now" at start; naive: the province's time;
+    # None: DEFAULT_TODAY's day and hour in the catalogue's year
+    catalog: Path | None = None  # the catalogue file (None: CATALOG_PATH, else Kon Tum 2022)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +70,7 @@ class Sandbox:
     invite_link: str
     submissions: int  # demo submissions loaded at this start (0 when the database was kept)
     users: tuple[demo.DemoUser, ...] = field(default=demo.USERS)
+    year: int = demo.YEAR  # the catalogue's year: the demo figures'
 
     @property
     def ready_line(self) -> str:
@@ -101,9 +105,10 @@ def _database(options: SandboxOptions) -> Database:
     return Database.connect(f"sqlite+aiosqlite:///{path}")
 
 
-def _settings(bot_api: str, database: Database) -> Settings:
-    """The bot's settings (time zone and catalogue from the environment), on the emulator."""
-    return Settings(
+def _settings(bot_api: str, database: Database, catalog: Path | None = None) -> Settings:
+    """The bot's settings (time zone and catalogue from the environment, or the catalogue
+    given), on the emulator."""
+    settings = Settings(
         telegram_bot_token=SecretStr(SANDBOX_TOKEN),
         bot_api_base_url=bot_api,
         database_url=database.engine.url.render_as_string(hide_password=False),
@@ -111,23 +116,26 @@ def _settings(bot_api: str, database: Database) -> Settings:
         webhook_url=None,
         webhook_secret=None,
     )
+    return settings if catalog is None else settings.model_copy(update={"catalog_path": catalog})
 
 
 async def _prepare(
     database: Database, settings: Settings, clock: Clock, keep: bool
-) -> tuple[Invite, int]:
+) -> tuple[Invite, int, demo.DemoSet]:
     """Schema, catalogue, demo figures and people; the invite made for the stranger."""
     await database.upgrade()
+    year = load_catalogue(settings.catalog_path)[0].year
     await load_into_store(database.unit_of_work, settings.catalog_path, clock())
     async with database.unit_of_work() as uow:
-        catalogue = (await Catalogues.from_store(uow)).for_year(demo.YEAR)
-        loaded = bool(await uow.figures.current_figures(demo.YEAR))
+        catalogue = (await Catalogues.from_store(uow)).for_year(year)
+        loaded = bool(await uow.figures.current_figures(year))
+    shown = demo.demo_for(catalogue)
     now = clock()
     today = now.astimezone(settings.tzinfo).date()
     submissions = 0
     if not (keep and loaded):
         submissions = await demo.load_demo_figures(database.unit_of_work, catalogue, today)
-    for user in demo.USERS:
+    for user in shown.users:
         if user.admin:
             await access.add_admin(database.unit_of_work, user.telegram_id, user.name)
         if user.unit is None or user.role is None:
@@ -146,18 +154,20 @@ async def _prepare(
     invite = await access.create_invite(
         database.unit_of_work,
         catalogue,
-        demo.INVITE_UNIT,
+        shown.invite_unit,
         demo.INVITE_ROLE,
         "sandbox",
         now,
         days=demo.INVITE_DAYS,
     )
-    return invite, submissions
+    return invite, submissions, shown
 
 
-async def _register_users(control: EmulatorClient, invite: Invite) -> None:
+async def _register_users(
+    control: EmulatorClient, invite: Invite, users: tuple[demo.DemoUser, ...]
+) -> None:
     """The demo users in the emulator, labelled with who they are (the stranger: how to join)."""
-    for user in demo.USERS:
+    for user in users:
         label = user.label
         if user is demo.STRANGER:
             label = f"{user.label}: gửi /start {invite.code} để tham gia"
@@ -178,13 +188,15 @@ async def running_sandbox(options: SandboxOptions | None = None) -> AsyncIterato
 
         database = _database(options)
         stack.push_async_callback(database.dispose)
-        settings = _settings(bot_api, database)
-        today = options.today
+        settings = _settings(bot_api, database, options.catalog)
+        today = options.today or DEFAULT_TODAY.replace(
+            year=load_catalogue(settings.catalog_path)[0].year
+        )
         if today.tzinfo is None:
             today = today.replace(tzinfo=settings.tzinfo)
         clock = shifted_clock(today)
-        invite, submissions = await _prepare(database, settings, clock, options.keep)
-        await _register_users(control, invite)
+        invite, submissions, shown = await _prepare(database, settings, clock, options.keep)
+        await _register_users(control, invite, shown.users)
 
         application = build_application(settings, database=database, clock=clock)
         await stack.enter_async_context(application)  # getMe, the schema, the command menus
@@ -206,6 +218,8 @@ async def running_sandbox(options: SandboxOptions | None = None) -> AsyncIterato
             invite=invite,
             invite_link=deep_link(username, invite.code),
             submissions=submissions,
+            users=shown.users,
+            year=shown.year,
         )
 
 
@@ -218,7 +232,7 @@ def describe(sandbox: Sandbox) -> list[str]:
     )
     lines.append(f"  in the web chat, as {demo.STRANGER.name}: /start {sandbox.invite.code}")
     if sandbox.submissions:
-        lines.append(f"Demo figures: {sandbox.submissions} submissions for 2022")
+        lines.append(f"Demo figures: {sandbox.submissions} submissions for {sandbox.year}")
     return lines
 
 

@@ -36,7 +36,7 @@ from kpi.attainment import Attainment, Status
 from kpi.errors import DomainError
 from kpi.indicators import Binding
 from kpi.sections import ShareLine
-from kpi.units import Level, Unit
+from kpi.units import Level, Unit, UnitTree
 from services.export import Column, DossierRow, Report, SectionSheet, UnitRow
 
 COUNT_FORMAT: Final = "#,##0"
@@ -53,12 +53,6 @@ MAX_SHEET_NAME: Final = 31  # Excel's limit
 SUFFIXES: Final = (".xlsx", ".csv")
 XLSX_MIME: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-LEVEL_LABELS: Mapping[Level, str] = {
-    Level.PROVINCE: N_("Province"),
-    Level.DEPARTMENT: N_("Department or board"),
-    Level.DISTRICT: N_("District"),
-    Level.COMMUNE: N_("Commune"),
-}
 STATUS_LABELS: Mapping[Status, str] = {
     Status.MET: N_("Met"),
     Status.BELOW_TARGET: N_("Below target"),
@@ -292,6 +286,12 @@ def _put(sheet: Any, row: int, column: int, value: Any, number_format: str | Non
     return cell
 
 
+def level_label(tree: UnitTree, level: Level, language: str) -> str:
+    """A unit's kind as its catalogue names it ("Cấp xã" / "Commune")."""
+    assert tree.levels is not None
+    return tree.levels.get(level).unit.get(language)
+
+
 def _unit_cells(
     sheet: Any, row: int, number: int, unit: Unit, depth: int, report: Report, t: Translator
 ) -> None:
@@ -304,7 +304,7 @@ def _unit_cells(
     name.alignment = Alignment(indent=depth, wrap_text=True, vertical="center")
     if depth == 0:
         name.font = BOLD
-    _put(sheet, row, 3, t._(LEVEL_LABELS[unit.level]))
+    _put(sheet, row, 3, level_label(tree, unit.level, t.language))
     _put(sheet, row, 4, parent)
     _put(sheet, row, 5, unit.code)
 
@@ -459,10 +459,10 @@ def csv_rows(report: Report, language: str = "vi") -> Iterable[list[Any]]:
                     section.section.code,
                     unit.code,
                     unit.name.get(language),
-                    t._(LEVEL_LABELS[unit.level]),
+                    level_label(report.catalogue.units, unit.level, language),
                     parent,
                     column.indicator.code,
-                    "" if column.level is None else column.level.value,
+                    "" if column.level is None else column.level,
                     _bare(a.numerator),
                     _bare(a.denominator),
                     _bare(rate),

@@ -90,16 +90,25 @@ def contributions(
 
 
 def rollup(
-    tree: UnitTree, elements: Mapping[str, DataElement], figures: Iterable[Figure]
+    tree: UnitTree,
+    elements: Mapping[str, DataElement],
+    figures: Iterable[Figure],
+    successors: Mapping[str, str] | None = None,
 ) -> dict[TotalKey, Total]:
-    """Every total, computed from scratch (the reference for incremental updates)."""
+    """Every total, computed from scratch (the reference for incremental updates). A unit no
+    longer in the tree that `successors` names (merged into another) counts in its successor's
+    totals and those above, at the successor's level; its figures stay its own."""
+    successors = successors or {}
     by_series: dict[tuple[str, str], list[tuple[Period, int]]] = defaultdict(list)
     for figure in figures:
         by_series[(figure.unit, figure.element)].append((figure.period, figure.value))
     # per year: a unit's figures of different years never mix
     totals: dict[TotalKey, Total] = {}
-    for (unit_code, element_code), series in by_series.items():
+    for (figure_unit, element_code), series in by_series.items():
         element = elements[element_code]
+        unit_code = (
+            figure_unit if figure_unit in tree else successors.get(figure_unit, figure_unit)
+        )
         level = tree.get(unit_code).level
         years: dict[int, list[tuple[Period, int]]] = defaultdict(list)
         for period, value in series:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, time
 
@@ -13,7 +13,7 @@ from kpi.periods import DEFAULT_CUTOFF_DAY, Period, cumulative_period
 from kpi.rules import ValidationRule
 from kpi.scope import FORM_ORDER, UnitProperty, asked_of, indicators_seen
 from kpi.text import LocalText
-from kpi.units import Level, Unit, UnitTree
+from kpi.units import Level, Succession, Unit, UnitTree
 
 __all__ = [
     "FORM_ORDER",
@@ -96,6 +96,25 @@ class Catalogue:
     indicators: Mapping[str, Indicator]
     units: UnitTree
     properties: Mapping[str, UnitProperty] = field(default_factory=dict)
+    successions: tuple[Succession, ...] = ()  # units merged into others (catalogue `succeeds`)
+
+    @property
+    def successors(self) -> dict[str, str]:
+        """The unit each merged-away unit's figures now count under."""
+        return {old: s.unit for s in self.successions for old in s.codes}
+
+    def with_predecessors(self, codes: Sequence[str]) -> list[str]:
+        """The units `codes` and the units merged into them (whose figures count in theirs)."""
+        wanted = set(codes)
+        return [*codes, *(old for old, new in self.successors.items() if new in wanted)]
+
+    def predecessor(self, code: str) -> tuple[Succession, LocalText] | None:
+        """The succession that merged unit `code` away, and its name; None for a unit in use."""
+        for succession in self.successions:
+            for old, name in succession.predecessors:
+                if old == code:
+                    return succession, name
+        return None
 
     def element(self, code: str) -> DataElement:
         try:

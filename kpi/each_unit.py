@@ -97,7 +97,7 @@ def counter_rollup(
     """Every counter, from scratch, given the totals of the figures (see kpi.aggregate.rollup)."""
     own: dict[tuple[str, str], dict[tuple[str, Level], Total]] = {}
     for (unit, period, element, level), total in totals.items():
-        if level is catalogue.units.get(unit).level:
+        if level == catalogue.units.get(unit).level:
             own.setdefault((unit, period), {})[(element, level)] = total
     result: dict[TotalKey, Total] = {}
     for (unit, period), mine in own.items():

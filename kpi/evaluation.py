@@ -46,7 +46,7 @@ def line_levels(catalogue: Catalogue, unit: Unit, indicator: Indicator) -> list[
     if not present:
         return []
     if indicator.lines_by_level:
-        return [Level(lvl) for lvl in present]
+        return list(present)
     return [None]
 
 

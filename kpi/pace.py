@@ -45,7 +45,7 @@ MAX_DECIMALS = 2  # a milestone typed by a person: at most 2 decimals of a perce
 
 def line_key(indicator: str, level: Level | None) -> str:
     """The key of a unit's line of an indicator: "III.2", or "V.1@commune" on a by-level line."""
-    return indicator if level is None else f"{indicator}@{level.value}"
+    return indicator if level is None else f"{indicator}@{level}"
 
 
 # --- roadmaps ---------------------------------------------------------------------------------
@@ -127,7 +127,7 @@ def starting_point(indicator: Indicator, level: Level | None = None) -> Fraction
     by-level line), from the raw counts, else as printed; None without one."""
     baseline = indicator.baseline
     if level is not None:
-        variant = next((v for v in indicator.variants if v.level is level), None)
+        variant = next((v for v in indicator.variants if v.level == level), None)
         if variant is not None and variant.baseline is not None:
             baseline = variant.baseline
     if baseline is None:

@@ -95,7 +95,7 @@ def reporting_levels(catalogue: Catalogue) -> list[Level]:
 def summary_deadline(catalogue: Catalogue, period: Period) -> date | None:
     """The last deadline of the levels below the province: the summary counts from it."""
     root = catalogue.units.root.level
-    levels = [lvl for lvl in reporting_levels(catalogue) if lvl is not root]
+    levels = [lvl for lvl in reporting_levels(catalogue) if lvl != root]
     if not levels:
         return None
     return max(catalogue.calendar.deadline(period, lvl) for lvl in levels)
@@ -140,11 +140,11 @@ class Overdue:
 
 @dataclass(frozen=True, slots=True)
 class SlotPlan:
-    """What one fire time sends: reminders to units, escalations to districts, a summary."""
+    """What one fire time sends: reminders to units, escalations to parents, a summary."""
 
     slot: Slot
     reminders: tuple[Unit, ...] = ()  # units of the slot's level that have not reported
-    escalations: Mapping[str, tuple[Unit, ...]] | None = None  # district → overdue communes
+    escalations: Mapping[str, tuple[Unit, ...]] | None = None  # parent → its overdue units
     summary: Overdue | None = None
 
 
@@ -164,10 +164,14 @@ def plan_slot(catalogue: Catalogue, slot: Slot, reported: Collection[str]) -> Sl
     late = tuple(
         u
         for u in tree
-        if u.level is slot.level and u.code not in reported and catalogue.elements_for(u)
+        if u.level == slot.level and u.code not in reported and catalogue.elements_for(u)
     )
     escalations: dict[str, tuple[Unit, ...]] | None = None
-    if slot.after_deadline and slot.level is Level.COMMUNE:
+    if slot.after_deadline and slot.level in tree.level_order and tree.levels is not None:
+        escalates = tree.levels.get(slot.level).escalates
+    else:
+        escalates = False
+    if escalates:
         grouped: dict[str, list[Unit]] = {}
         for unit in late:
             if unit.parent is not None:

@@ -112,7 +112,7 @@ class UnitScore:
 def judging_lines(level: Level, lines: Sequence[Line]) -> list[Line]:
     """The lines that judge a unit of `level` itself (kpi.scope): its own lines, and on an
     indicator seen level by level (V.1) the line of its own level, not its communes'."""
-    return [line for line in lines if line.own and (line.level is None or line.level is level)]
+    return [line for line in lines if line.own and (line.level is None or line.level == level)]
 
 
 def score_unit(level: Level, lines: Sequence[Line]) -> UnitScore:

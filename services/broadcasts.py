@@ -1,6 +1,6 @@
 """Broadcasts: an administrator's message to an audience, queued in the outbox, and its report.
 
-    audience = Audience.parse("level:commune", tree)
+    audience = Audience.parse("level:<a level code of the catalogue>", tree)
     plan = await plan_broadcast(uow, tree, audience)            # who, before confirming
     created = await create_broadcast(database.unit_of_work, tree, text, audience, 9001, now)
     report = await broadcast_report(uow, created.id)            # pending, delivered, blocked...
@@ -54,11 +54,11 @@ class Audience:
 
     @property
     def key(self) -> str:
-        """The audience as text, as `parse` reads it: "level:commune", "units:a,b"."""
+        """The audience as text, as `parse` reads it: "level:<code>", "units:a,b"."""
         match self.kind:
             case AudienceKind.LEVEL:
                 assert self.level is not None
-                return f"level:{self.level.value}"
+                return f"level:{self.level}"
             case AudienceKind.SUBTREE | AudienceKind.UNITS:
                 return f"{self.kind.value}:{','.join(self.units)}"
             case _:
@@ -82,11 +82,10 @@ class Audience:
                 raise AudienceError(f"the audience {kind.value!r} takes nothing after it")
             return cls(kind)
         if kind is AudienceKind.LEVEL:
-            try:
-                return cls(kind, level=Level(rest.lower()))
-            except ValueError:
-                levels = ", ".join(level.value for level in Level)
-                raise AudienceError(f"unknown level {rest!r}: one of {levels}") from None
+            if rest.lower() in tree.level_order:
+                return cls(kind, level=rest.lower())
+            levels = ", ".join(tree.level_order)
+            raise AudienceError(f"unknown level {rest!r}: one of {levels}")
         if kind is AudienceKind.SUBTREE:
             if not rest:
                 raise AudienceError("subtree: which unit? subtree:<code or name>")
@@ -172,7 +171,7 @@ def audience_units(audience: Audience, tree: UnitTree) -> list[str]:
         case AudienceKind.HEADS:
             return [u.code for u in tree]
         case AudienceKind.LEVEL:
-            return [u.code for u in tree if u.level is audience.level]
+            return [u.code for u in tree if u.level == audience.level]
         case AudienceKind.SUBTREE:
             return [u.code for code in audience.units for u in tree.subtree(code)]
         case AudienceKind.UNITS:

@@ -7,7 +7,8 @@ A mistake is reported with the file, the key and what was expected, e.g.
 from __future__ import annotations
 
 import hashlib
-from datetime import time
+from collections.abc import Iterable
+from datetime import date, time
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -37,7 +38,7 @@ from kpi.indicators import (
 from kpi.rules import Comparison, ValidationRule
 from kpi.scope import UnitProperty
 from kpi.text import LocalText
-from kpi.units import Level, Unit, UnitTree
+from kpi.units import Level, LevelInfo, Levels, Succession, Unit, UnitTree, register_levels
 
 DEFAULT_CATALOGUE = Path(__file__).resolve().parent.parent / "catalogs" / "kontum-2022.yaml"
 SCHEMA = "chitieu-catalogue/1"
@@ -102,6 +103,31 @@ class CalendarModel(_Strict):
             for k, v in self.deadlines.items()
             if isinstance(v, DeadlineModel) and v.source
         }
+
+
+class LevelModel(_Strict):
+    """One level of the catalogue's units, declared from the top down."""
+
+    code: Code
+    name: TextModel  # the level as a phrase ("cấp xã" / "commune level")
+    units: TextModel  # its units as an audience ("Các xã, phường, đặc khu")
+    unit: TextModel  # one unit's kind, a workbook column ("Xã" / "Commune")
+    types: list[TextModel] = []  # its units' type words (xã, phường, đặc khu)
+    under: list[Code] = []  # the levels its units may sit under; none for the top level
+    key: Annotated[str, Field(pattern=r"^[a-z0-9]{1,3}$")] | None = None  # in button data
+    escalates: bool = False  # after the deadline, its late units are named to their parent
+
+    def domain(self, position: int) -> LevelInfo:
+        return LevelInfo(
+            self.code,
+            self.name.domain(),
+            self.units.domain(),
+            self.unit.domain(),
+            tuple(t.domain() for t in self.types),
+            tuple(self.under),
+            self.key or str(position),
+            self.escalates,
+        )
 
 
 class SectionModel(_Strict):
@@ -247,11 +273,24 @@ class IndicatorModel(_Strict):
         return self
 
 
+class PredecessorModel(_Strict):
+    code: Code
+    name: TextModel
+
+
+class SuccessionModel(_Strict):
+    """The unit succeeds these units (merged into it) from a day."""
+
+    from_: date = Field(alias="from")
+    units: Annotated[list[PredecessorModel], Field(min_length=1)]
+
+
 class UnitModel(_Strict):
     code: Code
     level: Level
     name: TextModel
     confirmed: bool = True
+    succeeds: SuccessionModel | None = None
     children: list[UnitModel] = []
 
 
@@ -263,6 +302,7 @@ class CatalogueModel(_Strict):
     title: TextModel
     decision: DecisionModel
     settings: SettingsModel = SettingsModel()
+    levels: Annotated[list[LevelModel], Field(min_length=1)]
     calendar: CalendarModel
     sections: list[SectionModel]
     groups: list[GroupModel] = []
@@ -341,34 +381,99 @@ def load_catalogue(path: Path) -> tuple[Catalogue, str, str]:
     return catalogue, text, hashlib.sha256(text.encode()).hexdigest()
 
 
-def _flatten(node: UnitModel, parent: str | None, out: list[Unit], problems: list[str]) -> None:
-    allowed = {
-        Level.PROVINCE: {Level.DEPARTMENT, Level.DISTRICT},
-        Level.DISTRICT: {Level.COMMUNE},
-    }
+def _flatten(
+    node: UnitModel,
+    parent: str | None,
+    levels: Levels,
+    out: list[Unit],
+    problems: list[str],
+    successions: list[Succession] | None = None,
+) -> None:
     out.append(Unit(node.code, node.level, node.name.domain(), parent, node.confirmed))
-    for child in node.children:
-        if child.level not in allowed.get(node.level, set()):
-            problems.append(
-                f"units: {child.code} ({child.level}) cannot be under {node.code} ({node.level})"
+    if node.succeeds is not None and successions is not None:
+        successions.append(
+            Succession(
+                node.code,
+                node.succeeds.from_,
+                tuple((p.code, p.name.domain()) for p in node.succeeds.units),
             )
-        _flatten(child, node.code, out, problems)
+        )
+    if node.level not in levels:
+        problems.append(
+            f"units: {node.code} has the level {node.level!r};"
+            f" expected one of the declared levels {list(levels.codes)}"
+        )
+    for child in node.children:
+        if child.level in levels and not levels.may_be_under(child.level, node.level):
+            problems.append(
+                f"units: {child.code} ({child.level}) cannot be under {node.code} ({node.level});"
+                f" levels.under of {child.level} is {list(levels.get(child.level).under)}"
+            )
+        _flatten(child, node.code, levels, out, problems, successions)
+
+
+def _levels(model: CatalogueModel, problems: list[str]) -> Levels:
+    """The declared levels, checked: codes once, `under` naming levels declared above."""
+    declared: list[str] = []
+    for i, level in enumerate(model.levels):
+        where = f"levels[{i}]({level.code})"
+        if level.code in declared:
+            problems.append(f"{where}: the code is used twice")
+        for parent in level.under:
+            if parent not in declared:
+                problems.append(
+                    f"{where}.under: expected a level declared above it"
+                    f" (among {declared}), got {parent!r}"
+                )
+        if i == 0 and level.under:
+            problems.append(f"{where}.under: the top level sits under nothing")
+        if i > 0 and not level.under:
+            problems.append(f"{where}.under: expected the levels it may sit under")
+        declared.append(level.code)
+    try:
+        return Levels(tuple(level.domain(i) for i, level in enumerate(model.levels)))
+    except ValueError as exc:
+        problems.append(f"levels: {exc}")
+        return Levels.plain(dict.fromkeys(declared))
 
 
 def _to_domain(model: CatalogueModel, source: str) -> Catalogue:  # noqa: PLR0912, PLR0915
     problems: list[str] = []
-    if model.units.level is not Level.PROVINCE:
-        problems.append("units: expected the root to be the province")
+    levels = _levels(model, problems)
+
+    def check_levels(where: str, codes: Iterable[str]) -> None:
+        for code in codes:
+            if code not in levels:
+                problems.append(
+                    f"{where}: expected a level among {list(levels.codes)}, got {code!r}"
+                )
+
+    if model.units.level != levels.top.code:
+        problems.append(
+            f"units: expected the root to be of the top level {levels.top.code!r},"
+            f" got {model.units.level!r}"
+        )
     units: list[Unit] = []
-    _flatten(model.units, None, units, problems)
+    successions: list[Succession] = []
+    _flatten(model.units, None, levels, units, problems, successions)
     seen: set[str] = set()
     for unit in units:
         if unit.code in seen:
             problems.append(f"units: the code {unit.code!r} is used twice; codes must be unique")
         seen.add(unit.code)
+    merged: set[str] = set()
+    for succession in successions:
+        for code in succession.codes:
+            if code in seen or code in merged:
+                problems.append(
+                    f"units: {succession.unit}.succeeds: {code!r} is still a unit or already"
+                    " merged into another; a unit merged away leaves the tree"
+                )
+            merged.add(code)
 
     elements: dict[str, DataElement] = {}
     for i, e in enumerate(model.elements):
+        check_levels(f"elements[{i}]({e.code}).levels", e.levels)
         if e.code in elements:
             problems.append(f"elements[{i}]({e.code}): the code is used twice")
         elements[e.code] = DataElement(
@@ -413,6 +518,7 @@ def _to_domain(model: CatalogueModel, source: str) -> Catalogue:  # noqa: PLR091
             )
     properties: dict[str, UnitProperty] = {}
     for i, p in enumerate(model.unit_properties):
+        check_levels(f"unit_properties[{i}]({p.code}).levels", p.levels)
         if p.code in properties:
             problems.append(f"unit_properties[{i}]({p.code}): the code is used twice")
         for unit_code in p.units:
@@ -429,6 +535,8 @@ def _to_domain(model: CatalogueModel, source: str) -> Catalogue:  # noqa: PLR091
         where = f"indicators[{i}]({m.code})"
         if m.code in indicators:
             problems.append(f"{where}: the code is used twice")
+        check_levels(f"{where}.levels", m.levels)
+        check_levels(f"{where}.variants", (v.level for v in m.variants))
         if m.section not in sections:
             problems.append(
                 f"{where}.section: expected one of {sorted(sections)}, got {m.section!r}"
@@ -516,16 +624,17 @@ def _to_domain(model: CatalogueModel, source: str) -> Catalogue:  # noqa: PLR091
             having=frozenset(m.scope.having),
             by_level=m.lines == "by_level",
         )
-    missing_deadlines = set(Level) - set(model.calendar.deadlines)
+    check_levels("calendar.deadlines", model.calendar.deadlines)
+    missing_deadlines = [lvl for lvl in levels.codes if lvl not in model.calendar.deadlines]
     if missing_deadlines:
         problems.append(
-            "calendar.deadlines: expected a day for every level,"
-            f" missing {sorted(missing_deadlines)}"
+            f"calendar.deadlines: expected a day for every level, missing {missing_deadlines}"
         )
     if problems:
         raise CatalogueError(source, problems)
+    register_levels(levels)
     try:
-        tree = UnitTree(tuple(units))
+        tree = UnitTree(tuple(units), levels)
     except ValueError as exc:
         raise CatalogueError(source, [f"units: {exc}"]) from None
     reminders = model.calendar.reminders
@@ -571,5 +680,6 @@ def _to_domain(model: CatalogueModel, source: str) -> Catalogue:  # noqa: PLR091
         rules=tuple(rules),
         indicators=indicators,
         units=tree,
+        successions=tuple(successions),
         properties=properties,
     )

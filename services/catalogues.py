@@ -12,7 +12,22 @@ from kpi.catalogue import Catalogue
 from kpi.each_unit import counter_rollup
 from kpi.periods import Period
 from services.catalogue_file import load_catalogue, parse_catalogue_text
-from services.ports import StoredCatalogue, UnitOfWork, UnitSync
+from services.ports import OutgoingMessage, StoredCatalogue, UnitOfWork, UnitSync
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """A person (or a group chat) bound to a unit merged away, now bound to its successor."""
+
+    chat_id: int  # the person's Telegram id, or the group chat's id
+    old: str
+    new: str
+    group: bool = False
+
+
+# The words of the message telling a person of their move: (move, catalogue, language) → text;
+# the bot's (bot.notices.moved_text). Without one, people are moved and not told.
+Teller = Callable[[Move, Catalogue, str | None], str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,12 +36,110 @@ class InitReport:
     changed: bool
     units: UnitSync
     totals_rebuilt: int
+    moves: tuple[Move, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What loading a catalogue would change in a running store (shown before it is applied)."""
+
+    added: tuple[str, ...]
+    merged: dict[str, tuple[str, ...]]  # successor → the units merged into it
+    removed: tuple[str, ...]  # units no longer in the tree, merged into none (kept, inactive)
+    people: tuple[tuple[int, str, str], ...]  # (telegram id, from, to)
+    groups: tuple[tuple[int, str, str], ...]  # (chat id, from, to)
+
+    @property
+    def asks(self) -> bool:
+        """Whether the change is one to confirm: units leave the tree or people move."""
+        return bool(self.merged or self.removed or self.people or self.groups)
+
+
+async def plan_changes(unit_of_work: Callable[[], UnitOfWork], path: Path) -> Changes | None:
+    """What loading the catalogue at `path` would change; None on a store without catalogues
+    (a first `init`) or when a later year's catalogue governs the units."""
+    catalogue = load_catalogue(path)[0]
+    async with unit_of_work() as uow:
+        stored = await uow.catalogues.all()
+        if not stored or any(c.year > catalogue.year for c in stored):
+            return None
+        active = await uow.units.codes()
+        successors = catalogue.successors
+        merged: dict[str, tuple[str, ...]] = {}
+        for succession in catalogue.successions:
+            gone = tuple(code for code in succession.codes if code in active)
+            if gone:
+                merged[succession.unit] = gone
+        people: list[tuple[int, str, str]] = []
+        for person in await uow.people.members_of(sorted(successors)):
+            for membership in person.memberships:
+                new = successors.get(membership.unit)
+                if new and all(m.unit != new for m in person.memberships):
+                    people.append((person.telegram_id, membership.unit, new))
+                    break
+        groups = [
+            (chat, unit, successors[unit])
+            for unit, chats in (await uow.chats.subscribers(sorted(successors))).items()
+            for chat in chats
+        ]
+    return Changes(
+        added=tuple(u.code for u in catalogue.units if u.code not in active),
+        merged=merged,
+        removed=tuple(
+            sorted(c for c in active if c not in catalogue.units and c not in successors)
+        ),
+        people=tuple(people),
+        groups=tuple(groups),
+    )
+
+
+async def move_to_successors(
+    uow: UnitOfWork, catalogue: Catalogue, now: datetime, tell: Teller | None = None
+) -> list[Move]:
+    """Bind the people and groups of units merged away to their successors (their old bindings
+    stay: nothing is deleted), and queue one message to each person moved (once, ever)."""
+    moves: list[Move] = []
+    messages: list[OutgoingMessage] = []
+    for succession in catalogue.successions:
+        old = set(succession.codes)
+        for person in await uow.people.members_of(sorted(old)):
+            if any(m.unit == succession.unit for m in person.memberships):
+                continue
+            bound = [m for m in person.memberships if m.unit in old]
+            if not bound:
+                continue
+            await uow.people.add_membership(person.telegram_id, succession.unit, bound[0].role)
+            move = Move(person.telegram_id, bound[0].unit, succession.unit)
+            moves.append(move)
+            if tell is not None:
+                messages.append(
+                    OutgoingMessage(
+                        f"moved:{move.old}:{move.new}:{move.chat_id}",
+                        move.chat_id,
+                        "moved",
+                        tell(move, catalogue, person.language),
+                    )
+                )
+        for unit, chats in (await uow.chats.subscribers(sorted(old))).items():
+            for chat in chats:
+                if await uow.chats.subscribe(chat, succession.unit, 0, now):
+                    moves.append(Move(chat, unit, succession.unit, group=True))
+    if messages:
+        await uow.outbox.add(messages, now)
+    return moves
 
 
 async def load_into_store(
-    unit_of_work: Callable[[], UnitOfWork], path: Path, now: datetime | None = None
+    unit_of_work: Callable[[], UnitOfWork],
+    path: Path,
+    now: datetime | None = None,
+    tell: Teller | None = None,
 ) -> InitReport:
     """Store the catalogue at `path` and sync its units; figures are kept, totals rebuilt.
+
+    Catalogues of several years live side by side (year N and N+1): the units in the store are
+    those of the newest year's catalogue, so loading an earlier year's catalogue after it keeps
+    them; each year's totals are rebuilt on the tree of that year's catalogue.
 
     Idempotent: loading the same file again changes nothing.
     """
@@ -35,35 +148,51 @@ async def load_into_store(
         stored = {c.code: c for c in await uow.catalogues.all()}
         previous = stored.get(catalogue.code)
         changed = previous is None or previous.digest != digest
-        units = await uow.units.sync(catalogue.units)
+        at = now or datetime.now(UTC)
+        others = [c for c in stored.values() if c.code != catalogue.code]
+        later = any(c.year > catalogue.year for c in others)
+        units = UnitSync(0, 0, 0) if later else await uow.units.sync(catalogue.units)
         rebuilt = 0
         if changed or units.added or units.updated or units.deactivated:
             await uow.catalogues.save(
-                StoredCatalogue(
-                    catalogue.code, catalogue.year, text, digest, now or datetime.now(UTC)
-                )
+                StoredCatalogue(catalogue.code, catalogue.year, text, digest, at)
             )
-            rebuilt = await rebuild_totals(uow, catalogue)
+            by_year = {
+                c.year: parse_catalogue_text(c.text, f"stored catalogue {c.code}")
+                for c in others
+                if c.year != catalogue.year
+            }
+            by_year[catalogue.year] = catalogue
+            rebuilt = await rebuild_totals(uow, catalogue, Catalogues(by_year))
+        moves = [] if later else await move_to_successors(uow, catalogue, at, tell)
         await uow.commit()
-    return InitReport(catalogue.code, changed, units, rebuilt)
+    return InitReport(catalogue.code, changed, units, rebuilt, tuple(moves))
 
 
-async def rebuild_totals(uow: UnitOfWork, catalogue: Catalogue) -> int:
-    """Recompute every total from the current figures (after the tree or elements changed);
-    every writer of figures waits meanwhile, so that none moves a total being rebuilt."""
+async def rebuild_totals(
+    uow: UnitOfWork, catalogue: Catalogue, catalogues: Catalogues | None = None
+) -> int:
+    """Recompute every total from the current figures (after the tree or elements changed),
+    each year's on the catalogue governing it (`catalogues`, else `catalogue` for all); every
+    writer of figures waits meanwhile, so that none moves a total being rebuilt."""
     await uow.figures.lock_all()
-    figures = [
-        f
-        for f in await uow.figures.current_figures()
-        if f.unit in catalogue.units and f.element in catalogue.elements
-    ]
-    years = sorted({f.period.year for f in figures})
+    current = await uow.figures.current_figures()
+    years = sorted({f.period.year for f in current})
     count = 0
     for year in years:
-        totals = rollup(
-            catalogue.units, catalogue.elements, [f for f in figures if f.period.year == year]
-        )
-        totals.update(counter_rollup(catalogue, totals))
+        governing = catalogue if catalogues is None else catalogues.for_year(year)
+        successors = governing.successors
+        figures = [
+            f
+            for f in current
+            if f.period.year == year
+            and (f.unit in governing.units or f.unit in successors)
+            and f.element in governing.elements
+        ]
+        if not figures:
+            continue
+        totals = rollup(governing.units, governing.elements, figures, successors)
+        totals.update(counter_rollup(governing, totals))
         await uow.figures.replace_totals(year, totals.items())
         count += len(totals)
     return count

@@ -26,7 +26,6 @@ from services.ports import UnitOfWork
 
 LineKey = tuple[str, Level | None]  # (indicator code, level of a by-level line, or None)
 
-LEVEL_ORDER = {level: i for i, level in enumerate(Level)}
 
 # The Government Office's form for dossiers, read from these data elements.
 RECEIVED = "dossiers_received"
@@ -154,7 +153,7 @@ def section_sheets(
             columns.values(),
             key=lambda c: (
                 order[c.indicator.code],
-                -1 if c.level is None else LEVEL_ORDER[c.level],
+                -1 if c.level is None else catalogue.units.level_order.index(c.level),
             ),
         )
         sheets.append(SectionSheet(section, tuple(ordered), tuple(rows)))

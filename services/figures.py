@@ -324,7 +324,7 @@ class SubmissionCheck(Protocol):
 async def _own_totals(uow: UnitOfWork, unit: str, level: Level, period: Period) -> UnitTotals:
     """The unit's own figures for `period`, as totals (its row at its own level)."""
     totals = await uow.figures.totals(unit, period)
-    return {key: total for key, total in totals.items() if key[1] is level}
+    return {key: total for key, total in totals.items() if key[1] == level}
 
 
 async def submit_figures(

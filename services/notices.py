@@ -42,9 +42,10 @@ class ReminderNote:
 
 @dataclass(frozen=True, slots=True)
 class EscalationNote:
-    """Communes of a district that have not reported `period` by their deadline."""
+    """Units under `parent` that have not reported `period` by their deadline (their level
+    escalates: levels[].escalates)."""
 
-    district: Unit
+    parent: Unit
     period: Period
     deadline: date
     overdue: tuple[Unit, ...]

@@ -7,7 +7,8 @@ time runs once, whichever process or restart gets to it first (a second run find
 and queues nothing). Recipients (active people; `muted` ones are skipped):
 
 - a reminder: the unit's heads and members (viewers only look);
-- an escalation (communes overdue): the district's heads (its members when it has no head);
+- an escalation (units of an escalating level overdue): their parent's heads (its members when
+  it has no head);
 - the summary: the provincial office, that is the heads and members of the root unit, the
   administrators (stored, and `office_ids` from the settings), and the group chats that follow
   the root unit.
@@ -80,8 +81,8 @@ async def plan_messages(
     period = slot.period.key
     step = f"{slot.offset:+d}"
     messages: list[OutgoingMessage] = []
-    districts = dict(plan.escalations or {})
-    units = [u.code for u in plan.reminders] + list(districts)
+    parents = dict(plan.escalations or {})
+    units = [u.code for u in plan.reminders] + list(parents)
     people = await uow.people.members_of(units) if units else []
     for unit in plan.reminders:
         note = ReminderNote(unit, slot.period, slot.deadline, slot.offset)
@@ -99,18 +100,18 @@ async def plan_messages(
                     wait,
                 )
             )
-    for district, overdue in districts.items():
+    for parent, overdue in parents.items():
         escalation = EscalationNote(
-            catalogue.units.get(district), slot.period, slot.deadline, overdue
+            catalogue.units.get(parent), slot.period, slot.deadline, overdue
         )
-        heads = bound(people, district, {Role.HEAD}) or bound(people, district, REPORTING_ROLES)
+        heads = bound(people, parent, {Role.HEAD}) or bound(people, parent, REPORTING_ROLES)
         for person in heads:
             if person.muted:
                 continue
             notice = writer.escalation(escalation, catalogue, language_of(person, writer))
             messages.append(
                 OutgoingMessage(
-                    f"escalation:{period}:{step}:{district}:{person.telegram_id}",
+                    f"escalation:{period}:{step}:{parent}:{person.telegram_id}",
                     person.telegram_id,
                     "escalation",
                     notice.text,

@@ -201,9 +201,9 @@ async def reporting_summary(
         LevelReporting(
             level,
             deadlines[level],
-            sum(1 for u in units if u.level is level),
-            sum(1 for u in units if u.level is level and u.reported),
-            sum(1 for u in units if u.level is level and u.timeliness is Timeliness.ON_TIME),
+            sum(1 for u in units if u.level == level),
+            sum(1 for u in units if u.level == level and u.reported),
+            sum(1 for u in units if u.level == level and u.timeliness is Timeliness.ON_TIME),
         )
         for level in levels
     ]
@@ -241,7 +241,7 @@ async def rankings(
         entries = [
             (u.code, tree.describe(u.code, language), score_unit(u.level, lines.get(u.code, [])))
             for u in units
-            if u.level is level
+            if u.level == level
         ]
         if entries:
             result[level] = rank_units(entries)

@@ -87,7 +87,7 @@ def status_rows(lines: Sequence[Line], language: str = "vi") -> list[StatusRow]:
             StatusRow(
                 indicator=line.indicator.code,
                 name=line.indicator.short.get(language),
-                level=line.level.value if line.level else None,
+                level=line.level or None,
                 numerator=a.numerator,
                 denominator=a.denominator,
                 rate=a.rate_percent(2),

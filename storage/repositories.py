@@ -219,7 +219,7 @@ class SqlUnitStore:
         if new:
             await connection.execute(
                 unit_table.insert(),
-                [{"code": u.code, **_unplaced(u.level.value, u.name.vi, u.name.en)} for u in new],
+                [{"code": u.code, **_unplaced(u.level, u.name.vi, u.name.en)} for u in new],
             )
             self._ids.forget()
         ids = await self._ids.all()
@@ -229,7 +229,7 @@ class SqlUnitStore:
         for unit in tree:
             lft, rgt = tree.interval(unit.code)
             wanted = {
-                "level": unit.level.value,
+                "level": unit.level,
                 "name_vi": unit.name.vi,
                 "name_en": unit.name.en,
                 "parent_id": None if unit.parent is None else ids[unit.parent],
@@ -632,8 +632,7 @@ class SqlFigureStore:
         else:
             rows = (await (await self._connection()).execute(_UNIT_TOTALS, parameters)).tuples()
         return {
-            (element, _LEVELS[level]): Total(value, reporters)
-            for element, level, value, reporters in rows
+            (element, level): Total(value, reporters) for element, level, value, reporters in rows
         }
 
     async def totals_of_units(
@@ -644,7 +643,6 @@ class SqlFigureStore:
         c = total_table.c
         connection = await self._connection()
         codes = await self._ids.codes()
-        levels = {level.value: level for level in Level}
         result: dict[str, UnitTotals] = {}
         query = select(c.unit_id, c.element_code, c.level, c.value, c.reporters).where(
             c.period_key == period.key, c.reporters != 0
@@ -666,7 +664,7 @@ class SqlFigureStore:
                         totals = result[code] = {}
                     key = keys.get((element, level))
                     if key is None:
-                        key = keys[element, level] = (element, levels[level])
+                        key = keys[element, level] = (element, level)
                     totals[key] = Total(value, reporters)
         return result
 
@@ -847,7 +845,6 @@ _UNIT_TOTALS = select(
     total_table.c.reporters != 0,
 )
 _UNIT_TOTALS_ASYNCPG = AsyncpgStatement.of(_UNIT_TOTALS)
-_LEVELS = {level.value: level for level in Level}
 
 _PERSON_BY_ID = _people_query(person_table.c.telegram_id == bindparam("telegram_id"))
 _PERSON_BY_ID_ASYNCPG = AsyncpgStatement.of(_PERSON_BY_ID)

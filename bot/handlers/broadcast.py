@@ -1,7 +1,7 @@
 """/broadcast (administrators): a message to many units at once, with its delivery report.
 
-    /broadcast [text] → TEXT → AUDIENCE (buttons: every head, a level, a district's subtree →
-    its district, a list of units → UNITS, the subscribed groups) → CONFIRM (the preview and
+    /broadcast [text] → TEXT → AUDIENCE (buttons: every head, a level, a unit's subtree →
+    its unit, a list of units → UNITS, the subscribed groups) → CONFIRM (the preview and
     how many receive it) → queued; one message then shows the delivery report, edited as the
     deliveries go (scheduler/broadcast_report.py).
 
@@ -34,9 +34,9 @@ from bot.access import Caller, identify_caller, require_admin
 from bot.buttons import retire
 from bot.context import Context, Services
 from bot.handlers.basics import cancel_fallback
-from bot.i18n import N_, Translator, translator
+from bot.i18n import Translator, translator
 from kpi.errors import AmbiguousUnitError, DomainError, UnknownUnitError
-from kpi.units import Level, UnitTree
+from kpi.units import Level, Unit, UnitTree
 from services.broadcasts import (
     Audience,
     AudienceKind,
@@ -67,11 +67,16 @@ class State(StrEnum):
 END = ConversationHandler.END
 Next = State | int | None
 
-LEVEL_BUTTONS = {
-    Level.DEPARTMENT: N_("Provincial departments"),
-    Level.DISTRICT: N_("District-level units"),
-    Level.COMMUNE: N_("Commune-level units"),
-}
+
+def level_button(tree: UnitTree, level: Level, language: str) -> str:
+    """The audience of a level, as its catalogue names its units ("Các đơn vị cấp xã")."""
+    assert tree.levels is not None
+    return tree.levels.get(level).units.get(language)
+
+
+def middle_units(tree: UnitTree) -> list[Unit]:
+    """Units between the root and the leaves: a subtree worth choosing as an audience."""
+    return [u for u in tree if u.parent is not None and tree.children(u.code)]
 
 
 # --- the draft ----------------------------------------------------------------------------
@@ -204,13 +209,17 @@ async def text_typed(update: Update, context: Context, caller: Caller) -> Next:
 
 
 def audience_keyboard(token: str, tree: UnitTree, t: Translator) -> InlineKeyboardMarkup:
-    levels = [level for level in tree.levels_in_subtree(tree.root.code) if level in LEVEL_BUTTONS]
+    levels = [
+        level for level in tree.levels_in_subtree(tree.root.code) if level != tree.root.level
+    ]
     rows = [[button(t._("Every unit head"), token, "heads")]]
     rows += [
-        [button(t._(LEVEL_BUTTONS[level]), token, f"level:{level.value}")] for level in levels
+        [button(level_button(tree, level, t.language), token, f"level:{level}")]
+        for level in levels
     ]
+    if middle_units(tree):
+        rows.append([button(t._("A unit and the units under it…"), token, "pick")])
     rows += [
-        [button(t._("A district and the communes under it…"), token, "pick")],
         [button(t._("A list of units…"), token, "list")],
         [button(t._("The groups that follow a unit"), token, "groups")],
         [button(t._("Cancel"), token, "cancel")],
@@ -240,7 +249,7 @@ def pressed(update: Update, context: Context) -> str | None:
 
 @require_admin
 async def audience_pressed(update: Update, context: Context, caller: Caller) -> Next:
-    """An audience button (or a district's, or Cancel)."""
+    """An audience button (or a unit's for its subtree, or Cancel)."""
     t = caller.t
     query = update.callback_query
     assert query is not None
@@ -256,13 +265,12 @@ async def audience_pressed(update: Update, context: Context, caller: Caller) -> 
         return await cancel(update, context, caller)
     if kind == "pick":
         token = draft_of(context)["token"]
-        districts = [u for u in tree if u.level is Level.DISTRICT]
         rows = [
             [button(tree.describe(u.code, t.language), token, f"subtree:{u.code}")]
-            for u in districts
+            for u in middle_units(tree)
         ]
         rows.append([button(t._("Back"), token, "back")])
-        await say(update, t._("Which district?"), InlineKeyboardMarkup(rows))
+        await say(update, t._("Which unit?"), InlineKeyboardMarkup(rows))
         return State.AUDIENCE
     if kind == "back":
         return await ask_audience(update, context, caller)

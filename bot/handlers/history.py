@@ -35,7 +35,8 @@ async def show_history(
     size = render.REVISIONS_PER_PAGE
     async with context.services.database.unit_of_work() as uow:
         revisions = await uow.figures.history(
-            [u.code for u in units.subtree(unit.code)], limit=MAX_PAGES * size
+            catalogue.with_predecessors([u.code for u in units.subtree(unit.code)]),
+            limit=MAX_PAGES * size,
         )
     shown, page, pages = render.paginate(revisions, page, size)
     text = render.history_text(catalogue, unit, shown, page, pages, t)

@@ -16,7 +16,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import report_view
+from bot import render, report_view
 from bot.access import Caller, require_person
 from bot.callbacks import InvalidCallbackError
 from bot.context import Context
@@ -62,10 +62,19 @@ def may_report(caller: Caller, unit: str, tree: UnitTree) -> bool:
     return any(tree.is_within(unit, scope.code) for scope in report_scopes(caller, tree))
 
 
-def not_for_you(t: Translator) -> str:
+def not_for_you(t: Translator, tree: UnitTree) -> str:
+    """Who may see it: the office, and the heads of the levels between the root and the leaves
+    (named by the catalogue: "cấp huyện"), if the catalogue has any."""
+    middle = dict.fromkeys(u.level for u in tree if u.parent is not None and tree.children(u.code))
+    if not middle:
+        return t._(
+            "The reporting overview is for the Provincial People's Committee Office."
+            " To see your unit's reports, send /deadlines."
+        )
     return t._(
         "The reporting overview is for the Provincial People's Committee Office and the"
-        " heads of districts. To see your unit's reports, send /deadlines."
+        " heads of the {levels}. To see your unit's reports, send /deadlines.",
+        levels=", ".join(render.level_name(level, t) for level in middle),
     )
 
 
@@ -144,7 +153,7 @@ async def report(update: Update, context: Context, caller: Caller) -> None:
     tree = catalogues.newest.units
     scopes = report_scopes(caller, tree)
     if not scopes:
-        await say(update, not_for_you(t))
+        await say(update, not_for_you(t, tree))
         return
     args = list(context.args or [])
     period = default_report_period(catalogues.by_year, now(context).today)
@@ -165,7 +174,7 @@ async def report(update: Update, context: Context, caller: Caller) -> None:
             await say(update, found)
             return
         if not may_report(caller, found.code, catalogue.units):
-            await say(update, not_for_you(t))
+            await say(update, not_for_you(t, catalogue.units))
             return
         unit = found
     await show_report(update, context, caller, unit.code, period)
@@ -189,7 +198,8 @@ async def report_pressed(update: Update, context: Context, caller: Caller) -> No
     catalogue = catalogues.for_year(view.period.year)
     if not may_report(caller, view.unit, catalogue.units):
         # the same answer whether the unit exists or not: a forged button learns nothing
-        await query.answer(stale(t) if caller.is_admin else not_for_you(t), show_alert=True)
+        refused = stale(t) if caller.is_admin else not_for_you(t, catalogue.units)
+        await query.answer(refused, show_alert=True)
         return
     if view.period not in catalogue.calendar.due_periods(view.period.year):
         await query.answer(stale(t), show_alert=True)

@@ -30,7 +30,7 @@ async def test_a_district_head_gets_a_chart_and_the_workbook_in_the_web_chat(
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         await page.goto(f"{sandbox.base_url}/")
         await page.wait_for_selector("#app[data-ready='1']")
-        await choose_user(page, demo.DISTRICT_HEAD)
+        await choose_user(page, demo.MIDDLE_HEAD)
 
         await send(page, "/chart")
         menu = page.locator(".msg.from-bot", has=page.locator(".kb-btn", has_text="📈")).last

@@ -100,7 +100,7 @@ async def test_the_web_chat_is_captured_at_a_phones_and_a_desktops_width(
                 await choose_user(page, user)
                 return page
 
-            page = await open_chat(demo.DISTRICT_HEAD)
+            page = await open_chat(demo.MIDDLE_HEAD)
             alert = bot_message(page, "Huyện Đăk Glei · năm 2022")
             await alert.wait_for()
             await shoot(page, alert, artifacts_dir / f"webchat-alert-{width}.png")

@@ -282,3 +282,47 @@ def test_the_period_is_taken_as_people_write_it(
     code, _, err = run(capsys, "status", "--unit", "dak-glei", "--period", "quý năm")
     assert code == 1
     assert "'quý năm' is not a period" in err
+
+
+def test_init_of_a_new_version_shows_the_merger_asks_and_keeps_every_figure(
+    database_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Three communes with Q1 figures merged into Xã An Bình from April (issue 14)."""
+    import yaml
+
+    from tests.conftest import CATALOGS
+
+    three = ("xa-mot", "xa-hai", "xa-ba")
+    data = yaml.safe_load((CATALOGS / "example-two-tier-2026.yaml").read_text("utf-8"))
+    names = {c: {"vi": f"Xã {c[3:].capitalize()}", "en": c} for c in three}
+    first = dict(data, units=dict(data["units"]))
+    first["units"]["children"] = [
+        *data["units"]["children"],
+        *({"code": c, "level": "commune", "name": names[c]} for c in three),
+    ]
+    v1 = tmp_path / "v1.yaml"
+    v1.write_text(yaml.safe_dump(first, allow_unicode=True), "utf-8")
+    for unit in data["units"]["children"]:
+        if unit["code"] == "xa-an-binh":
+            unit["succeeds"] = {
+                "from": "2026-04-01",
+                "units": [{"code": c, "name": names[c]} for c in three],
+            }
+    v2 = tmp_path / "v2.yaml"
+    v2.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+
+    assert run(capsys, "init", "--catalog", str(v1))[0] == 0
+    rows = [[c, e, "2026-02", v, ""] for c in three for e, v in (("dossiers_received", 100),)]
+    rows += [[c, "dossiers_received_online", "2026-02", 30, ""] for c in three]
+    code, _, err = run(capsys, "figures", "import", str(write_csv(tmp_path / "q1.csv", rows)))
+    assert code == 0, err
+
+    code, out, err = run(capsys, "init", "--catalog", str(v2))  # no answer: not applied
+    assert code == 1
+    assert "units merged: xa-mot, xa-hai, xa-ba -> xa-an-binh" in out
+    assert "not applied" in err
+    assert run(capsys, "init", "--catalog", str(v2), "--yes")[0] == 0
+    lines = status(capsys, "xa-an-binh", "2026")
+    assert (lines["III.2"]["numerator"], lines["III.2"]["denominator"]) == (90, 300)
+    province = status(capsys, "vi-du", "2026")
+    assert (province["III.2"]["numerator"], province["III.2"]["denominator"]) == (90, 300)

@@ -14,7 +14,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.cli import main
-from bot.demo import COMMUNES, DISTRICT, month_values
+from bot.demo import LOCALS as COMMUNES
+from bot.demo import MIDDLE as DISTRICT
+from bot.demo import month_values
 from kpi.periods import Period
 from kpi.revisions import Author, Source
 from services.catalogue_file import DEFAULT_CATALOGUE, load_catalogue

@@ -19,13 +19,13 @@ def unit(code: str, level: Level, name: str, parent: str | None = None) -> Unit:
     return Unit(code, level, LocalText(vi=name, en=name), parent)
 
 
-PROVINCE = unit("kon-tum", Level.PROVINCE, "Tỉnh Kon Tum")
-JUSTICE = unit("so-tu-phap", Level.DEPARTMENT, "Sở Tư pháp", "kon-tum")
-DAK_HA = unit("dak-ha", Level.DISTRICT, "Huyện Đăk Hà", "kon-tum")
-HA_MON = unit("dak-ha-ha-mon", Level.COMMUNE, "Xã Hà Mòn", "dak-ha")
-DAK_MAR = unit("dak-ha-dak-mar", Level.COMMUNE, "Xã Đăk Mar", "dak-ha")
-SA_THAY = unit("sa-thay", Level.DISTRICT, "Huyện Sa Thầy", "kon-tum")
-SA_BINH = unit("sa-thay-sa-binh", Level.COMMUNE, "Xã Sa Bình", "sa-thay")
+PROVINCE = unit("kon-tum", "province", "Tỉnh Kon Tum")
+JUSTICE = unit("so-tu-phap", "department", "Sở Tư pháp", "kon-tum")
+DAK_HA = unit("dak-ha", "district", "Huyện Đăk Hà", "kon-tum")
+HA_MON = unit("dak-ha-ha-mon", "commune", "Xã Hà Mòn", "dak-ha")
+DAK_MAR = unit("dak-ha-dak-mar", "commune", "Xã Đăk Mar", "dak-ha")
+SA_THAY = unit("sa-thay", "district", "Huyện Sa Thầy", "kon-tum")
+SA_BINH = unit("sa-thay-sa-binh", "commune", "Xã Sa Bình", "sa-thay")
 
 UNITS = (PROVINCE, JUSTICE, DAK_HA, HA_MON, DAK_MAR, SA_THAY, SA_BINH)
 
@@ -44,7 +44,7 @@ def element(
         name=text,
         short=text,
         measure=LocalText(vi="hồ sơ", en="dossiers"),
-        levels=frozenset(Level),
+        levels=frozenset(("province", "department", "district", "commune")),
         rolls_up=rolls_up,
         part_of=part_of,
     )

@@ -9,7 +9,7 @@ import pytest
 from kpi.alerts import AlertState, Scope
 from kpi.attainment import Status
 from kpi.text import LocalText
-from kpi.units import Level, Unit, build_tree
+from kpi.units import Unit, build_tree
 from scheduler.leader import LocalLeader, PostgresLeader, leader_for
 from storage import Database
 
@@ -19,8 +19,8 @@ NOW = datetime(2022, 3, 10, 1, 0, tzinfo=UTC)
 async def with_units(database: Database) -> None:
     tree = build_tree(
         [
-            Unit("kon-tum", Level.PROVINCE, LocalText("Tỉnh Kon Tum", "Kon Tum")),
-            Unit("dak-ha", Level.DISTRICT, LocalText("Huyện Đăk Hà", "Dak Ha"), "kon-tum"),
+            Unit("kon-tum", "province", LocalText("Tỉnh Kon Tum", "Kon Tum")),
+            Unit("dak-ha", "district", LocalText("Huyện Đăk Hà", "Dak Ha"), "kon-tum"),
         ]
     )
     async with database.unit_of_work() as uow:

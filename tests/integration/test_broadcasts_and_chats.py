@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 
 from kpi.access import Role
-from kpi.units import Level
 from services import subscriptions as subs
 from services.access import Actor, NotAllowedError
 from services.broadcasts import Audience, AudienceKind, broadcast_report, create_broadcast
@@ -90,7 +89,7 @@ async def test_a_group_migrated_to_a_supergroup_keeps_its_subscriptions(db: Data
 
 
 async def test_a_broadcast_queues_its_messages_and_reports_them(db: Database) -> None:
-    audience = Audience(AudienceKind.LEVEL, Level.COMMUNE)
+    audience = Audience(AudienceKind.LEVEL, "commune")
     created = await create_broadcast(db.unit_of_work, TREE, "Họp lúc 8 giờ", audience, 9001, T0)
     assert (created.recipients, created.blocked) == (3, 1)
     again = await create_broadcast(db.unit_of_work, TREE, "Lần hai", audience, 9001, T0)

@@ -48,7 +48,7 @@ async def catalogue(database: Database) -> Catalogue:
 
 
 def commune(catalogue: Catalogue) -> str:
-    return next(u.code for u in catalogue.units if u.level.value == "commune")
+    return next(u.code for u in catalogue.units if u.level == "commune")
 
 
 class _Signalling:

@@ -37,7 +37,7 @@ async def test_an_import_saves_in_batches_between_which_another_process_writes_a
     await load_into_store(database.unit_of_work, DEFAULT_CATALOGUE)
     async with database.unit_of_work() as uow:
         catalogue = (await Catalogues.from_store(uow)).for_year(2022)
-    communes = [u.code for u in catalogue.units if u.level.value == "commune"][:5]
+    communes = [u.code for u in catalogue.units if u.level == "commune"][:5]
     path = tmp_path / "many.csv"
     lines = ["unit,element,period,value"]
     lines += [f"{c},dossiers_received,2022-{m:02d},{m}" for c in communes for m in range(1, 13)]

@@ -9,7 +9,6 @@ import pytest
 
 from kpi.access import Membership, Person, Role
 from kpi.errors import AmbiguousUnitError, UnknownUnitError
-from kpi.units import Level
 from services import subscriptions as subs
 from services.access import Actor
 from services.broadcasts import (
@@ -81,7 +80,7 @@ def test_an_audience_takes_unit_names_as_well_as_codes() -> None:
 
 
 def test_a_list_of_units_names_every_unknown_or_ambiguous_name() -> None:
-    namesakes = tree(*UNITS, unit("sa-thay-ha-mon", Level.COMMUNE, "Xã Hà Mòn", "sa-thay"))
+    namesakes = tree(*UNITS, unit("sa-thay-ha-mon", "commune", "Xã Hà Mòn", "sa-thay"))
     with pytest.raises(UnitListError) as caught:
         Audience.parse("units:Hà Mòn, Nowhere, dak-ha", namesakes)
     problems = caught.value.problems
@@ -100,7 +99,7 @@ def test_an_unreadable_audience_is_refused_with_what_is_expected(text: str) -> N
 
 
 def test_a_subtree_of_an_unknown_or_ambiguous_unit_is_refused() -> None:
-    namesakes = tree(*UNITS, unit("sa-thay-ha-mon", Level.COMMUNE, "Xã Hà Mòn", "sa-thay"))
+    namesakes = tree(*UNITS, unit("sa-thay-ha-mon", "commune", "Xã Hà Mòn", "sa-thay"))
     with pytest.raises(UnknownUnitError):
         Audience.parse("subtree:Nowhere", TREE)
     with pytest.raises(AmbiguousUnitError):
@@ -111,7 +110,7 @@ def test_a_subtree_of_an_unknown_or_ambiguous_unit_is_refused() -> None:
 
 
 async def test_a_level_reaches_everyone_bound_to_its_units_once(state: FakeState) -> None:
-    assert await recipients(state, Audience(AudienceKind.LEVEL, Level.COMMUNE)) == [
+    assert await recipients(state, Audience(AudienceKind.LEVEL, "commune")) == [
         (1, False),
         (2, False),
         (3, True),
@@ -156,7 +155,7 @@ async def test_groups_are_the_active_chats_following_a_unit(state: FakeState) ->
 async def test_a_broadcast_queues_one_message_a_recipient_and_records_the_blocked(
     state: FakeState,
 ) -> None:
-    audience = Audience(AudienceKind.LEVEL, Level.COMMUNE)
+    audience = Audience(AudienceKind.LEVEL, "commune")
     created = await create_broadcast(
         lambda: factory(state), TREE, " Họp lúc 8 giờ ", audience, 9001, NOW
     )

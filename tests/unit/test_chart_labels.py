@@ -18,7 +18,6 @@ from kpi.catalogue import Catalogue
 from kpi.evaluation import Line
 from kpi.pace import PaceStatus, even_roadmap, pace
 from kpi.periods import Period
-from kpi.units import Level
 from services.ports import UnitOfWork
 from services.trends import Rank, Ranking, Trend, TrendMonth
 from tests.unit.test_charts import demo, demo_ranking, demo_trend, keep
@@ -63,7 +62,7 @@ def near_target_trend(kontum: Catalogue) -> Trend:
     )
     assert progress.status is not PaceStatus.NO_DATA
     unit = kontum.units.get("so-y-te")
-    return Trend(unit, indicator, Level.DEPARTMENT, 2022, target, floor, months, progress)
+    return Trend(unit, indicator, "department", 2022, target, floor, months, progress)
 
 
 @pytest.mark.parametrize("language", ["vi", "en"])

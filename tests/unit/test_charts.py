@@ -15,7 +15,6 @@ from bot.demo import load_demo_figures
 from bot.i18n import translator
 from kpi.catalogue import Catalogue
 from kpi.periods import Period
-from kpi.units import Level
 from services.ports import UnitOfWork
 from services.trends import Ranking, Trend, children_ranking, indicator_trend
 from tests.fakes import FakeState, FakeUnitOfWork
@@ -61,7 +60,7 @@ def assert_readable_png(chart: charts.Chart) -> None:
 
 async def demo_trend(demo: Callable[[], UnitOfWork], kontum: Catalogue) -> Trend:
     async with demo() as uow:
-        return await indicator_trend(uow, kontum, "dak-glei", "V.1", Level.DISTRICT, 2022, 5)
+        return await indicator_trend(uow, kontum, "dak-glei", "V.1", "district", 2022, 5)
 
 
 async def demo_ranking(demo: Callable[[], UnitOfWork], kontum: Catalogue) -> Ranking:

@@ -32,7 +32,6 @@ from kpi.pace import (
     to_basis_points,
 )
 from kpi.periods import Period
-from kpi.units import Level
 
 FLAT_25 = even_roadmap(Fraction(1, 4))
 FLAT_100 = even_roadmap(Fraction(1))
@@ -251,7 +250,7 @@ def test_milestones_are_stored_as_whole_basis_points() -> None:
 
 def test_a_line_is_keyed_by_its_indicator_and_its_level_when_it_has_one() -> None:
     assert line_key("III.2", None) == "III.2"
-    assert line_key("V.1", Level.COMMUNE) == "V.1@commune"
+    assert line_key("V.1", "commune") == "V.1@commune"
 
 
 @pytest.mark.parametrize(

@@ -51,7 +51,7 @@ def line(lines: list[Line], code: str, level: Level | None = None) -> Line:
 
 
 def codes(catalogue: Catalogue, level: Level) -> list[str]:
-    return [u.code for u in catalogue.units if u.level is level]
+    return [u.code for u in catalogue.units if u.level == level]
 
 
 # --- 1. scope in the catalogue --------------------------------------------------------------
@@ -83,13 +83,13 @@ def test_land_dues_judge_the_units_handling_land_dossiers_at_the_two_levels(
     kontum: Catalogue,
 ) -> None:
     judged = {u.code for u in kontum.units if judges(kontum, kontum.indicator("IV.4"), u)}
-    assert judged == {"so-tai-nguyen-va-moi-truong", *codes(kontum, Level.DISTRICT)}
+    assert judged == {"so-tai-nguyen-va-moi-truong", *codes(kontum, "district")}
 
 
 def test_e_certification_judges_district_justice_offices_and_communes(kontum: Catalogue) -> None:
     for code in ("III.4.a", "III.4.b"):
         judged = {u.level for u in kontum.units if judges(kontum, kontum.indicator(code), u)}
-        assert judged == {Level.DISTRICT, Level.COMMUNE}
+        assert judged == {"district", "commune"}
     judged_units = [u for u in kontum.units if judges(kontum, kontum.indicator("III.4.a"), u)]
     assert len(judged_units) == 10 + 102
 
@@ -172,15 +172,15 @@ def flags(units: Iterable[str], element: str, value: int, period: Period = Q1) -
 
 
 def test_ten_communes_saying_yes_leave_the_province_under_ten_percent(kontum: Catalogue) -> None:
-    communes = codes(kontum, Level.COMMUNE)
+    communes = codes(kontum, "commune")
     lines = lines_of(kontum, "kon-tum", flags(communes[:10], "e_cert_provided", 1), Q1)
-    commune = line(lines, "III.4.a", Level.COMMUNE).attainment
+    commune = line(lines, "III.4.a", "commune").attainment
     assert (commune.numerator, commune.denominator) == (10, 102)
     assert commune.rate_percent() == Decimal("9.80")
     assert commune.status is Status.BELOW_TARGET
     assert commune.not_answered == 92
     assert commune.needed == 92  # a count of units
-    district = line(lines, "III.4.a", Level.DISTRICT).attainment
+    district = line(lines, "III.4.a", "district").attainment
     assert district.status is Status.NO_DATA
     assert district.not_answered == 10
 
@@ -199,7 +199,7 @@ def test_a_unit_that_said_no_counts_as_answered_and_not_covered(kontum: Catalogu
 def test_a_commune_that_has_not_answered_has_no_data_and_is_counted_as_not_answered(
     kontum: Catalogue,
 ) -> None:
-    own = line(lines_of(kontum, "dak-blo", [], Q1), "III.4.a", Level.COMMUNE).attainment
+    own = line(lines_of(kontum, "dak-blo", [], Q1), "III.4.a", "commune").attainment
     assert own.status is Status.NO_DATA
     assert own.not_answered == 1
 
@@ -272,8 +272,8 @@ def test_zero_of_zero_is_nothing_arose_not_no_data(kontum: Catalogue) -> None:
 def annex_2021(catalogue: Catalogue) -> list[Figure]:
     """The annex's 2021 raw counts at the units it names (as figures of a year)."""
     year = Period.whole_year(2022)  # the same counts, filed for a year of the catalogue
-    communes = codes(catalogue, Level.COMMUNE)
-    districts = codes(catalogue, Level.DISTRICT)
+    communes = codes(catalogue, "commune")
+    districts = codes(catalogue, "district")
     figures = [
         Figure("kon-tum", "dvc_national_l34", year, 1020),
         Figure("kon-tum", "tthc_total", year, 1757),
@@ -297,11 +297,11 @@ def test_the_annexs_2021_counts_give_the_annexs_rates(kontum: Catalogue) -> None
     lines = lines_of(kontum, "kon-tum", annex_2021(kontum))
     assert line(lines, "I.1").attainment.rate_percent() == Decimal("58.05")
     assert line(lines, "III.1").attainment.rate_percent() == Decimal("31.64")
-    communes = line(lines, "III.4.a", Level.COMMUNE).attainment
+    communes = line(lines, "III.4.a", "commune").attainment
     assert (communes.numerator, communes.denominator) == (69, 102)
     assert communes.rate_percent() == Decimal("67.65")
     assert communes.not_answered == 0
-    districts = line(lines, "III.4.a", Level.DISTRICT).attainment
+    districts = line(lines, "III.4.a", "district").attainment
     assert districts.status is Status.NO_DATA
     assert districts.not_answered == 10  # the district justice offices have not answered
     land = line(lines, "IV.4").attainment
@@ -329,7 +329,7 @@ def test_each_deadline_and_the_cut_off_carry_their_source(kontum: Catalogue) -> 
     calendar = kontum.calendar
     assert calendar.cutoff_source == "Nghị định 09/2019/NĐ-CP, Điều 12"
     sources: Mapping[Level, str] = calendar.deadline_sources
-    assert set(sources) == set(Level)
+    assert set(sources) == set(kontum.units.level_order)
     assert set(sources.values()) == {"thực tiễn của tỉnh"}
 
 
@@ -337,11 +337,10 @@ def test_the_score_preview_counts_only_the_lines_that_judge_the_unit(kontum: Cat
     from kpi.scoring import score_unit
 
     lines = lines_of(kontum, "dak-glei", flags(["dak-glei", "dak-blo"], "e_cert_provided", 1), Q1)
-    criteria = {(c.indicator, c.level) for c in score_unit(Level.DISTRICT, lines).criteria}
-    assert ("III.4.a", Level.DISTRICT) in criteria
-    assert ("III.4.a", Level.COMMUNE) not in criteria  # its communes', not its own
+    criteria = {(c.indicator, c.level) for c in score_unit("district", lines).criteria}
+    assert ("III.4.a", "district") in criteria
+    assert ("III.4.a", "commune") not in criteria  # its communes', not its own
     foreign = {
-        c.indicator
-        for c in score_unit(Level.DEPARTMENT, lines_of(kontum, "so-ngoai-vu", [])).criteria
+        c.indicator for c in score_unit("department", lines_of(kontum, "so-ngoai-vu", [])).criteria
     }
     assert not foreign & {"II.1", "II.2", "II.3", "IV.4"}

@@ -12,7 +12,6 @@ from kpi.each_unit import counter_rollup
 from kpi.evaluation import Line
 from kpi.periods import Period
 from kpi.revisions import Author, Source
-from kpi.units import Level
 from services.figures import (
     RejectedSubmissionError,
     plan_submission,
@@ -86,7 +85,7 @@ async def test_the_2021_baselines_come_out_of_status_from_their_raw_counts(
         uow, kontum, "kon-tum", "2021",
         tthc_total=1757, dvc_national_l34=1020, tthc_online=1258, tthc_online_with_dossiers=398,
     )  # fmt: skip
-    communes = [u.code for u in kontum.units if u.level is Level.COMMUNE]
+    communes = [u.code for u in kontum.units if u.level == "commune"]
     for i, commune in enumerate(communes):
         await submit(uow, kontum, commune, "2021", e_cert_provided=1 if i < 69 else 0)
     await submit(

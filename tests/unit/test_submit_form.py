@@ -18,7 +18,6 @@ from kpi.errors import CountError
 from kpi.numbers import CountProblem
 from kpi.periods import Period
 from kpi.rules import RuleViolation
-from kpi.units import Level
 from services.figures import Change, Plan, Problem
 
 VI = translator("vi")
@@ -32,7 +31,7 @@ def questions(kontum: Catalogue) -> list[DataElement]:
     order (what /submit asks a unit is tested in test_scope)."""
     order = {code: i for i, code in enumerate(kontum.elements)}
     return sorted(
-        (e for e in kontum.elements.values() if Level.DEPARTMENT in e.levels),
+        (e for e in kontum.elements.values() if "department" in e.levels),
         key=lambda e: (FORM_ORDER.index(e.form), order[e.code]),
     )
 

@@ -29,6 +29,7 @@ from kpi.access import Person, Role
 from sandbox import EmulatorClient, RunningEmulator, running_emulator
 from sandbox.testing import TEST_BOT_ID, TEST_TOKEN, BotApi
 from services import access
+from services.catalogue_file import DEFAULT_CATALOGUE
 from services.catalogues import Catalogues
 from storage import Database
 from tests.backends import BACKENDS, empty_database
@@ -187,9 +188,18 @@ async def server() -> AsyncIterator[RunningEmulator]:
 
 
 @pytest.fixture
-async def bot(server: RunningEmulator, database_url: str) -> AsyncIterator[BotDriver]:
+def catalog_path() -> Path:
+    """The catalogue the bot starts with; a test module may override it (test_catalogues)."""
+    return DEFAULT_CATALOGUE
+
+
+@pytest.fixture
+async def bot(
+    server: RunningEmulator, database_url: str, catalog_path: Path
+) -> AsyncIterator[BotDriver]:
     """The bot running against the emulator on an empty database; ADMIN is configured."""
     settings = Settings(
+        catalog_path=catalog_path,
         _env_file=None,  # not the developer's .env
         telegram_bot_token=SecretStr(TEST_TOKEN),
         bot_api_base_url=server.base_url,

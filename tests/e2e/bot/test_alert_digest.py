@@ -38,9 +38,9 @@ async def test_the_dak_glei_alert_is_one_short_digest_naming_each_indicator_once
             )
             services.outbox_ready()
             alert = await control.wait_for_text(
-                demo.DISTRICT_HEAD.telegram_id, "Huyện Đăk Glei · năm 2022", since, WAIT
+                demo.MIDDLE_HEAD.telegram_id, "Huyện Đăk Glei · năm 2022", since, WAIT
             )
-            later = await control.messages(demo.DISTRICT_HEAD.telegram_id, since)
+            later = await control.messages(demo.MIDDLE_HEAD.telegram_id, since)
     text = alert["text"]
     assert len(text) <= LIMIT, text
     assert text.count("Huyện Đăk Glei") == 1  # the unit once, in the heading

@@ -19,7 +19,6 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import make_url
 
 from kpi.access import Role
-from kpi.units import Level
 from scheduler.delivery import DeliveryLimits
 from services.broadcasts import Audience, create_broadcast
 from storage.tables import OutboxRow, PersonRow
@@ -95,7 +94,7 @@ async def bind_heads(bot: BotDriver, count: int, first_id: int) -> list[int]:
     """`count` people, each the head of a department."""
     assert bot.application is not None
     units = [
-        u for u in bot.application.services.catalogues.newest.units if u.level is Level.DEPARTMENT
+        u for u in bot.application.services.catalogues.newest.units if u.level == "department"
     ]
     people = []
     for index, unit in enumerate(units[:count]):

@@ -16,7 +16,6 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from kpi.access import Role
-from kpi.units import Level
 from sandbox import RunningEmulator
 from sandbox.testing import TEST_TOKEN
 from services.broadcasts import Audience, AudienceKind, create_broadcast
@@ -95,7 +94,7 @@ async def test_a_bot_killed_mid_broadcast_delivers_the_rest_when_started_again(
         await load_into_store(database.unit_of_work, DEFAULT_CATALOGUE)
         async with database.unit_of_work() as uow:
             tree = (await Catalogues.from_store(uow)).newest.units
-            communes = [u.code for u in tree if u.level is Level.COMMUNE]
+            communes = [u.code for u in tree if u.level == "commune"]
             for i, telegram_id in enumerate(PEOPLE):
                 await uow.people.upsert(telegram_id, f"Cán bộ {telegram_id}")
                 await uow.people.add_membership(
@@ -111,7 +110,7 @@ async def test_a_bot_killed_mid_broadcast_delivers_the_rest_when_started_again(
                 database.unit_of_work,
                 tree,
                 TEXT,
-                Audience(AudienceKind.LEVEL, Level.COMMUNE),
+                Audience(AudienceKind.LEVEL, "commune"),
                 0,
                 datetime.now(UTC),
             )

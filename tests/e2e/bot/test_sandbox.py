@@ -18,6 +18,7 @@ from bot.sandbox import BOT_USERNAME, SandboxOptions, run_sandbox
 from sandbox import EmulatorClient
 from sandbox.testing import free_port
 from storage import Database
+from tests.conftest import CATALOGS
 
 STARTUP = 90.0  # a fresh database, the catalogue and about a hundred demo submissions
 WAIT = 10.0
@@ -38,8 +39,8 @@ def test_the_demo_figures_show_units_met_below_target_and_below_the_floor() -> N
     assert Fraction(95, 100) <= v1_rate("dak-glei") < Fraction(97, 100)  # the district's 97 %
     assert v1_rate("dak-blo") < Fraction(95, 100)  # under the floor
     assert v1_rate("dak-pek") == 1  # a commune at its 100 %
-    assert {p.unit for p in demo.COMMUNES} >= {"dak-blo", "dak-man", "xop"}
-    assert len(demo.COMMUNES) == 12
+    assert {p.unit for p in demo.LOCALS} >= {"dak-blo", "dak-man", "xop"}
+    assert len(demo.LOCALS) == 12
 
 
 async def test_the_sandbox_serves_the_web_chat_and_the_bot_to_the_demo_users(
@@ -189,4 +190,29 @@ async def test_chitieu_sandbox_prints_its_ready_line_and_stops_on_sigint(tmp_pat
     assert "Stopping the sandbox…" in rest
     # on 08/03/2022 only January's and February's figures are in (each sent on the 16th)
     assert any("Demo figures: 38 submissions" in line for line in printed), printed
+    assert "Traceback" not in errors
+
+
+async def test_chitieu_sandbox_runs_on_the_two_tier_example_catalogue(tmp_path: Path) -> None:
+    """`chitieu sandbox --catalog PATH`: the demo moved onto a two-tier province of 2026."""
+    catalog = CATALOGS / "example-two-tier-2026.yaml"
+    port = free_port()
+    process = await chitieu(tmp_path, "sandbox", "--port", str(port), "--catalog", str(catalog))
+    printed: list[str] = []
+    try:
+        printed = await until_ready(process)
+        assert printed[-1] == f"Sandbox ready: http://127.0.0.1:{port}/"
+        async with EmulatorClient(f"http://127.0.0.1:{port}") as control:
+            users = {u["user_id"]: u for u in await control.users()}
+            assert 9003 not in users  # no district level: no district head
+            await control.send(9004, "/start")
+            welcome = await control.wait_for_text(9004, "Xin chào", timeout=WAIT)
+            assert "Phường Nam Hà" in welcome["text"]  # the second commune-level unit
+            await control.send(9001, "/report")
+            report = await control.wait_for_text(9001, "Cấp xã", timeout=WAIT)
+            assert "cấp huyện" not in report["text"].lower()
+    finally:
+        _rest, errors = await interrupted(process)
+    assert process.returncode == 0, errors[-2000:]
+    assert any("submissions for 2026" in line for line in printed), printed
     assert "Traceback" not in errors
