@@ -56,9 +56,9 @@ def free_text_ms(messages: int) -> float:
     return spent * 1000 / messages
 
 
-def csv_of(rows: int, communes: list[str]) -> str:
+def csv_of(rows: int, leaves: list[str]) -> str:
     lines = ["unit,element,period,value"]
-    for unit in communes:
+    for unit in leaves:
         for month in range(1, 13):
             for element, value in DOSSIERS:
                 if len(lines) > rows:
@@ -75,9 +75,11 @@ async def file_ms(rows: int) -> tuple[float, int]:
             await load_into_store(database.unit_of_work, DEFAULT_CATALOGUE)
             async with database.unit_of_work() as uow:
                 catalogues = await Catalogues.from_store(uow)
-            communes = [u.code for u in catalogues.newest.units if u.level == "commune"]
+            units = catalogues.newest.units
+            parents = {u.parent for u in units}
+            leaves = [u.code for u in units if u.code not in parents]  # the lowest level
             path = Path(folder) / "figures.csv"
-            path.write_text(csv_of(rows, communes), encoding="utf-8")
+            path.write_text(csv_of(rows, leaves), encoding="utf-8")
             started = time.process_time()
             async with database.autocommit() as uow:
                 groups = await check_file(uow, catalogues, path, Path(folder), lambda _u: True)
