@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from bot import formatting, render
+from bot.context import Context
 from bot.formatting import period_name
 from bot.i18n import Translator, translator
 from bot.pace_text import rate_percent_text
 from kpi.catalogue import Catalogue
 from kpi.periods import Period
 from kpi.sections import Section, ShareLine, ShareState
+from services import sections as service
 from services.sections import Below, Overview, RateShare
 
 
@@ -163,3 +165,25 @@ class SharesWriter:
         rows = [share_line_text(catalogue, line, t, named=True) for line in below.lines]
         rows += [rate_share_text(catalogue, rate, t, named=True) for rate in below.rates]
         return "\n".join([head, *rows, t._("Details: /sections")])
+
+
+async def pooled_codes(context: Context, unit: str) -> dict[str, list[str]]:
+    """The unit's elements its sections file, with the sections' names."""
+    async with context.services.database.autocommit() as uow:
+        pooled = await service.pooled_elements(uow, unit)
+    return {code: [s.name for s in found] for code, found in pooled.items()}
+
+
+def pooled_note(catalogue: Catalogue, pooled: dict[str, list[str]], t: Translator) -> str | None:
+    if not pooled:
+        return None
+    names = ", ".join(
+        f"{element_name(catalogue, code, t.language)} ({', '.join(sections)})"
+        for code, sections in pooled.items()
+    )
+    return t._(
+        "Filed by the unit's sections, summed for the unit: {elements}. The unit no longer"
+        " files them here (what is typed for them is not saved); its sections use /sections"
+        " submit.",
+        elements=names,
+    )

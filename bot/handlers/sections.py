@@ -31,7 +31,7 @@ from bot.context import Context
 from bot.formatting import period_name
 from bot.handlers.status import home_unit, not_yours, now, say, show, stale
 from bot.i18n import N_, Translator
-from bot.sections_text import element_name, overview_text, section_text
+from bot.sections_text import overview_text, section_text
 from kpi.catalogue import Catalogue
 from kpi.errors import CountError, DomainError, PeriodError
 from kpi.numbers import parse_count
@@ -370,25 +370,3 @@ def handlers() -> list[BaseHandler[Any, Context, Any]]:
 
 
 # --- what /submit says of elements the sections file ----------------------------------------
-
-
-async def pooled_codes(context: Context, unit: str) -> dict[str, list[str]]:
-    """The unit's elements its sections file, with the sections' names."""
-    async with context.services.database.autocommit() as uow:
-        pooled = await service.pooled_elements(uow, unit)
-    return {code: [s.name for s in found] for code, found in pooled.items()}
-
-
-def pooled_note(catalogue: Catalogue, pooled: dict[str, list[str]], t: Translator) -> str | None:
-    if not pooled:
-        return None
-    names = ", ".join(
-        f"{element_name(catalogue, code, t.language)} ({', '.join(sections)})"
-        for code, sections in pooled.items()
-    )
-    return t._(
-        "Filed by the unit's sections, summed for the unit: {elements}. The unit no longer"
-        " files them here (what is typed for them is not saved); its sections use /sections"
-        " submit.",
-        elements=names,
-    )

@@ -39,9 +39,9 @@ from bot.buttons import retire
 from bot.context import Context
 from bot.formatting import period_name
 from bot.handlers.basics import cancelled
-from bot.handlers.sections import pooled_codes, pooled_note
 from bot.i18n import translator
 from bot.notices import REPORT_PATTERN, parse_report_button
+from bot.sections_text import pooled_codes, pooled_note
 from bot.submit_form import Action, Form, Press
 from kpi.catalogue import Catalogue
 from kpi.elements import DataElement, ElementKind
