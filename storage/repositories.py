@@ -517,12 +517,13 @@ class SqlFigureStore:
                     _INSERT_REVISIONS[dialect], [(i, *row) for i, row in chunk]
                 )
         else:
+            names = REVISION_COLUMNS[1:-1]  # without the id and the time (given as it is)
             revision_ids = list(
                 (
                     await connection.execute(
                         revision_table.insert().returning(fr.id, sort_by_parameter_order=True),
                         [
-                            dict(zip(REVISION_COLUMNS[1:-1], row[:-1], strict=True), created_at=r.at)
+                            dict(zip(names, row[:-1], strict=True), created_at=r.at)
                             for row, r in zip(records, revisions, strict=True)
                         ],
                     )
@@ -633,6 +634,24 @@ class SqlFigureStore:
             (element, _LEVELS[level]): Total(value, reporters)
             for element, level, value, reporters in rows
         }
+
+    async def totals_of_periods(
+        self, unit: str, periods: Sequence[Period]
+    ) -> dict[Period, UnitTotals]:
+        c = total_table.c
+        by_key = {period.key: period for period in periods}
+        found: dict[Period, UnitTotals] = {period: {} for period in by_key.values()}
+        if not by_key:
+            return found
+        unit_id = await self._ids.id_of(unit)
+        rows = await (await self._connection()).execute(
+            select(c.period_key, c.element_code, c.level, c.value, c.reporters).where(
+                c.unit_id == unit_id, c.period_key.in_(sorted(by_key)), c.reporters != 0
+            )
+        )
+        for period_key, element, level, value, reporters in rows.tuples().all():
+            found[by_key[period_key]][element, _LEVELS[level]] = Total(value, reporters)
+        return found
 
     async def totals_of_units(
         self, units: Sequence[str] | None, period: Period
