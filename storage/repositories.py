@@ -512,10 +512,9 @@ class SqlFigureStore:
             await self._write_transaction()
             largest = await connection.scalar(select(func.max(fr.id))) or 0
             revision_ids = list(range(largest + 1, largest + 1 + len(records)))
-            for chunk in chunks(zip(revision_ids, records, strict=True), BATCH):
-                await connection.exec_driver_sql(
-                    _INSERT_REVISIONS[dialect], [(i, *row) for i, row in chunk]
-                )
+            numbered_rows = [(i, *row) for i, row in zip(revision_ids, records, strict=True)]
+            for rows_chunk in chunks(numbered_rows, BATCH):
+                await connection.exec_driver_sql(_INSERT_REVISIONS[dialect], rows_chunk)
         else:
             names = REVISION_COLUMNS[1:-1]  # without the id and the time (given as it is)
             revision_ids = list(
