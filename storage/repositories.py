@@ -836,7 +836,10 @@ class _TimeParameters:
     once for each distinct time: an import's revisions share one)."""
 
     def __init__(self, dialect: Dialect) -> None:
-        self._process = revision_table.c.created_at.type.bind_processor(dialect)
+        # the column's type as this dialect implements it (SQLite: text such as
+        # "2022-03-20 01:02:03.000004", as every other write of the column stores it)
+        column = revision_table.c.created_at.type
+        self._process = column.dialect_impl(dialect).bind_processor(dialect)
         self._done: dict[datetime, Any] = {}
 
     def __call__(self, at: datetime) -> Any:
