@@ -31,6 +31,16 @@ def parse_count(text: str) -> int:
 
     Raises CountError whose `reason` is a CountProblem value; never guesses.
     """
+    if text.isascii() and text.isdigit():  # plain digits (most of a file's cells): at once
+        value = int(text)
+        if value > MAX_COUNT:
+            raise CountError(CountProblem.TOO_LARGE, text)
+        return value
+    return _parse_count_text(text)
+
+
+def _parse_count_text(text: str) -> int:
+    """`parse_count` of any text."""
     stripped = text.strip()
     if not stripped:
         raise CountError(CountProblem.EMPTY, text)
