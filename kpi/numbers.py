@@ -21,6 +21,7 @@ from enum import StrEnum
 from kpi.errors import CountError
 
 MAX_COUNT = 10**9  # more than any plausible count of dossiers, procedures or payments
+_PLAIN_DIGITS = 12  # a text this short of ASCII digits is read at once (a file's cells)
 _MAX_DIGITS = 15  # longer digit strings are too large without converting them
 
 
@@ -98,6 +99,11 @@ def parse_count(text: str) -> int:
     Raises CountError whose `reason` is a CountProblem value and whose `text` is what was
     typed; never guesses.
     """
+    if len(text) <= _PLAIN_DIGITS and text.isascii() and text.isdigit():
+        value = int(text)  # plain digits (most of a file's cells): at once
+        if value > MAX_COUNT:
+            raise CountError(CountProblem.TOO_LARGE, text)
+        return value
     stripped = text.strip()
     if not stripped:
         raise CountError(CountProblem.EMPTY, text)

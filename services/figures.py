@@ -11,12 +11,11 @@ from kpi.aggregate import Total, TotalKey, total_changes
 from kpi.catalogue import Catalogue
 from kpi.each_unit import counter_changes, each_unit_indicators
 from kpi.errors import FigureError
-from kpi.evaluation import UnitTotals
 from kpi.periods import Period
 from kpi.revisions import Author, Revision, Source
 from kpi.rules import RuleViolation, violations
 from kpi.scope import judges
-from kpi.units import Level, Unit
+from kpi.units import Unit
 from services.pending_totals import PendingTotals
 from services.ports import UnitOfWork
 
@@ -281,7 +280,10 @@ async def _move_totals(
         if judges(catalogue, i, unit) and changed & set(i.elements)
     ]
     periods = sorted({p for plan in plans for p in plan.period.supersets()}) if judged else []
-    verdicts_before = {p: await _own_totals(pending, unit.code, unit.level, p) for p in periods}
+    verdicts_before = {
+        period: {key: total for key, total in totals.items() if key[1] is unit.level}
+        for period, totals in (await pending.figures.totals_of_periods(unit.code, periods)).items()
+    }
     series = await pending.figures.series_of(unit.code, list(new_values), year)
     moved: list[tuple[TotalKey, Total]] = []
     for element, values in new_values.items():
@@ -319,12 +321,6 @@ class SubmissionCheck(Protocol):
     async def __call__(
         self, uow: UnitOfWork, catalogue: Catalogue, unit: str, period: Period, now: datetime
     ) -> int: ...
-
-
-async def _own_totals(uow: UnitOfWork, unit: str, level: Level, period: Period) -> UnitTotals:
-    """The unit's own figures for `period`, as totals (its row at its own level)."""
-    totals = await uow.figures.totals(unit, period)
-    return {key: total for key, total in totals.items() if key[1] == level}
 
 
 async def submit_figures(

@@ -74,6 +74,12 @@ class _PendingFigures:
     async def totals(self, unit: str, period: Period) -> UnitTotals:
         return self._with(await self.store.totals(unit, period), self._changes_of(unit, period))
 
+    async def totals_of_periods(
+        self, unit: str, periods: Sequence[Period]
+    ) -> dict[Period, UnitTotals]:
+        stored = await self.store.totals_of_periods(unit, periods)
+        return {p: self._with(stored[p], self._changes_of(unit, p)) for p in stored}
+
     async def totals_of_units(
         self, units: Sequence[str] | None, period: Period
     ) -> dict[str, UnitTotals]:

@@ -109,6 +109,12 @@ class FigureStore(Protocol):
     ) -> dict[str, UnitTotals]:
         """Totals of many units (None: all) for one period, in few queries."""
 
+    async def totals_of_periods(
+        self, unit: str, periods: Sequence[Period]
+    ) -> dict[Period, UnitTotals]:
+        """`totals` of one unit for several periods, in one query (an empty mapping for a
+        period without)."""
+
     async def replace_totals(self, year: int, totals: Iterable[tuple[TotalKey, Total]]) -> None:
         """Drop every total of `year` and store these instead (a rebuild)."""
 

@@ -483,72 +483,71 @@ class SqlFigureStore:
         for unit_id, revision in zip(unit_ids, revisions, strict=True):
             found = latest.get((unit_id, revision.element, revision.period.key))
             numbered.append((1, None) if found is None else (found[1] + 1, found[0]))
+        # tuples through the driver's executemany, as the totals are: SQLAlchemy's handling
+        # of each row's parameters was most of an import's time in this method
+        times = _TimeParameters(connection.dialect)
+        dialect = connection.dialect.name
         records = [
-            {
-                "unit_id": unit_id,
-                "element_code": r.element,
-                "period_key": r.period.key,
-                "year": r.period.year,
-                "first_month": r.period.first,
-                "last_month": r.period.last,
-                "value": r.value,
-                "number": number,
-                "previous": previous,
-                "author_id": r.author.id,
-                "author_name": r.author.name,
-                "source": r.source.value,
-                "reason": r.reason,
-                "created_at": r.at,
-            }
+            (
+                unit_id,
+                r.element,
+                r.period.key,
+                r.period.year,
+                r.period.first,
+                r.period.last,
+                r.value,
+                number,
+                previous,
+                r.author.id,
+                r.author.name,
+                r.source.value,
+                r.reason,
+                times(r.at),
+            )
             for unit_id, r, (number, previous) in zip(unit_ids, revisions, numbered, strict=True)
         ]
-        if connection.dialect.name == "sqlite":
+        if dialect == "sqlite":
             # SQLite: RETURNING in parameter order makes SQLAlchemy send one INSERT per row (a
             # tenth of an import's time); with the file's write lock held, the ids that follow
             # the largest are ours to give, in one executemany
             await self._write_transaction()
             largest = await connection.scalar(select(func.max(fr.id))) or 0
             revision_ids = list(range(largest + 1, largest + 1 + len(records)))
-            for row, revision_id in zip(records, revision_ids, strict=True):
-                row["id"] = revision_id
-            await connection.execute(revision_table.insert(), records)
+            numbered_rows = [(i, *row) for i, row in zip(revision_ids, records, strict=True)]
+            for rows_chunk in chunks(numbered_rows, BATCH):
+                await connection.exec_driver_sql(_INSERT_REVISIONS[dialect], rows_chunk)
         else:
+            names = REVISION_COLUMNS[1:-1]  # without the id and the time (given as it is)
             revision_ids = list(
                 (
                     await connection.execute(
                         revision_table.insert().returning(fr.id, sort_by_parameter_order=True),
-                        records,
+                        [
+                            dict(zip(names, row[:-1], strict=True), created_at=r.at)
+                            for row, r in zip(records, revisions, strict=True)
+                        ],
                     )
                 ).scalars()
             )
-        statement = _upsert(connection, current_table)
-        statement = statement.on_conflict_do_update(
-            index_elements=list(current_table.primary_key.columns),
-            set_={
-                "value": statement.excluded.value,
-                "revision_id": statement.excluded.revision_id,
-                "updated_at": statement.excluded.updated_at,
-            },
-        )
-        await connection.execute(
-            statement,
-            [
-                {
-                    "unit_id": unit_id,
-                    "element_code": r.element,
-                    "period_key": r.period.key,
-                    "year": r.period.year,
-                    "first_month": r.period.first,
-                    "last_month": r.period.last,
-                    "value": r.value,
-                    "revision_id": revision_id,
-                    "updated_at": r.at,
-                }
-                for unit_id, r, revision_id in zip(unit_ids, revisions, revision_ids, strict=True)
-            ],
-        )
+        current = [
+            (*row[:7], revision_id, row[-1])
+            for row, revision_id in zip(records, revision_ids, strict=True)
+        ]
+        for chunk in chunks(current, BATCH):
+            await connection.exec_driver_sql(_UPSERT_CURRENT[dialect], chunk)
         return [
-            dataclasses.replace(r, number=number, previous=previous)
+            Revision(
+                r.unit,
+                r.element,
+                r.period,
+                r.value,
+                r.author,
+                r.source,
+                r.at,
+                r.reason,
+                number=number,
+                previous=previous,
+            )
             for r, (number, previous) in zip(revisions, numbered, strict=True)
         ]
 
@@ -634,6 +633,24 @@ class SqlFigureStore:
         return {
             (element, level): Total(value, reporters) for element, level, value, reporters in rows
         }
+
+    async def totals_of_periods(
+        self, unit: str, periods: Sequence[Period]
+    ) -> dict[Period, UnitTotals]:
+        c = total_table.c
+        by_key = {period.key: period for period in periods}
+        found: dict[Period, UnitTotals] = {period: {} for period in by_key.values()}
+        if not by_key:
+            return found
+        unit_id = await self._ids.id_of(unit)
+        rows = await (await self._connection()).execute(
+            select(c.period_key, c.element_code, c.level, c.value, c.reporters).where(
+                c.unit_id == unit_id, c.period_key.in_(sorted(by_key)), c.reporters != 0
+            )
+        )
+        for period_key, element, level, value, reporters in rows.tuples().all():
+            found[by_key[period_key]][element, level] = Total(value, reporters)
+        return found
 
     async def totals_of_units(
         self, units: Sequence[str] | None, period: Period
@@ -755,6 +772,80 @@ _ADD_TO_TOTALS = {
     "sqlite": _add_to_totals_sql(["?"] * len(TOTAL_COLUMNS)),
     "postgresql": _add_to_totals_sql([f"${i}" for i in range(1, len(TOTAL_COLUMNS) + 1)]),
 }
+
+
+REVISION_COLUMNS = (
+    "id",
+    "unit_id",
+    "element_code",
+    "period_key",
+    "year",
+    "first_month",
+    "last_month",
+    "value",
+    "number",
+    "previous",
+    "author_id",
+    "author_name",
+    "source",
+    "reason",
+    "created_at",
+)
+CURRENT_COLUMNS = (
+    "unit_id",
+    "element_code",
+    "period_key",
+    "year",
+    "first_month",
+    "last_month",
+    "value",
+    "revision_id",
+    "updated_at",
+)
+
+
+def _placeholders(dialect: str, count: int) -> str:
+    if dialect == "sqlite":
+        return ", ".join(["?"] * count)
+    return ", ".join(f"${i}" for i in range(1, count + 1))
+
+
+def _insert_sql(table: str, columns: Sequence[str], dialect: str) -> str:
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)})"  # noqa: S608 (our constants)
+        f" VALUES ({_placeholders(dialect, len(columns))})"
+    )
+
+
+_INSERT_REVISIONS = {
+    dialect: _insert_sql(revision_table.name, REVISION_COLUMNS, dialect)
+    for dialect in ("sqlite", "postgresql")
+}
+_UPSERT_CURRENT = {
+    dialect: _insert_sql(current_table.name, CURRENT_COLUMNS, dialect)
+    + f" ON CONFLICT ({', '.join(c.name for c in current_table.primary_key.columns)})"
+    " DO UPDATE SET value = excluded.value, revision_id = excluded.revision_id,"
+    " updated_at = excluded.updated_at"
+    for dialect in ("sqlite", "postgresql")
+}
+
+
+class _TimeParameters:
+    """A time as the driver takes it for our UTC columns (SQLAlchemy's own conversion, done
+    once for each distinct time: an import's revisions share one)."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        # the column's type as this dialect implements it (SQLite: text such as
+        # "2022-03-20 01:02:03.000004", as every other write of the column stores it)
+        column = revision_table.c.created_at.type
+        self._process = column.dialect_impl(dialect).bind_processor(dialect)
+        self._done: dict[datetime, Any] = {}
+
+    def __call__(self, at: datetime) -> Any:
+        found = self._done.get(at)
+        if found is None:
+            found = self._done[at] = at if self._process is None else self._process(at)
+        return found
 
 
 def _total_record(ids: dict[str, int], key: TotalKey, total: Total) -> tuple[Any, ...]:

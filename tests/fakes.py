@@ -182,6 +182,11 @@ class FakeFigures:
             if u == unit and p == period.key and t.reporters
         }
 
+    async def totals_of_periods(
+        self, unit: str, periods: Sequence[Period]
+    ) -> dict[Period, UnitTotals]:
+        return {period: await self.totals(unit, period) for period in periods}
+
     async def totals_of_units(
         self, units: Sequence[str] | None, period: Period
     ) -> dict[str, UnitTotals]:

@@ -253,3 +253,43 @@ async def test_add_revisions_numbers_each_as_add_revision_does(units: Database) 
         (11, 2, ALICE),
         (10, 1, ALICE),
     ]
+
+
+async def test_add_revisions_stores_exactly_the_rows_add_revision_stores(units: Database) -> None:
+    # add_revisions hands tuples to the driver (an import's speed); add_revision goes through
+    # SQLAlchemy: the rows stored, times included, are the same text on either backend
+    at = datetime(2022, 3, 20, 1, 2, 3, 4, tzinfo=UTC)
+    given = revision(HA_MON.code, RECEIVED.code, MARCH, 12, reason="ghi chú")
+    given = dataclasses.replace(given, at=at)
+    async with units.unit_of_work() as uow:
+        await uow.figures.add_revision(given)
+        await uow.figures.add_revisions([dataclasses.replace(given, unit=SA_BINH.code)])
+        await uow.commit()
+
+    def columns(table: str, names: str) -> str:
+        return f"SELECT unit_id, {names} FROM {table} ORDER BY unit_id"
+
+    async with units.engine.connect() as connection:
+        revisions = (
+            await connection.exec_driver_sql(
+                columns(
+                    "figure_revision",
+                    "element_code, period_key, year, first_month, last_month, value, number,"
+                    " previous, author_id, author_name, source, reason, CAST(created_at AS TEXT)",
+                )
+            )
+        ).all()
+        current = (
+            await connection.exec_driver_sql(
+                columns(
+                    "figure_current",
+                    "element_code, period_key, year, first_month, last_month, value,"
+                    " CAST(updated_at AS TEXT)",
+                )
+            )
+        ).all()
+
+    assert len(revisions) == len(current) == 2
+    assert revisions[0][1:] == revisions[1][1:]
+    assert current[0][1:] == current[1][1:]
+    assert revisions[0][-1] == current[0][-1]

@@ -136,6 +136,32 @@ async def test_totals_of_many_units_are_read_for_one_period(units: Database) -> 
     assert some == {DAK_HA.code: {(RECEIVED.code, COMMUNE): Total(70, 2)}, SA_BINH.code: {}}
 
 
+async def test_totals_of_several_periods_are_those_read_one_period_at_a_time(
+    units: Database,
+) -> None:
+    year = Period.whole_year(2022)
+    changes: list[tuple[TotalKey, Total]] = [
+        ((DAK_HA.code, MARCH.key, RECEIVED.code, COMMUNE), Total(70, 2)),
+        ((DAK_HA.code, MARCH.key, RECEIVED.code, "district"), Total(5, 1)),
+        ((DAK_HA.code, Q1.key, RECEIVED.code, COMMUNE), Total(99, 2)),
+        ((DAK_HA.code, Q1.key, ONLINE.code, COMMUNE), Total(0, 0)),
+        ((HA_MON.code, MARCH.key, RECEIVED.code, COMMUNE), Total(40, 1)),
+    ]
+    async with units.unit_of_work() as uow:
+        await uow.figures.add_to_totals(changes)
+        together = await uow.figures.totals_of_periods(DAK_HA.code, [MARCH, Q1, year])
+        one_by_one = {p: await uow.figures.totals(DAK_HA.code, p) for p in (MARCH, Q1, year)}
+        none = await uow.figures.totals_of_periods(DAK_HA.code, [])
+
+    assert together == one_by_one
+    assert together[MARCH] == {
+        (RECEIVED.code, COMMUNE): Total(70, 2),
+        (RECEIVED.code, "district"): Total(5, 1),
+    }
+    assert together[year] == {}
+    assert none == {}
+
+
 async def test_totals_of_an_unknown_unit_are_an_error(units: Database) -> None:
     async with units.unit_of_work() as uow:
         with pytest.raises(UnknownUnitError):

@@ -134,3 +134,15 @@ def test_yes_and_no_are_read_in_vietnamese_and_english() -> None:
     ]
     with pytest.raises(CountError):
         parse_flag("maybe")
+
+
+@given(st.text(alphabet="0123456789", min_size=1, max_size=12))
+def test_plain_digits_read_as_the_same_digits_with_spaces_around_them_do(digits: str) -> None:
+    # plain digits take a short way (a file's cells); padded, the same text takes the long one
+    def outcome(text: str) -> int | str:
+        try:
+            return parse_count(text)
+        except CountError as error:
+            return str(error.reason)
+
+    assert outcome(digits) == outcome(f" {digits} ")
