@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot import cli_backup, cli_broadcast, cli_report
-from bot.cli_errors import expected_error, telegram_id
+from bot.cli_errors import CliError, expected_error, telegram_id
+from bot.i18n import N_, translator
 from kpi.errors import DomainError
 from kpi.periods import Period
 from kpi.revisions import Author
@@ -31,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Chỉ tiêu: administrative-reform targets of a province, tracked by unit."
         " DATABASE_URL selects the store (default: the SQLite file var/chitieu.db).",
     )
+    parser.add_argument("--lang", choices=LANGUAGES, default="vi", help=LANG_HELP)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     init = commands.add_parser("init", help="create or upgrade the schema and load a catalogue")
@@ -64,7 +66,6 @@ def _parser() -> argparse.ArgumentParser:
         help="tháng 3, quý 1, T3/2022, quý I/2022, 6 tháng, cả năm, 2022-Q1…",
     )
     status.add_argument("--format", choices=("table", "json"), default="table")
-    status.add_argument("--lang", choices=("vi", "en"), default="vi")
     cli_report.add_parser(commands)
     cli_broadcast.add_parser(commands)
 
@@ -78,7 +79,6 @@ def _parser() -> argparse.ArgumentParser:
         help="quý 1, quý I/2022, 6 tháng, 9 tháng, cả năm, 2022-Q1…",
     )
     export.add_argument("--output", required=True, type=Path, metavar="FILE", help="*.xlsx, *.csv")
-    export.add_argument("--lang", choices=("vi", "en"), default="vi")
 
     emulator = commands.add_parser("emulator", help="run the Telegram Bot API emulator alone")
     _listen_arguments(emulator, 8081)
@@ -121,7 +121,24 @@ def _parser() -> argparse.ArgumentParser:
         "--name", default=None, help="their name (default: the one Telegram gives next time)"
     )
     cli_backup.add_parsers(commands)
+    _lang_everywhere(parser)
     return parser
+
+
+LANGUAGES = ("vi", "en")
+LANG_HELP = "the language of what is printed (default vi, the catalogue's)"
+
+
+def _lang_everywhere(parser: argparse.ArgumentParser) -> None:
+    """`--lang` after any command too (`chitieu init --lang en`): given there, it wins; not
+    given, the global one (default vi) stays."""
+    for action in parser._actions:  # noqa: SLF001 (argparse lists its subparsers nowhere else)
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+            for sub in dict.fromkeys(action.choices.values()):
+                sub.add_argument(
+                    "--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=LANG_HELP
+                )
+                _lang_everywhere(sub)
 
 
 def _listen_arguments(
@@ -155,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _command(args)
     except Exception as error:
-        line = expected_error(error)
+        line = expected_error(error, translator(args.lang))
         if line is None:
             raise  # a bug: its traceback is wanted
         print(line, file=sys.stderr)
@@ -248,9 +265,16 @@ async def _invite(args: argparse.Namespace) -> int:
     finally:
         await database.dispose()
     unit = catalogue.units.get(invite.unit)
+    t = translator(args.lang)
     print(
-        f"Invite to {unit.name.vi} ({unit.code}) as {role.value}, single use, valid until"
-        f" {moment(invite.expires_at, 'vi', settings.timezone)} ({settings.timezone}):"
+        t._(
+            "Invite to {unit} ({code}) as {role}, single use, valid until {moment} ({zone}):",
+            unit=unit.name.get(t.language),
+            code=unit.code,
+            role=role.value,
+            moment=moment(invite.expires_at, t.language, settings.timezone),
+            zone=settings.timezone,
+        )
     )
     print(deep_link(username, invite.code))
     return EXIT_OK
@@ -262,7 +286,7 @@ def _role(text: str) -> Any:
     try:
         return Role(text.strip().lower())
     except ValueError:
-        raise DomainError(f"--role is head, member or viewer, not {text!r}") from None
+        raise CliError(N_("--role is head, member or viewer, not “{text}”"), text=text) from None
 
 
 def _days(text: str) -> int:
@@ -273,8 +297,11 @@ def _days(text: str) -> int:
     except ValueError:
         days = 0
     if not MIN_DAYS <= days <= MAX_DAYS:
-        raise DomainError(
-            f"--expires is a number of days from {MIN_DAYS} to {MAX_DAYS}, not {text!r}"
+        raise CliError(
+            N_("--expires is a number of days from {low} to {high}, not “{text}”"),
+            low=MIN_DAYS,
+            high=MAX_DAYS,
+            text=text,
         )
     return days
 
@@ -308,13 +335,14 @@ async def _bot_username(settings: Any) -> str:
                 return str(bot.username)
         except TelegramError as error:
             if configured is None:
-                raise DomainError(
-                    f"could not ask Telegram for the bot's name ({error}); set BOT_USERNAME"
+                raise CliError(
+                    N_("could not ask Telegram for the bot's name ({reason}); set BOT_USERNAME"),
+                    reason=error,
                 ) from None
             print(f"warning: getMe failed ({error}); using BOT_USERNAME", file=sys.stderr)
     if configured is None:
-        raise DomainError(
-            "the link needs the bot's username: set BOT_USERNAME (or TELEGRAM_BOT_TOKEN)"
+        raise CliError(
+            N_("the link needs the bot's username: set BOT_USERNAME (or TELEGRAM_BOT_TOKEN)")
         )
     return configured
 
@@ -346,7 +374,7 @@ async def _dispatch(args: argparse.Namespace) -> int:
     try:
         await db.upgrade()
         if args.command == "init":
-            return await _init(db, args.catalog)
+            return await _init(db, args.catalog, translator(args.lang))
         if args.command == "units":
             return await _units(db, args)
         if args.command == "indicators":
@@ -366,15 +394,26 @@ async def _dispatch(args: argparse.Namespace) -> int:
     return EXIT_USAGE
 
 
-async def _init(db: Any, path: Path) -> int:
+async def _init(db: Any, path: Path, t: Any) -> int:
     from services.catalogues import load_into_store
 
     report = await load_into_store(db.unit_of_work, path)
     units = report.units
+    summary = (
+        t._("catalogue {name}: loaded", name=report.catalogue)
+        if report.changed
+        else t._("catalogue {name}: unchanged", name=report.catalogue)
+    )
     print(
-        f"catalogue {report.catalogue}: {'loaded' if report.changed else 'unchanged'};"
-        f" units added {units.added}, updated {units.updated}, deactivated {units.deactivated};"
-        f" totals rebuilt {report.totals_rebuilt}"
+        t._(
+            "{summary}; units added {added}, updated {updated}, deactivated {deactivated};"
+            " totals rebuilt {rebuilt}",
+            summary=summary,
+            added=units.added,
+            updated=units.updated,
+            deactivated=units.deactivated,
+            rebuilt=report.totals_rebuilt,
+        )
     )
     return EXIT_OK
 
@@ -412,10 +451,16 @@ async def _units(db: Any, args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
+        from bot.render import level_name
+
+        t = translator(args.lang)
         depth = {u.code: len(tree.ancestors(u.code)) for u in units}
         _table(
-            ["code", "level", "name"],
-            [[r["code"], r["level"], "  " * depth[r["code"]] + r["name"]] for r in rows],
+            [t._("code"), t._("level"), t._("name")],
+            [
+                [u.code, level_name(u.level, t), "  " * depth[u.code] + u.name.get(t.language)]
+                for u in units
+            ],
         )
     return EXIT_OK
 
@@ -459,12 +504,21 @@ async def _indicators(db: Any, args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
+        t = translator(args.lang)
         _table(
-            ["code", "short", "target", "floor", "levels", "judges", "totals"],
+            [
+                t._("code"),
+                t._("short name"),
+                t._("target"),
+                t._("floor"),
+                t._("levels"),
+                t._("judges"),
+                t._("totals"),
+            ],
             [
                 [
                     r["code"],
-                    r["short"],
+                    r["short"] if t.language == "vi" else r["short_en"],
                     ", ".join(f"{k} {v}" for k, v in r["target_by_level"].items())
                     or ("—" if r["target"] is None else f"{r['target']}"),
                     "—" if r["floor"] is None else str(r["floor"]),
@@ -489,21 +543,32 @@ def _alerts() -> SubmissionAlerts:
 
 
 async def _import(db: Any, args: argparse.Namespace) -> int:
+    from bot.import_errors import rejected_summary, row_error_text
     from services.importing import ImportRejectedError, import_figures
 
+    t = translator(args.lang)
     name = args.author or getpass.getuser()
     try:
         report = await import_figures(
             db.unit_of_work, args.file, Author(f"cli:{name}", name), alerts=_alerts()
         )
     except ImportRejectedError as rejected:
-        print(f"{args.file}: {rejected}", file=sys.stderr)
+        catalogue = (await _catalogues(db)).newest
+        print(f"{args.file}: {rejected_summary(rejected, t)}", file=sys.stderr)
         for error in rejected.errors:
-            print(f"  row {error.row}: {error.reason}", file=sys.stderr)
+            reason = row_error_text(error, t, catalogue)
+            print("  " + t._("row {row}: {reason}", row=error.row, reason=reason), file=sys.stderr)
         return EXIT_PROBLEM
     print(
-        f"{args.file}: {report.rows} rows; {report.revisions} new revisions,"
-        f" {report.unchanged} unchanged"
+        t.n_(
+            "{file}: {count} row; {revisions} new revisions, {unchanged} unchanged",
+            "{file}: {count} rows; {revisions} new revisions, {unchanged} unchanged",
+            report.rows,
+            file=args.file,
+            count=report.rows,
+            revisions=report.revisions,
+            unchanged=report.unchanged,
+        )
     )
     return EXIT_OK
 
@@ -567,9 +632,11 @@ async def _export(db: Any, args: argparse.Namespace) -> int:
     """Build the whole report before writing: a bad unit or period leaves no file behind."""
     from datetime import UTC, datetime
 
+    from bot.formatting import period_name
     from bot.workbook import output_format, report_bytes
     from services.export import build_report
 
+    t = translator(args.lang)
     file_format = output_format(args.output.name)
     catalogues = await _catalogues(db)
     period = _typed_period(args.period, catalogues)
@@ -580,9 +647,10 @@ async def _export(db: Any, args: argparse.Namespace) -> int:
     try:
         args.output.write_bytes(report_bytes(report, file_format, args.lang))
     except OSError as error:
-        print(f"error: {args.output}: {error.strerror or error}", file=sys.stderr)
+        reason = f"{args.output}: {error.strerror or error}"
+        print(t._("error: {reason}", reason=reason), file=sys.stderr)
         return EXIT_PROBLEM
-    print(f"{args.output}: {unit.name.get(args.lang)} ({unit.code}), {period.key}")
+    print(f"{args.output}: {unit.name.get(args.lang)} ({unit.code}), {period_name(period, t)}")
     return EXIT_OK
 
 
@@ -598,7 +666,14 @@ async def _admin_add(args: argparse.Namespace) -> int:
         person = await add_admin(db.unit_of_work, args.telegram_id, args.name)
     finally:
         await db.dispose()
-    print(f"{person.telegram_id} ({person.name}) is an administrator: they see every unit")
+    t = translator(args.lang)
+    print(
+        t._(
+            "{id} ({name}) is an administrator: they see every unit",
+            id=person.telegram_id,
+            name=person.name,
+        )
+    )
     return EXIT_OK
 
 
