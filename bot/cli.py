@@ -171,6 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _command(args)
+    except BrokenPipeError:
+        raise  # the reader went away: quiet_on_closed_pipe ends quietly
     except Exception as error:
         line = expected_error(error, translator(args.lang))
         if line is None:
@@ -458,7 +460,7 @@ async def _units(db: Any, args: argparse.Namespace) -> int:
         _table(
             [t._("code"), t._("level"), t._("name")],
             [
-                [u.code, level_name(u.level, t), "  " * depth[u.code] + u.name.get(t.language)]
+                [u.code, level_name(u.level, t), "  " * depth[u.code] + u.name.vi]
                 for u in units
             ],
         )

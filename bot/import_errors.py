@@ -66,8 +66,9 @@ def row_error_text(error: RowError, t: Translator, catalogue: Catalogue | None =
         return t._("the period is empty: write 2022-03, 2022-Q1, 2022-H1, 2022-9M or 2022")
     if code == "no_catalogue":
         return t._(
-            "no catalogue is loaded for {period}; figures are taken for the years {years}",
+            "{period}: no catalogue is loaded for {year}; figures are taken for {years}",
             period=period_name(p["period"], t),  # type: ignore[arg-type]
+            year=p["period"].year,  # type: ignore[attr-defined]
             years=str(p["years"]),
         )
     if code == "repeated":
@@ -76,12 +77,12 @@ def row_error_text(error: RowError, t: Translator, catalogue: Catalogue | None =
         return t._(
             "{period} overlaps {clash} given in row {earlier} for the same unit and element:"
             " give one or the other",
-            period=period_name(p["period"], t),  # type: ignore[arg-type]
-            clash=period_name(p["clash"], t),  # type: ignore[arg-type]
+            period=p["period"].key,  # type: ignore[attr-defined]
+            clash=p["clash"].key,  # type: ignore[attr-defined]
             earlier=p["earlier"],
         )
     if code == "problem":
-        text = _problem_text(p["problem"], catalogue, t)  # type: ignore[arg-type]
+        text = _problem_text(p["problem"], str(p["unit"]), catalogue, t)  # type: ignore[arg-type]
         if p.get("rows"):
             return t._(
                 "{problem} (unit {unit}, {period}, rows {rows})",
@@ -102,7 +103,9 @@ def _count_text(error: CountError, t: Translator) -> str:
     return count_problem_text(error, t)
 
 
-def _problem_text(problem: Problem, catalogue: Catalogue | None, t: Translator) -> str:
+def _problem_text(
+    problem: Problem, unit: str, catalogue: Catalogue | None, t: Translator
+) -> str:
     language = t.language
     element = problem.element
     name = element or ""
@@ -122,9 +125,15 @@ def _problem_text(problem: Problem, catalogue: Catalogue | None, t: Translator) 
             " correct that period instead",
             element=name,
         )
-    if problem.code == "not_reported_by_level":
+    if problem.code == "not_reported_by_level" and catalogue is not None and unit:
+        from bot.render import level_name
+
         return t._(
-            "{element} is not asked of this unit: no indicator that judges it reads it",
+            "{element} ({code}) is not asked of {unit} ({level}): no indicator that judges it"
+            " reads it",
             element=name,
+            code=element,
+            unit=unit,
+            level=level_name(catalogue.units.get(unit).level, t),
         )
     return problem.message

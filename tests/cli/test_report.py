@@ -25,7 +25,7 @@ ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
+    code = main(["--lang", "en", *argv])  # the English messages asserted
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -123,7 +123,7 @@ def test_the_province_s_report_is_a_table_by_level_with_the_rankings(
     code, out, err = run(capsys, "report", "--period", "2022-Q1", "--today", "2022-06-10")
 
     assert code == 0, err
-    assert out.startswith("Tỉnh Kon Tum (kon-tum), 2022-Q1, 10/06/2022")
+    assert out.startswith("Kon Tum Province (kon-tum), Q1 2022, Jun 10, 2022")
     communes = next(line for line in out.splitlines() if line.startswith("cấp xã "))
     assert communes.split() == [
         "cấp",
@@ -157,7 +157,7 @@ def test_the_ranking_can_be_limited_to_one_level(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--unit", "Atlantis"], "no unit is named or coded 'Atlantis'"),
+        (["--unit", "Atlantis"], "no unit is named or coded “Atlantis”"),
         (["--unit", "Đăk Long"], "names several units"),
         (["--period", "2022-03"], "no report is due for 2022-03"),
         (["--period", "2022-Q5"], "is not a period"),
