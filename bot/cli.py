@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from bot import cli_backup, cli_broadcast, cli_report
 from bot.cli_errors import CliError, expected_error, telegram_id
 from bot.i18n import N_, translator
-from kpi.errors import DomainError
 from kpi.periods import Period
 from kpi.revisions import Author
 from services.catalogue_file import DEFAULT_CATALOGUE
@@ -459,10 +458,7 @@ async def _units(db: Any, args: argparse.Namespace) -> int:
         depth = {u.code: len(tree.ancestors(u.code)) for u in units}
         _table(
             [t._("code"), t._("level"), t._("name")],
-            [
-                [u.code, level_name(u.level, t), "  " * depth[u.code] + u.name.vi]
-                for u in units
-            ],
+            [[u.code, level_name(u.level, t), "  " * depth[u.code] + u.name.vi] for u in units],
         )
     return EXIT_OK
 

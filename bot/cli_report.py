@@ -59,7 +59,9 @@ def _today(text: str | None) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise CliError(N_("--today is a day written YYYY-MM-DD, not “{text}”"), text=text) from None
+        raise CliError(
+            N_("--today is a day written YYYY-MM-DD, not “{text}”"), text=text
+        ) from None
 
 
 def typed_period(text: str, by_year: dict[int, Catalogue], today: date) -> Period:

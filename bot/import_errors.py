@@ -51,7 +51,7 @@ def row_error_text(error: RowError, t: Translator, catalogue: Catalogue | None =
         return t._(
             "“{text}” names several units ({units}): give the code",
             text=echo(str(p["text"])),
-            units=", ".join(str(u) for u in p["units"]),  # type: ignore[attr-defined]
+            units=", ".join(str(u) for u in p["units"]),
         )
     if code == "unknown_element":
         return t._("no data element has the code “{text}”", text=echo(str(p["text"])))
@@ -67,8 +67,8 @@ def row_error_text(error: RowError, t: Translator, catalogue: Catalogue | None =
     if code == "no_catalogue":
         return t._(
             "{period}: no catalogue is loaded for {year}; figures are taken for {years}",
-            period=period_name(p["period"], t),  # type: ignore[arg-type]
-            year=p["period"].year,  # type: ignore[attr-defined]
+            period=period_name(p["period"], t),
+            year=p["period"].year,
             years=str(p["years"]),
         )
     if code == "repeated":
@@ -77,18 +77,18 @@ def row_error_text(error: RowError, t: Translator, catalogue: Catalogue | None =
         return t._(
             "{period} overlaps {clash} given in row {earlier} for the same unit and element:"
             " give one or the other",
-            period=p["period"].key,  # type: ignore[attr-defined]
-            clash=p["clash"].key,  # type: ignore[attr-defined]
+            period=p["period"].key,
+            clash=p["clash"].key,
             earlier=p["earlier"],
         )
     if code == "problem":
-        text = _problem_text(p["problem"], str(p["unit"]), catalogue, t)  # type: ignore[arg-type]
+        text = _problem_text(p["problem"], str(p["unit"]), catalogue, t)
         if p.get("rows"):
             return t._(
                 "{problem} (unit {unit}, {period}, rows {rows})",
                 problem=text,
                 unit=p["unit"],
-                period=period_name(p["period"], t),  # type: ignore[arg-type]
+                period=period_name(p["period"], t),
                 rows=p["rows"],
             )
         return text
@@ -103,9 +103,7 @@ def _count_text(error: CountError, t: Translator) -> str:
     return count_problem_text(error, t)
 
 
-def _problem_text(
-    problem: Problem, unit: str, catalogue: Catalogue | None, t: Translator
-) -> str:
+def _problem_text(problem: Problem, unit: str, catalogue: Catalogue | None, t: Translator) -> str:
     language = t.language
     element = problem.element
     name = element or ""

@@ -463,20 +463,20 @@ class _Lookups:
 def _parse(number: int, record: dict[str, Any], lookups: _Lookups) -> _Row:
     unit_text = str(record.get("unit") or "").strip()
     if not unit_text:
-        raise _RowProblem("the unit is empty; expected a unit code or name", "empty_unit")
+        raise _RowProblemError("the unit is empty; expected a unit code or name", "empty_unit")
     period_text = str(record.get("period") or "").strip()
     if not period_text:
-        raise _RowProblem(
+        raise _RowProblemError(
             "the period is empty; expected 2022-03, 2022-Q1, 2022-H1, 2022-9M or 2022",
             "empty_period",
         )
     try:
         period = _period(period_text)
     except PeriodError as error:
-        raise _RowProblem(str(error), "period", {"text": period_text}) from None
+        raise _RowProblemError(str(error), "period", {"text": period_text}) from None
     if period.year not in lookups.years:
         years = ", ".join(str(y) for y in sorted(lookups.years)) or "no year"
-        raise _RowProblem(
+        raise _RowProblemError(
             f"{period.key}: no catalogue is loaded for {period.year}; figures are taken for"
             f" {years}",
             "no_catalogue",
@@ -492,7 +492,7 @@ def _parse(number: int, record: dict[str, Any], lookups: _Lookups) -> _Row:
     )
 
 
-class _RowProblem(DomainError):
+class _RowProblemError(DomainError):
     """A row's problem found while reading it, with its code and params (RowError)."""
 
     def __init__(self, reason: str, code: str, params: Mapping[str, Any] | None = None) -> None:
@@ -503,7 +503,7 @@ class _RowProblem(DomainError):
 
 def _row_error(number: int, error: Exception) -> RowError:
     """The RowError of an exception raised while reading row `number`."""
-    if isinstance(error, _RowProblem):
+    if isinstance(error, _RowProblemError):
         return RowError(number, str(error), error.code, error.params)
     if isinstance(error, CountError):
         reason = f"value {error.text!r}: {COUNT_MESSAGES.get(error.reason, error.reason)}"
