@@ -22,7 +22,7 @@ def test_an_import_expands_multiplier_words_and_refuses_letters_stuck_to_a_numbe
     assert "“12abc”" in err
     assert "“1e5”" in err
     assert "scientific notation" in err
-    assert "'5k'" in err
+    assert "“5k”" in err
 
     good: list[list[Any]] = [
         ["so-y-te", "dossiers_received", "2022-03", "2 nghìn"],
