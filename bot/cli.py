@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot import cli_backup, cli_broadcast, cli_report
+from bot import cli_backup, cli_broadcast, cli_report, cli_sections
 from bot.cli_errors import CliError, expected_error, telegram_id
 from bot.i18n import N_, translator
 from kpi.periods import Period
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement an option)
     parser = argparse.ArgumentParser(
         prog="chitieu",
         description="Chỉ tiêu: administrative-reform targets of a province, tracked by unit."
@@ -67,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     status.add_argument("--format", choices=("table", "json"), default="table")
     cli_report.add_parser(commands)
     cli_broadcast.add_parser(commands)
+    cli_sections.add_parser(commands)
 
     export = commands.add_parser(
         "export", help="the quarterly report of a unit's subtree as .xlsx (or .csv)"
@@ -171,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _command(args)
     except BrokenPipeError:
-        raise  # the reader went away: quiet_on_closed_pipe ends quietly
+        raise  # the reader went away: quiet_on_closed_pipe ends the command
     except Exception as error:
         line = expected_error(error, translator(args.lang))
         if line is None:
@@ -390,6 +391,8 @@ async def _dispatch(args: argparse.Namespace) -> int:
             return await cli_broadcast.run(db, args)
         if args.command == "export":
             return await _export(db, args)
+        if args.command == "sections":
+            return await cli_sections.run(db, args)
     finally:
         await db.dispose()
     return EXIT_USAGE
@@ -633,6 +636,7 @@ async def _export(db: Any, args: argparse.Namespace) -> int:
     from bot.formatting import period_name
     from bot.workbook import output_format, report_bytes
     from services.export import build_report
+    from services.sections import export_shares
 
     t = translator(args.lang)
     file_format = output_format(args.output.name)
@@ -642,8 +646,9 @@ async def _export(db: Any, args: argparse.Namespace) -> int:
     unit = catalogue.units.find(args.unit)
     async with db.unit_of_work() as uow:
         report = await build_report(uow, catalogue, unit.code, period, datetime.now(UTC))
+    shares = await export_shares(db.unit_of_work, unit.code, period)
     try:
-        args.output.write_bytes(report_bytes(report, file_format, args.lang))
+        args.output.write_bytes(report_bytes(report, file_format, args.lang, shares))
     except OSError as error:
         reason = f"{args.output}: {error.strerror or error}"
         print(t._("error: {reason}", reason=reason), file=sys.stderr)

@@ -44,6 +44,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("mute", N_("Stop the reminders of report deadlines"), Audience.MEMBERS),
     Command("unmute", N_("Receive the reminders of report deadlines again"), Audience.MEMBERS),
     Command("roadmap", N_("Your unit's roadmap to its targets"), Audience.MEMBERS),
+    Command("sections", N_("Targets handed down to sections and officials"), Audience.MEMBERS),
     Command("export", N_("The report workbook (.xlsx) of your unit"), Audience.MEMBERS),
     Command("units", N_("Units and the people bound to them"), Audience.ADMINS),
     Command("invite", N_("Invite a unit's head or official"), Audience.ADMINS),

@@ -191,8 +191,10 @@ def line_text(line: Line, catalogue: Catalogue, t: Translator) -> str:
         )
     if a.not_answered:
         parts.append(
-            t._(
+            t.n_(
+                "not yet reported: {count} unit",
                 "not yet reported: {count} units",
+                a.not_answered,
                 count=formatting.count(a.not_answered, t.language),
             )
         )

@@ -10,6 +10,7 @@ leaves all of it out (a process that only answers updates).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from telegram.ext import ExtBot
@@ -17,12 +18,16 @@ from telegram.ext import ExtBot
 from bot.context import Services
 from bot.handlers.broadcast import report_renderer
 from bot.notices import BotNoticeWriter
+from bot.sections_text import SharesWriter
+from kpi.catalogue import Catalogue
+from kpi.periods import Period
 from scheduler.broadcast_report import refresh_reports
 from scheduler.delivery import DeliveryWorker
 from scheduler.jobs import Jobs
 from scheduler.leader import leader_for
 from scheduler.runner import Periodic, Runner
 from services.alerts import SubmissionAlerts
+from services.sections import queue_digests
 from services.updates import PRUNE_EVERY, prune_processed_updates
 
 REPORT_EVERY = 2.0  # seconds between two refreshes of the broadcasts' delivery reports
@@ -35,6 +40,27 @@ def notice_writer(services: Services) -> BotNoticeWriter:
 def submission_alerts(services: Services) -> SubmissionAlerts:
     """The alert check every submission runs in its transaction."""
     return SubmissionAlerts(notice_writer(services), services.settings.tzinfo)
+
+
+def share_digests(services: Services) -> Callable[[Catalogue, datetime], Awaitable[int]]:
+    """The heads' daily digest of the shares below target this quarter (Article 2.1)."""
+
+    async def digests(catalogue: Catalogue, moment: datetime) -> int:
+        today = moment.astimezone(services.settings.tzinfo).date()
+        month = catalogue.calendar.month_of(today)
+        quarter = Period.quarter(month.year, month.quarter_number)
+        if quarter.year != catalogue.year:
+            return 0
+        return await queue_digests(
+            services.database.unit_of_work,
+            catalogue,
+            quarter,
+            moment,
+            SharesWriter(),
+            services.settings.default_language,
+        )
+
+    return digests
 
 
 def build_runner(services: Services, bot: ExtBot[None]) -> Runner:
@@ -52,6 +78,7 @@ def build_runner(services: Services, bot: ExtBot[None]) -> Runner:
         zone=settings.tzinfo,
         clock=clock,
         office_ids=settings.admin_telegram_ids,
+        after_sweep=share_digests(services),
     )
     render = report_renderer(services)
 

@@ -398,7 +398,9 @@ def far_from_previous(element: DataElement, value: int, form: Form) -> int | Non
         or form.flagged.get(element.code) == value
     ):
         return None
-    if before > 0 and (value >= before * TYPO_FACTOR or value * TYPO_FACTOR <= before):
+    if before <= 0 or value <= 0:
+        return None
+    if value >= before * TYPO_FACTOR or value * TYPO_FACTOR <= before:
         return before
     return None
 
@@ -458,7 +460,7 @@ def period_refusal_text(
         return t._("That period has not begun yet: choose one that has.")
     return t._(
         "“{text}” is not a period: type for example “tháng 3”, “quý 1”, “6 tháng”, “9 tháng”"
-        " or “cả năm” (this year is assumed), or “quý I/2022”, “T3/2022”, 2022-Q1.",
+        " or “cả năm” (this year is assumed), or “quý 1/2022”, “T3/2022”, 2022-Q1.",
         text=text.strip()[:40],
     )
 
@@ -493,7 +495,7 @@ def period_prompt(
 def other_period_text(t: Translator) -> str:
     return t._(
         "Type the period as you would say it: “tháng 3”, “quý 1”, “6 tháng”, “9 tháng đầu năm”"
-        " or “cả năm” (this year is assumed), or with its year: “T3/2022”, “quý I/2022”."
+        " or “cả năm” (this year is assumed), or with its year: “T3/2022”, “quý 1/2022”."
     )
 
 

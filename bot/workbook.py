@@ -35,6 +35,7 @@ from bot.i18n import N_, Translator, translator
 from kpi.attainment import Attainment, Status
 from kpi.errors import DomainError
 from kpi.indicators import Binding
+from kpi.sections import ShareLine
 from kpi.units import Level, Unit
 from services.export import Column, DossierRow, Report, SectionSheet, UnitRow
 
@@ -151,8 +152,14 @@ def line_headers(column: Column) -> tuple[str, ...]:
 # --- the workbook -----------------------------------------------------------------------------
 
 
-def workbook_bytes(report: Report, language: str = "vi", timezone: str = TIMEZONE) -> bytes:
-    """The report as an .xlsx file's bytes."""
+def workbook_bytes(
+    report: Report,
+    language: str = "vi",
+    timezone: str = TIMEZONE,
+    shares: Sequence[ShareLine] = (),
+) -> bytes:
+    """The report as an .xlsx file's bytes; `shares`: a sheet of the unit's sections and
+    officials (bot.workbook_shares), when it handed targets down."""
     t = translator(language)
     book = Workbook()
     first = book.active
@@ -162,6 +169,10 @@ def workbook_bytes(report: Report, language: str = "vi", timezone: str = TIMEZON
         _section_sheet(book, report, sheet, t, timezone)
     _dossier_sheet(book, report, t, timezone)
     _figures_sheet(book, report, t)
+    if shares:
+        from bot.workbook_shares import shares_sheet
+
+        shares_sheet(book, report, shares, t, timezone)
     book.properties.title = _title(report, t)
     book.properties.creator = "Chỉ tiêu"
     buffer = io.BytesIO()
@@ -474,10 +485,12 @@ def csv_bytes(report: Report, language: str = "vi") -> bytes:
     return text.getvalue().encode("utf-8-sig")
 
 
-def report_bytes(report: Report, file_format: str, language: str = "vi") -> bytes:
-    """The report in `file_format` ("xlsx" or "csv")."""
+def report_bytes(
+    report: Report, file_format: str, language: str = "vi", shares: Sequence[ShareLine] = ()
+) -> bytes:
+    """The report in `file_format` ("xlsx" or "csv"; the shares' sheet only in a workbook)."""
     if file_format == "xlsx":
-        return workbook_bytes(report, language)
+        return workbook_bytes(report, language, shares=shares)
     if file_format == "csv":
         return csv_bytes(report, language)
     raise UnsupportedFormatError(f"no writer for {file_format!r}")

@@ -21,7 +21,7 @@ every missed one. The sweep is useful until the next day's.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 
@@ -75,7 +75,10 @@ class Jobs:
         clock: Callable[[], datetime],
         office_ids: Collection[int] = (),
         sweep_at: time | None = SWEEP_AT,
+        after_sweep: Callable[[Catalogue, datetime], Awaitable[int]] | None = None,
     ) -> None:
+        # after_sweep: the heads' digest of shares below target (services.sections)
+        self.after_sweep = after_sweep
         self._uow = unit_of_work
         self._catalogues = catalogues
         self.writer = writer
@@ -145,6 +148,8 @@ class Jobs:
             queued = await sweep_alerts(
                 self._uow, job.catalogue, moment, self.writer, self.zone, job.name, job.fire_time
             )
+            if queued is not None and self.after_sweep is not None:
+                queued += await self.after_sweep(job.catalogue, moment)
         else:
             queued = await run_reminders(
                 self._uow,

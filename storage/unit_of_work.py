@@ -39,6 +39,7 @@ from storage.repositories import (
     UnitIds,
 )
 from storage.roadmaps import SqlRoadmapStore
+from storage.sections import SqlSectionStore
 from storage.transaction import Transaction
 
 
@@ -65,6 +66,7 @@ class SqlUnitOfWork:
     alerts: AlertStore
     schedule: ScheduleLog
     roadmaps: RoadmapStore
+    sections: SqlSectionStore  # services.sections.SectionStore
 
     def __init__(
         self, engine: AsyncEngine, unit_ids: UnitIdCache | None = None, *, autocommit: bool = False
@@ -101,6 +103,7 @@ class SqlUnitOfWork:
         self.alerts = SqlAlertStore(session, ids)
         self.schedule = SqlScheduleLog(session)
         self.roadmaps = SqlRoadmapStore(session, ids)
+        self.sections = SqlSectionStore(session, ids)
         return self
 
     async def __aexit__(

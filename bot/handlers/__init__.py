@@ -34,6 +34,7 @@ from bot.handlers import (
     reminders,
     report,
     roadmap,
+    sections,
     status,
     submit,
     units,
@@ -54,6 +55,7 @@ MODULES: tuple[Handlers, ...] = (
     broadcast.handlers,
     roadmap.handlers,
     quick.handlers,  # figures typed outside a form, one figure corrected
+    sections.handlers,
     basics.handlers,
     status.handlers,
     history.handlers,

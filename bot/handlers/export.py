@@ -35,6 +35,7 @@ from bot.workbook import report_filename, workbook_bytes
 from kpi.errors import PeriodError
 from kpi.periods import Period
 from services.export import build_report
+from services.sections import export_shares
 
 PREFIX: Final = "ex"
 BUTTONS_PER_ROW: Final = 4
@@ -99,8 +100,9 @@ async def send_report(
     unit = catalogue.units.get(unit_code)
     async with services.database.unit_of_work() as uow:
         report = await build_report(uow, catalogue, unit.code, period, services.clock())
+    shares = await export_shares(services.database.unit_of_work, unit.code, period)
     content = await asyncio.to_thread(
-        workbook_bytes, report, t.language, services.settings.timezone
+        workbook_bytes, report, t.language, services.settings.timezone, shares
     )
     current = now(context)
     quarter = current.month.quarter_number if period.year == current.month.year else 4

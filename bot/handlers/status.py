@@ -31,12 +31,14 @@ from bot.context import Context
 from bot.formatting import echo
 from bot.handlers.quick import with_fix_button
 from bot.i18n import Translator
+from bot.sections_text import mine_text
 from kpi.catalogue import Catalogue
 from kpi.errors import AmbiguousUnitError, UnknownUnitError
 from kpi.evaluation import Line
 from kpi.period_words import split_period
 from kpi.periods import Period, PeriodKind, cumulative_period
 from kpi.units import Unit, UnitTree
+from services.sections import Actor, overview
 from services.status import YearToDate, unit_status, year_to_date
 from services.subscriptions import subscriptions
 
@@ -308,6 +310,9 @@ async def show_status(
         lines = await lines_of(context, catalogue, unit.code, period)
     note = None if current.covered else render.year_note(current.today.year, period.year, t)
     text = render.status_text(catalogue, unit, period, lines, t, note, paces)
+    mine = await my_targets(context, caller, catalogue, unit.code)
+    if mine is not None:  # an official's own targets first, then the unit (Article 2.1)
+        text = f"{mine}\n\n{text}"
     keyboard = render.status_keyboard(
         catalogue,
         unit,
@@ -318,6 +323,25 @@ async def show_status(
         visible_parent(caller, unit, catalogue.units),
     )
     await show(update, text, with_fix_button(keyboard, context, caller, unit.code, period))
+
+
+async def my_targets(
+    context: Context, caller: Caller, catalogue: Catalogue, unit: str
+) -> str | None:
+    """The caller's own targets this quarter, when bound to the unit and given some."""
+    if caller.person is None or not any(m.unit == unit for m in caller.person.memberships):
+        return None
+    quarter = now(context).quarter
+    if quarter.year != catalogue.year:
+        return None
+    async with context.services.database.autocommit() as uow:  # one query when none is set
+        if not await uow.sections.targets(unit, quarter.year):
+            return None
+    actor = Actor(caller.telegram_id, caller.name, caller.is_admin)
+    view = await overview(context.services.database.unit_of_work, catalogue, actor, unit, quarter)
+    if not (view.mine or view.my_rates):
+        return None
+    return mine_text(catalogue, view, caller.t)
 
 
 @require_person

@@ -39,6 +39,7 @@ from bot.buttons import retire
 from bot.context import Context
 from bot.formatting import period_name
 from bot.handlers.basics import cancelled
+from bot.handlers.sections import pooled_codes, pooled_note
 from bot.i18n import translator
 from bot.notices import REPORT_PATTERN, parse_report_button
 from bot.submit_form import Action, Form, Press
@@ -297,6 +298,11 @@ async def ask_period(update: Update, context: Context, caller: Caller, form: For
             "The newest targets loaded are for {year}: its periods are offered.",
             year=current.year,
         )
+    pooled = pooled_note(
+        catalogues.newest, await pooled_codes(context, form.unit), caller.t
+    )  # Article 2.1: elements the unit's sections file
+    if pooled is not None:
+        note = pooled if note is None else f"{note}\n{pooled}"
     choices = [
         (p, which) for p, which in sf.period_choices(current) if p.year in catalogues.by_year
     ]
@@ -661,9 +667,11 @@ async def save(
     catalogue, period = form_catalogue(context, form)
     saved: Saved | None = None
     nothing_left = False
+    pooled = await pooled_codes(context, form.unit)  # filed by the sections (Article 2.1)
+    answers = {code: value for code, value in form.answers.items() if code not in pooled}
     async with context.services.database.unit_of_work() as uow:
         try:
-            plan = await plan_for_saving(uow, catalogue, form.unit, period, form.answers)
+            plan = await plan_for_saving(uow, catalogue, form.unit, period, answers)
         except RejectedSubmissionError:
             pass
         else:

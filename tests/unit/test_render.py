@@ -268,7 +268,7 @@ def test_a_coverage_line_shows_the_units_not_yet_reported(kontum: Catalogue) -> 
         plain, attainment=dataclasses.replace(plain.attainment, not_answered=92)
     )
     text = render.line_text(covered, kontum, VI)
-    assert "9,80 %" in text
+    assert "9,80\u00a0%" in text
     assert "chưa báo cáo: 92 đơn vị" in text
     assert "cần thêm 92 đơn vị" in text
 
@@ -277,5 +277,5 @@ def test_the_land_dues_baseline_states_its_scope(kontum: Catalogue) -> None:
     indicator = kontum.indicator("IV.4")
     lines = [line(kontum, "IV.4", 10, 100)]
     text = render.detail_text(kontum, kontum.units.root, YEAR, indicator, lines, VI)
-    assert "Kết quả năm 2021: 14,82 % (3.016/20.352). Phạm vi: Cấp tỉnh và cấp huyện" in text
+    assert "Kết quả năm 2021: 14,82\u00a0% (3.016/20.352). Phạm vi: Cấp tỉnh và cấp huyện" in text
     assert "18,57 %" in text

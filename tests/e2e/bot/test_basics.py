@@ -127,6 +127,7 @@ async def test_the_command_menu_is_published_in_vietnamese_english_and_for_admin
         "unmute",
         "export",
         "roadmap",
+        "sections",
         "chart",
         "subscribe",
         "help",
