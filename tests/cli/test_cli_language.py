@@ -107,6 +107,7 @@ def test_a_rejected_files_row_errors_are_in_vietnamese_unless_asked_for_english(
 
 
 def test_a_files_row_error_reads_the_same_in_the_bot_and_on_the_command_line() -> None:
+    import bot.handlers  # noqa: F401 (the handlers import each other in this order)
     from bot.handlers.quick import rejected_text
     from bot.i18n import translator
     from bot.import_errors import row_error_text
