@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot import cli_backup, cli_broadcast, cli_report, cli_sections
-from bot.cli_errors import expected_error, telegram_id
-from kpi.errors import DomainError
+from bot.cli_errors import CliError, expected_error, telegram_id
+from bot.i18n import N_, translator
 from kpi.periods import Period
 from kpi.revisions import Author
 from services.catalogue_file import DEFAULT_CATALOGUE
@@ -38,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement an opt
         description="Chỉ tiêu: administrative-reform targets of a province, tracked by unit."
         " DATABASE_URL selects the store (default: the SQLite file var/chitieu.db).",
     )
+    parser.add_argument("--lang", choices=LANGUAGES, default="vi", help=LANG_HELP)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     init = commands.add_parser("init", help="create or upgrade the schema and load a catalogue")
@@ -71,7 +72,6 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement an opt
         help="tháng 3, quý 1, T3/2022, quý I/2022, 6 tháng, cả năm, 2022-Q1…",
     )
     status.add_argument("--format", choices=("table", "json"), default="table")
-    status.add_argument("--lang", choices=("vi", "en"), default="vi")
     cli_report.add_parser(commands)
     cli_broadcast.add_parser(commands)
     cli_sections.add_parser(commands)
@@ -86,7 +86,6 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement an opt
         help="quý 1, quý I/2022, 6 tháng, 9 tháng, cả năm, 2022-Q1…",
     )
     export.add_argument("--output", required=True, type=Path, metavar="FILE", help="*.xlsx, *.csv")
-    export.add_argument("--lang", choices=("vi", "en"), default="vi")
 
     emulator = commands.add_parser("emulator", help="run the Telegram Bot API emulator alone")
     _listen_arguments(emulator, 8081)
@@ -137,7 +136,24 @@ def _parser() -> argparse.ArgumentParser:  # noqa: PLR0915 (one statement an opt
         "--name", default=None, help="their name (default: the one Telegram gives next time)"
     )
     cli_backup.add_parsers(commands)
+    _lang_everywhere(parser)
     return parser
+
+
+LANGUAGES = ("vi", "en")
+LANG_HELP = "the language of what is printed (default vi, the catalogue's)"
+
+
+def _lang_everywhere(parser: argparse.ArgumentParser) -> None:
+    """`--lang` after any command too (`chitieu init --lang en`): given there, it wins; not
+    given, the global one (default vi) stays."""
+    for action in parser._actions:  # noqa: SLF001 (argparse lists its subparsers nowhere else)
+        if isinstance(action, argparse._SubParsersAction):  # noqa: SLF001
+            for sub in dict.fromkeys(action.choices.values()):
+                sub.add_argument(
+                    "--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help=LANG_HELP
+                )
+                _lang_everywhere(sub)
 
 
 def _listen_arguments(
@@ -173,7 +189,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         raise  # the reader went away: quiet_on_closed_pipe ends the command
     except Exception as error:
-        line = expected_error(error)
+        line = expected_error(error, translator(args.lang))
         if line is None:
             raise  # a bug: its traceback is wanted
         print(line, file=sys.stderr)
@@ -268,9 +284,16 @@ async def _invite(args: argparse.Namespace) -> int:
     finally:
         await database.dispose()
     unit = catalogue.units.get(invite.unit)
+    t = translator(args.lang)
     print(
-        f"Invite to {unit.name.vi} ({unit.code}) as {role.value}, single use, valid until"
-        f" {moment(invite.expires_at, 'vi', settings.timezone)} ({settings.timezone}):"
+        t._(
+            "Invite to {unit} ({code}) as {role}, single use, valid until {moment} ({zone}):",
+            unit=unit.name.get(t.language),
+            code=unit.code,
+            role=role.value,
+            moment=moment(invite.expires_at, t.language, settings.timezone),
+            zone=settings.timezone,
+        )
     )
     print(deep_link(username, invite.code))
     return EXIT_OK
@@ -282,7 +305,7 @@ def _role(text: str) -> Any:
     try:
         return Role(text.strip().lower())
     except ValueError:
-        raise DomainError(f"--role is head, member or viewer, not {text!r}") from None
+        raise CliError(N_("--role is head, member or viewer, not “{text}”"), text=text) from None
 
 
 def _days(text: str) -> int:
@@ -293,8 +316,11 @@ def _days(text: str) -> int:
     except ValueError:
         days = 0
     if not MIN_DAYS <= days <= MAX_DAYS:
-        raise DomainError(
-            f"--expires is a number of days from {MIN_DAYS} to {MAX_DAYS}, not {text!r}"
+        raise CliError(
+            N_("--expires is a number of days from {low} to {high}, not “{text}”"),
+            low=MIN_DAYS,
+            high=MAX_DAYS,
+            text=text,
         )
     return days
 
@@ -328,13 +354,14 @@ async def _bot_username(settings: Any) -> str:
                 return str(bot.username)
         except TelegramError as error:
             if configured is None:
-                raise DomainError(
-                    f"could not ask Telegram for the bot's name ({error}); set BOT_USERNAME"
+                raise CliError(
+                    N_("could not ask Telegram for the bot's name ({reason}); set BOT_USERNAME"),
+                    reason=error,
                 ) from None
             print(f"warning: getMe failed ({error}); using BOT_USERNAME", file=sys.stderr)
     if configured is None:
-        raise DomainError(
-            "the link needs the bot's username: set BOT_USERNAME (or TELEGRAM_BOT_TOKEN)"
+        raise CliError(
+            N_("the link needs the bot's username: set BOT_USERNAME (or TELEGRAM_BOT_TOKEN)")
         )
     return configured
 
@@ -366,7 +393,9 @@ async def _dispatch(args: argparse.Namespace) -> int:
     try:
         await db.upgrade()
         if args.command == "init":
-            return await _init(db, args.catalog, yes=getattr(args, "yes", False))
+            return await _init(
+                db, args.catalog, translator(args.lang), yes=getattr(args, "yes", False)
+            )
         if args.command == "units":
             return await _units(db, args)
         if args.command == "indicators":
@@ -388,45 +417,63 @@ async def _dispatch(args: argparse.Namespace) -> int:
     return EXIT_USAGE
 
 
-def _show_changes(changes: Any) -> None:
+def _show_changes(changes: Any, t: Any) -> None:
     """What a new catalogue version changes in the running store, before it is applied."""
     added = f" ({', '.join(changes.added)})" if changes.added else ""
-    print(f"units added: {len(changes.added)}{added}")
+    print(t._("units added: {count}{units}", count=len(changes.added), units=added))
     for successor, old in changes.merged.items():
-        print(f"units merged: {', '.join(old)} -> {successor}")
+        print(t._("units merged: {old} -> {new}", old=", ".join(old), new=successor))
     if changes.removed:
-        print(f"units removed (kept, inactive): {', '.join(changes.removed)}")
+        print(t._("units removed (kept, inactive): {units}", units=", ".join(changes.removed)))
     for person, old, new in changes.people:
-        print(f"person {person} moved: {old} -> {new} (told once)")
+        print(
+            t._(
+                "person {person} moved: {old} -> {new} (told once)",
+                person=person,
+                old=old,
+                new=new,
+            )
+        )
     for chat, old, new in changes.groups:
-        print(f"group {chat} moved: {old} -> {new}")
-    print("Nothing is deleted: figures and revisions stay as they were.")
+        print(t._("group {chat} moved: {old} -> {new}", chat=chat, old=old, new=new))
+    print(t._("Nothing is deleted: figures and revisions stay as they were."))
 
 
-def _confirmed() -> bool:
+def _confirmed(t: Any) -> bool:
     try:
-        answer = input("Apply these changes? [y/N] ")
+        answer = input(t._("Apply these changes? [y/N] "))
     except (EOFError, OSError):  # no terminal to ask: not confirmed
         return False
     return answer.strip().lower() in {"y", "yes", "c", "có"}
 
 
-async def _init(db: Any, path: Path, *, yes: bool = False) -> int:
+async def _init(db: Any, path: Path, t: Any, *, yes: bool = False) -> int:
     from bot.notices import moved_text
     from services.catalogues import load_into_store, plan_changes
 
     changes = await plan_changes(db.unit_of_work, path)
     if changes is not None and changes.asks:
-        _show_changes(changes)
-        if not yes and not _confirmed():
-            print("not applied: nothing changed", file=sys.stderr)
+        _show_changes(changes, t)
+        if not yes and not _confirmed(t):
+            print(t._("not applied: nothing changed"), file=sys.stderr)
             return EXIT_PROBLEM
     report = await load_into_store(db.unit_of_work, path, tell=moved_text)
     units = report.units
+    summary = (
+        t._("catalogue {name}: loaded", name=report.catalogue)
+        if report.changed
+        else t._("catalogue {name}: unchanged", name=report.catalogue)
+    )
     print(
-        f"catalogue {report.catalogue}: {'loaded' if report.changed else 'unchanged'};"
-        f" units added {units.added}, updated {units.updated}, deactivated {units.deactivated};"
-        f" totals rebuilt {report.totals_rebuilt}"
+        t._(
+            "{summary}; units added {added}, updated {updated}, deactivated {deactivated};"
+            " totals rebuilt {rebuilt}",
+            summary=summary,
+            added=units.added,
+            updated=units.updated,
+            deactivated=units.deactivated,
+            rebuilt=report.totals_rebuilt,
+        )
     )
     return EXIT_OK
 
@@ -464,10 +511,13 @@ async def _units(db: Any, args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
+        from bot.render import level_name
+
+        t = translator(args.lang)
         depth = {u.code: len(tree.ancestors(u.code)) for u in units}
         _table(
-            ["code", "level", "name"],
-            [[r["code"], r["level"], "  " * depth[r["code"]] + r["name"]] for r in rows],
+            [t._("code"), t._("level"), t._("name")],
+            [[u.code, level_name(u.level, t), "  " * depth[u.code] + u.name.vi] for u in units],
         )
     return EXIT_OK
 
@@ -511,12 +561,21 @@ async def _indicators(db: Any, args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
+        t = translator(args.lang)
         _table(
-            ["code", "short", "target", "floor", "levels", "judges", "totals"],
+            [
+                t._("code"),
+                t._("short name"),
+                t._("target"),
+                t._("floor"),
+                t._("levels"),
+                t._("judges"),
+                t._("totals"),
+            ],
             [
                 [
                     r["code"],
-                    r["short"],
+                    r["short"] if t.language == "vi" else r["short_en"],
                     ", ".join(f"{k} {v}" for k, v in r["target_by_level"].items())
                     or ("—" if r["target"] is None else f"{r['target']}"),
                     "—" if r["floor"] is None else str(r["floor"]),
@@ -541,21 +600,32 @@ def _alerts() -> SubmissionAlerts:
 
 
 async def _import(db: Any, args: argparse.Namespace) -> int:
+    from bot.import_errors import rejected_summary, row_error_text
     from services.importing import ImportRejectedError, import_figures
 
+    t = translator(args.lang)
     name = args.author or getpass.getuser()
     try:
         report = await import_figures(
             db.unit_of_work, args.file, Author(f"cli:{name}", name), alerts=_alerts()
         )
     except ImportRejectedError as rejected:
-        print(f"{args.file}: {rejected}", file=sys.stderr)
+        catalogue = (await _catalogues(db)).newest
+        print(f"{args.file}: {rejected_summary(rejected, t)}", file=sys.stderr)
         for error in rejected.errors:
-            print(f"  row {error.row}: {error.reason}", file=sys.stderr)
+            reason = row_error_text(error, t, catalogue)
+            print("  " + t._("row {row}: {reason}", row=error.row, reason=reason), file=sys.stderr)
         return EXIT_PROBLEM
     print(
-        f"{args.file}: {report.rows} rows; {report.revisions} new revisions,"
-        f" {report.unchanged} unchanged"
+        t.n_(
+            "{file}: {count} row; {revisions} new revisions, {unchanged} unchanged",
+            "{file}: {count} rows; {revisions} new revisions, {unchanged} unchanged",
+            report.rows,
+            file=args.file,
+            count=report.rows,
+            revisions=report.revisions,
+            unchanged=report.unchanged,
+        )
     )
     return EXIT_OK
 
@@ -619,10 +689,12 @@ async def _export(db: Any, args: argparse.Namespace) -> int:
     """Build the whole report before writing: a bad unit or period leaves no file behind."""
     from datetime import UTC, datetime
 
+    from bot.formatting import period_name
     from bot.workbook import output_format, report_bytes
     from services.export import build_report
     from services.sections import export_shares
 
+    t = translator(args.lang)
     file_format = output_format(args.output.name)
     catalogues = await _catalogues(db)
     period = _typed_period(args.period, catalogues)
@@ -634,9 +706,10 @@ async def _export(db: Any, args: argparse.Namespace) -> int:
     try:
         args.output.write_bytes(report_bytes(report, file_format, args.lang, shares))
     except OSError as error:
-        print(f"error: {args.output}: {error.strerror or error}", file=sys.stderr)
+        reason = f"{args.output}: {error.strerror or error}"
+        print(t._("error: {reason}", reason=reason), file=sys.stderr)
         return EXIT_PROBLEM
-    print(f"{args.output}: {unit.name.get(args.lang)} ({unit.code}), {period.key}")
+    print(f"{args.output}: {unit.name.get(args.lang)} ({unit.code}), {period_name(period, t)}")
     return EXIT_OK
 
 
@@ -652,7 +725,14 @@ async def _admin_add(args: argparse.Namespace) -> int:
         person = await add_admin(db.unit_of_work, args.telegram_id, args.name)
     finally:
         await db.dispose()
-    print(f"{person.telegram_id} ({person.name}) is an administrator: they see every unit")
+    t = translator(args.lang)
+    print(
+        t._(
+            "{id} ({name}) is an administrator: they see every unit",
+            id=person.telegram_id,
+            name=person.name,
+        )
+    )
     return EXIT_OK
 
 

@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bot.i18n import translator
+
 EXIT_OK, EXIT_PROBLEM = 0, 1
 COMMANDS = ("backup", "restore")
 
@@ -34,11 +36,12 @@ def run(args: argparse.Namespace) -> int:
     from storage import default_database_url
     from storage.backup import BackupError, backup, restore
 
+    t = translator(args.lang)
     url = Settings().database_url or default_database_url()
     try:
         said = backup(url, args.file) if args.command == "backup" else restore(url, args.file)
     except BackupError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(t._("error: {reason}", reason=error), file=sys.stderr)
         return EXIT_PROBLEM
     print(said)
     return EXIT_OK

@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.cli_errors import record_id
+from bot.cli_errors import CliError, record_id
+from bot.i18n import N_, translator
 from kpi.errors import DomainError
 
 EXIT_OK, EXIT_PROBLEM = 0, 1
@@ -52,7 +53,7 @@ def _text(args: argparse.Namespace) -> str:
     else:
         text = args.text or ""
     if not text.strip():
-        raise DomainError("the message is empty")
+        raise CliError(N_("the message is empty"))
     return text.strip()
 
 
@@ -61,42 +62,66 @@ async def run(db: Any, args: argparse.Namespace, ask: Callable[[str], str] | Non
     from services.broadcasts import Audience, broadcast_report, create_broadcast, plan_broadcast
     from services.catalogues import Catalogues
 
+    t = translator(args.lang)
     if args.report is not None:
         async with db.unit_of_work() as uow:
             report = await broadcast_report(uow, args.report)
         if report is None:
-            raise DomainError(f"no broadcast has the id {args.report}")
-        state = "finished" if report.finished else "in progress"
+            raise CliError(N_("no broadcast has the id {id}"), id=args.report)
+        state = t._("finished") if report.finished else t._("in progress")
         print(
-            f"broadcast {report.broadcast_id}: {state}; recipients {report.recipients},"
-            f" delivered {report.delivered}, blocked {report.blocked}, failed {report.failed},"
-            f" pending {report.pending}"
+            t._(
+                "broadcast {id}: {state}; recipients {recipients}, delivered {delivered},"
+                " blocked {blocked}, failed {failed}, pending {pending}",
+                id=report.broadcast_id,
+                state=state,
+                recipients=report.recipients,
+                delivered=report.delivered,
+                blocked=report.blocked,
+                failed=report.failed,
+                pending=report.pending,
+            )
         )
         return EXIT_OK
     if not args.audience:
-        raise DomainError(
-            "--audience is required to send: heads, level:<level>, subtree:<unit>,"
-            " units:<unit>,<unit>… or groups"
+        raise CliError(
+            N_(
+                "--audience is required to send: heads, level:<level>, subtree:<unit>,"
+                " units:<unit>,<unit>… or groups"
+            )
         )
     text = _text(args)
     async with db.unit_of_work() as uow:
         catalogues = await Catalogues.from_store(uow)
         if not catalogues.by_year:
-            raise DomainError("no catalogue is loaded: run `chitieu init` first")
+            raise CliError(N_("no catalogue is loaded: run `chitieu init` first"))
         tree = catalogues.newest.units
         audience = Audience.parse(args.audience, tree)
         plan = await plan_broadcast(uow, tree, audience)
     if plan.count == 0:
-        raise DomainError(f"nobody is in the audience {audience.key!r}: nothing to send")
-    blocked = f" ({plan.blocked} blocked the bot earlier)" if plan.blocked else ""
-    print(f"audience {audience.key}: {plan.count} recipients{blocked}")
+        raise CliError(
+            N_("nobody is in the audience “{audience}”: nothing to send"), audience=audience.key
+        )
+    blocked = (
+        " " + t._("({count} blocked the bot earlier)", count=plan.blocked) if plan.blocked else ""
+    )
+    print(
+        t.n_(
+            "audience {audience}: {count} recipient",
+            "audience {audience}: {count} recipients",
+            plan.count,
+            audience=audience.key,
+            count=plan.count,
+        )
+        + blocked
+    )
     if not args.yes:
         try:
-            answer = (ask or input)("Send? [y/N] ")
+            answer = (ask or input)(t._("Send? [y/N] "))
         except EOFError:
             answer = ""
         if answer.strip().lower() not in {"y", "yes", "c", "có"}:
-            print("not sent", file=sys.stderr)
+            print(t._("not sent"), file=sys.stderr)
             return EXIT_PROBLEM
     from bot.notices import sender_line
     from bot.settings import Settings
@@ -106,9 +131,13 @@ async def run(db: Any, args: argparse.Namespace, ask: Callable[[str], str] | Non
         db.unit_of_work, tree, f"{sender}\n\n{text}", audience, CLI_AUTHOR, datetime.now(UTC)
     )
     print(
-        f"broadcast {created.id} queued for {created.recipients} recipients"
-        f" ({created.blocked} counted as blocked); `chitieu broadcast --report {created.id}`"
-        " shows its progress"
+        t._(
+            "broadcast {id} queued for {recipients} recipients ({blocked} counted as blocked);"
+            " `chitieu broadcast --report {id}` shows its progress",
+            id=created.id,
+            recipients=created.recipients,
+            blocked=created.blocked,
+        )
     )
     print(created.id)
     return EXIT_OK

@@ -8,7 +8,14 @@ import sqlite3
 
 from sqlalchemy import exc
 
-from kpi.errors import DomainError
+from bot.i18n import Translator, translator
+from kpi.errors import (
+    AmbiguousUnitError,
+    DomainError,
+    UnknownElementError,
+    UnknownIndicatorError,
+    UnknownUnitError,
+)
 from services.catalogue_file import CatalogueError
 from storage.engine import UnsupportedDatabaseError
 
@@ -43,21 +50,63 @@ def record_id(text: str) -> int:
     return value
 
 
-def expected_error(error: BaseException) -> str | None:
-    """The one line to print for an error a person or the environment causes (bad input, a
-    database that cannot be reached, a file that cannot be read); None for a bug."""
+class CliError(DomainError):
+    """A mistake on the command line, said in the person's language: `message` is a msgid
+    marked with N_ and formatted with `params` (English when printed as it is)."""
+
+    def __init__(self, message: str, /, **params: object) -> None:
+        super().__init__(message.format(**params) if params else message)
+        self.message = message
+        self.params = params
+
+    def text(self, t: Translator) -> str:
+        return t._(self.message, **self.params)
+
+
+def expected_error(error: BaseException, t: Translator | None = None) -> str | None:
+    """The one line to print, in the language of `t` (Vietnamese by default), for an error a
+    person or the environment causes (bad input, a database that cannot be reached, a file
+    that cannot be read); None for a bug. Reasons from outside (the database driver, the
+    system) stay as they come."""
+    t = t or translator("vi")
     if isinstance(error, CatalogueError):
         return str(error)
-    if isinstance(error, DomainError | LookupError | UnsupportedDatabaseError):
-        return f"error: {_first_line(error)}"
+    reason = _domain_text(error, t)
+    if reason is not None:
+        return t._("error: {reason}", reason=reason)
     if isinstance(error, exc.OperationalError | exc.InterfaceError):
-        return f"error: the database cannot be used: {_first_line(error.orig or error)}"
+        return _database(_first_line(error.orig or error), t)
     if isinstance(error, sqlite3.OperationalError):
-        return f"error: the database cannot be used: {_first_line(error)}"
+        return _database(_first_line(error), t)
     if isinstance(error, OSError):  # the server is down, a file cannot be read or written
-        return f"error: {_os_error(error)}"
+        return t._("error: {reason}", reason=_os_error(error, t))
     if _is_connection_refusal(error):
-        return f"error: the database cannot be used: {_first_line(error)}"
+        return _database(_first_line(error), t)
+    return None
+
+
+def _database(reason: str, t: Translator) -> str:
+    return t._("error: the database cannot be used: {reason}", reason=reason)
+
+
+def _domain_text(error: BaseException, t: Translator) -> str | None:
+    """A mistake's reason in the person's language (the English one for the rest)."""
+    if isinstance(error, CliError):
+        return error.text(t)
+    if isinstance(error, UnknownUnitError):
+        return t._("no unit is named or coded “{text}”", text=error.text)
+    if isinstance(error, AmbiguousUnitError):
+        return t._(
+            "“{text}” names several units ({units}): give the code",
+            text=error.text,
+            units=", ".join(u.code for u in error.candidates),
+        )
+    if isinstance(error, UnknownElementError):
+        return t._("no data element has the code “{text}”", text=error.code)
+    if isinstance(error, UnknownIndicatorError):
+        return t._("no indicator has the code “{text}”", text=error.code)
+    if isinstance(error, DomainError | LookupError | UnsupportedDatabaseError):
+        return _first_line(error)
     return None
 
 
@@ -66,11 +115,11 @@ def _first_line(error: BaseException) -> str:
     return text.splitlines()[0]
 
 
-def _os_error(error: OSError) -> str:
+def _os_error(error: OSError, t: Translator) -> str:
     where = f"{error.filename}: " if error.filename else ""
     reason = error.strerror or _first_line(error)
     if isinstance(error, ConnectionError | TimeoutError) or error.filename is None:
-        return f"the database or a server cannot be reached: {reason}"
+        return t._("the database or a server cannot be reached: {reason}", reason=reason)
     return f"{where}{reason}"
 
 

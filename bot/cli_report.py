@@ -15,7 +15,8 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from kpi.errors import DomainError
+from bot.cli_errors import CliError
+from bot.i18n import N_
 from kpi.period_words import read_period
 from kpi.periods import Period
 from kpi.units import Level
@@ -51,7 +52,6 @@ def add_parser(commands: Any) -> None:
         "--today", default=None, help="the day to judge deadlines on, YYYY-MM-DD (default: today)"
     )
     report.add_argument("--format", choices=("table", "json"), default="table")
-    report.add_argument("--lang", choices=("vi", "en"), default="vi")
 
 
 def _today(text: str | None) -> date:
@@ -60,7 +60,9 @@ def _today(text: str | None) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise DomainError(f"--today is a day written YYYY-MM-DD, not {text!r}") from None
+        raise CliError(
+            N_("--today is a day written YYYY-MM-DD, not “{text}”"), text=text
+        ) from None
 
 
 def typed_period(text: str, by_year: dict[int, Catalogue], today: date) -> Period:
@@ -83,14 +85,18 @@ def _period(text: str | None, by_year: dict[int, Catalogue], today: date) -> Per
     period = typed_period(text, by_year, today)
     if period.year not in by_year:
         years = ", ".join(str(y) for y in sorted(by_year))
-        raise DomainError(f"no catalogue of {period.year} is loaded (loaded: {years})")
+        raise CliError(
+            N_("no catalogue of {year} is loaded (loaded: {years})"), year=period.year, years=years
+        )
     return period
 
 
 def _level(text: str, catalogue: Catalogue) -> Level:
     ranked = catalogue.units.level_order[1:]
     if text not in ranked:
-        raise DomainError(f"unknown level {text!r}: one of {', '.join(ranked)}")
+        raise CliError(
+            N_("unknown level “{text}”: one of {levels}"), text=text, levels=", ".join(ranked)
+        )
     return text
 
 
@@ -112,7 +118,7 @@ async def run(db: Any, args: argparse.Namespace) -> int:
     async with db.unit_of_work() as uow:
         catalogues = await Catalogues.from_store(uow)
     if not catalogues.by_year:
-        raise LookupError("no catalogue is loaded: run `chitieu init` first")
+        raise CliError(N_("no catalogue is loaded: run `chitieu init` first"))
     today = _today(args.today)
     period = _period(args.period, catalogues.by_year, today)
     catalogue = catalogues.by_year[period.year]
@@ -204,7 +210,7 @@ def _print_tables(
     language: str,
 ) -> None:
     from bot.cli import _table
-    from bot.formatting import count, day, percent
+    from bot.formatting import count, day, percent, period_name
     from bot.i18n import translator
     from bot.render import level_name
     from bot.report_view import points_text
@@ -212,12 +218,26 @@ def _print_tables(
     t = translator(language)
     tree = catalogue.units
     root = tree.get(summary.root)
+    states = {
+        "on_time": N_("on time"),
+        "late": N_("late"),
+        "missing": N_("overdue"),
+        "pending": N_("not yet due"),
+    }
     print(
-        f"{root.name.get(language)} ({root.code}), {summary.period.key},"
+        f"{root.name.get(language)} ({root.code}), {period_name(summary.period, t)},"
         f" {day(summary.today, language)}"
     )
     _table(
-        ["level", "deadline", "expected", "reported", "complete", "on time", "timely"],
+        [
+            t._("level"),
+            t._("deadline"),
+            t._("expected"),
+            t._("reported"),
+            t._("complete"),
+            t._("on time"),
+            t._("timely"),
+        ],
         [
             [
                 level_name(level.level, t),
@@ -233,16 +253,16 @@ def _print_tables(
     )
     print()
     missing = summary.not_reported
-    print(f"not reported: {len(missing)}")
+    print(t._("not reported: {count}", count=count(len(missing), language)))
     if missing:
         _table(
-            ["code", "level", "name", "state", "missing"],
+            [t._("code"), t._("level"), t._("name"), t._("state"), t._("missing")],
             [
                 [
                     u.unit,
-                    u.level,
+                    level_name(u.level, t),
                     tree.describe(u.unit, language),
-                    u.timeliness.value,
+                    t._(states.get(u.timeliness.value, u.timeliness.value)),
                     str(len(u.missing)),
                 ]
                 for u in missing
@@ -251,16 +271,26 @@ def _print_tables(
     late = summary.late
     if late:
         print()
-        print(f"reported late: {len(late)}")
+        print(t._("reported late: {count}", count=count(len(late), language)))
         _table(
-            ["code", "level", "name"],
-            [[u.unit, u.level, tree.describe(u.unit, language)] for u in late],
+            [t._("code"), t._("level"), t._("name")],
+            [[u.unit, level_name(u.level, t), tree.describe(u.unit, language)] for u in late],
         )
     for level, entries in ranked.items():
         print()
-        print(f"ranking: {level_name(level, t)}")
+        print(t._("ranking: {level}", level=level_name(level, t)))
         _table(
-            ["rank", "code", "name", "met", "below", "floor", "no data", "score", "zero on"],
+            [
+                t._("rank"),
+                t._("code"),
+                t._("name"),
+                t._("met"),
+                t._("below"),
+                t._("floor"),
+                t._("no data"),
+                t._("score"),
+                t._("zero on"),
+            ],
             [
                 [
                     "—" if r.rank is None else str(r.rank),

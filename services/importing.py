@@ -19,7 +19,14 @@ from typing import Any, Protocol
 from kpi.catalogue import Catalogue
 from kpi.cells import cell_value
 from kpi.elements import DataElement
-from kpi.errors import AmbiguousUnitError, CountError, DomainError
+from kpi.errors import (
+    AmbiguousUnitError,
+    CountError,
+    DomainError,
+    PeriodError,
+    UnknownElementError,
+    UnknownUnitError,
+)
 from kpi.periods import Period
 from kpi.revisions import Author, Source
 from kpi.units import Unit
@@ -47,8 +54,18 @@ COUNT_MESSAGES = {
 
 @dataclass(frozen=True, slots=True)
 class RowError:
+    """A refused row: `reason` in English (logs, tests); `code` and `params` for the adapters
+    to say it in the person's language (bot.import_errors.row_error_text).
+
+    Codes: count (text, reason), unknown_unit (text), ambiguous_unit (text, units),
+    unknown_element (text), period (text), empty_unit, empty_period, no_catalogue (period,
+    years), repeated (earlier), overlaps_row (period, clash, earlier), problem (problem, unit,
+    period, rows: the services.figures.Problem), other (the reason only)."""
+
     row: int
     reason: str
+    code: str = "other"
+    params: Mapping[str, Any] = field(default_factory=dict)
 
 
 class ImportRejectedError(DomainError):
@@ -255,14 +272,24 @@ class _Group:
             rows = self.rows[period]
             by_element = {r.element: r.number for r in rows}
             for problem in plan.problems:
+                context = {"problem": problem, "unit": self.unit, "period": period}
                 if problem.element is not None:
-                    found.append(RowError(by_element[problem.element], problem.message))
+                    found.append(
+                        RowError(
+                            by_element[problem.element],
+                            problem.message,
+                            "problem",
+                            {**context, "rows": ""},
+                        )
+                    )
                 else:
                     numbers = ", ".join(str(r.number) for r in rows)
                     found.append(
                         RowError(
                             rows[0].number,
                             f"{problem.message} (unit {self.unit}, {period.key}, rows {numbers})",
+                            "problem",
+                            {**context, "rows": numbers},
                         )
                     )
         return found
@@ -317,14 +344,19 @@ def _checked_rows(path: Path, catalogues: Catalogues) -> tuple[list[_Group], lis
         try:
             row = _parse(number, record, lookups)
         except (DomainError, LookupError) as error:
-            errors.append(RowError(number, _reason(error)))
+            errors.append(_row_error(number, error))
             continue
         periods = given.setdefault((row.unit, row.element), {})
         earlier = periods.get(row.period)
         if earlier is not None:
             if earlier[1] != row.value:
                 errors.append(
-                    RowError(number, f"row {earlier[0]} gives another value for the same figure")
+                    RowError(
+                        number,
+                        f"row {earlier[0]} gives another value for the same figure",
+                        "repeated",
+                        {"earlier": earlier[0]},
+                    )
                 )
             repeated += 1  # the same figure again, with the same value
             continue
@@ -335,6 +367,8 @@ def _checked_rows(path: Path, catalogues: Catalogues) -> tuple[list[_Group], lis
                     number,
                     f"{row.period.key} overlaps {clash.key} given in row {periods[clash][0]}"
                     " for the same unit and element; give one or the other",
+                    "overlaps_row",
+                    {"period": row.period, "clash": clash, "earlier": periods[clash][0]},
                 )
             )
             continue
@@ -429,17 +463,24 @@ class _Lookups:
 def _parse(number: int, record: dict[str, Any], lookups: _Lookups) -> _Row:
     unit_text = str(record.get("unit") or "").strip()
     if not unit_text:
-        raise DomainError("the unit is empty; expected a unit code or name")
+        raise _RowProblemError("the unit is empty; expected a unit code or name", "empty_unit")
     period_text = str(record.get("period") or "").strip()
     if not period_text:
-        raise DomainError(
-            "the period is empty; expected 2022-03, 2022-Q1, 2022-H1, 2022-9M or 2022"
+        raise _RowProblemError(
+            "the period is empty; expected 2022-03, 2022-Q1, 2022-H1, 2022-9M or 2022",
+            "empty_period",
         )
-    period = _period(period_text)
+    try:
+        period = _period(period_text)
+    except PeriodError as error:
+        raise _RowProblemError(str(error), "period", {"text": period_text}) from None
     if period.year not in lookups.years:
-        raise DomainError(
+        years = ", ".join(str(y) for y in sorted(lookups.years)) or "no year"
+        raise _RowProblemError(
             f"{period.key}: no catalogue is loaded for {period.year}; figures are taken for"
-            f" {', '.join(str(y) for y in sorted(lookups.years)) or 'no year'}"
+            f" {years}",
+            "no_catalogue",
+            {"period": period, "years": years},
         )
     catalogue = lookups.catalogues.for_year(period.year)
     unit = lookups.unit(catalogue, unit_text)
@@ -451,12 +492,30 @@ def _parse(number: int, record: dict[str, Any], lookups: _Lookups) -> _Row:
     )
 
 
-def _reason(error: Exception) -> str:
+class _RowProblemError(DomainError):
+    """A row's problem found while reading it, with its code and params (RowError)."""
+
+    def __init__(self, reason: str, code: str, params: Mapping[str, Any] | None = None) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.params = dict(params or {})
+
+
+def _row_error(number: int, error: Exception) -> RowError:
+    """The RowError of an exception raised while reading row `number`."""
+    if isinstance(error, _RowProblemError):
+        return RowError(number, str(error), error.code, error.params)
     if isinstance(error, CountError):
-        return f"value {error.text!r}: {COUNT_MESSAGES.get(error.reason, error.reason)}"
+        reason = f"value {error.text!r}: {COUNT_MESSAGES.get(error.reason, error.reason)}"
+        return RowError(number, reason, "count", {"text": error.text, "reason": error.reason})
     if isinstance(error, AmbiguousUnitError):
-        return str(error)
-    return str(error)
+        units = [u.code for u in error.candidates]
+        return RowError(number, str(error), "ambiguous_unit", {"text": error.text, "units": units})
+    if isinstance(error, UnknownUnitError):
+        return RowError(number, str(error), "unknown_unit", {"text": error.text})
+    if isinstance(error, UnknownElementError):
+        return RowError(number, str(error), "unknown_element", {"text": error.code})
+    return RowError(number, str(error))
 
 
 async def plan_import(

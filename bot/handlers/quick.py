@@ -48,6 +48,7 @@ from bot.formatting import count, period_name
 from bot.handlers import submit
 from bot.handlers.basics import anything_else, cancelled
 from bot.i18n import N_, Translator
+from bot.import_errors import row_error_text
 from kpi.catalogue import Catalogue
 from kpi.elements import DataElement
 from kpi.errors import CountError, DomainError, PeriodError
@@ -813,7 +814,7 @@ async def file_received(update: Update, context: Context) -> Next:
                     lambda unit: unit in tree and submit.may_submit(caller, unit, tree),
                 )
         except ImportRejectedError as rejected:
-            await submit.say(update, rejected_text(name, rejected, t))
+            await submit.say(update, rejected_text(name, rejected, t, catalogues.newest))
             return ConversationHandler.END
         except NotYourUnitsError as foreign:
             units = ", ".join(
@@ -865,9 +866,14 @@ def too_large_text(name: str, t: Translator) -> str:
     )
 
 
-def rejected_text(name: str, rejected: ImportRejectedError, t: Translator) -> str:
+def rejected_text(
+    name: str, rejected: ImportRejectedError, t: Translator, catalogue: Catalogue | None = None
+) -> str:
     shown = rejected.errors[:10]
-    lines = [t._("Row {row}: {reason}", row=e.row, reason=e.reason) for e in shown]
+    lines = [
+        t._("Row {row}: {reason}", row=e.row, reason=row_error_text(e, t, catalogue))
+        for e in shown
+    ]
     if len(rejected.errors) > len(shown):
         lines.append(t._("… and {count} more.", count=len(rejected.errors) - len(shown)))
     return (

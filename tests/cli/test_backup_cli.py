@@ -14,7 +14,7 @@ from storage import Database
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
+    code = main(["--lang", "en", *argv])  # the English messages asserted
     out, err = capsys.readouterr()
     return code, out, err
 

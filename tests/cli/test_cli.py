@@ -12,8 +12,12 @@ from bot.cli import main
 from services.catalogue_file import DEFAULT_CATALOGUE
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
+def run(
+    capsys: pytest.CaptureFixture[str], *argv: str, lang: str | None = "en"
+) -> tuple[int, str, str]:
+    """`chitieu [--lang LANG] ARGV...`: English (whose messages the tests assert) unless
+    `lang` says otherwise; None: the command line's default (Vietnamese)."""
+    code = main(["--lang", lang, *argv] if lang else list(argv))
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -145,7 +149,7 @@ def test_the_worked_example_holds_over_twelve_months_and_several_units_from_a_wo
     code, out, _ = run(capsys, "figures", "import", str(tmp_path / "figures.xlsx"))
     assert "0 new revisions, 120 unchanged" in out
     # the table form speaks Vietnamese numbers
-    _, out, _ = run(capsys, "status", "--unit", "kon-tum", "--period", "2022")
+    _, out, _ = run(capsys, "status", "--unit", "kon-tum", "--period", "2022", lang=None)
     assert "277.307" in out
     assert "12,27\u00a0%" in out
     assert "47.076" in out
@@ -189,7 +193,7 @@ def test_every_bad_row_is_reported_and_nothing_is_saved(
         (6, "2022-13"),
         (7, "comma"),
         (8, "negative"),
-        (9, "no number"),
+        (9, "expected a whole number"),
         (10, "early + on time + late must equal"),
         (14, "commune"),
         (2, "rows 2, 15"),

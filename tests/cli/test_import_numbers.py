@@ -19,10 +19,10 @@ def test_an_import_expands_multiplier_words_and_refuses_letters_stuck_to_a_numbe
     ]
     code, _, err = run(capsys, "figures", "import", str(write_csv(tmp_path / "bad.csv", bad)))
     assert code == 1
-    assert "'12abc'" in err
-    assert "'1e5'" in err
+    assert "“12abc”" in err
+    assert "“1e5”" in err
     assert "scientific notation" in err
-    assert "'5k'" in err
+    assert "“5k”" in err
 
     good: list[list[Any]] = [
         ["so-y-te", "dossiers_received", "2022-03", "2 nghìn"],

@@ -26,8 +26,11 @@ from storage import Database
 ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
+def run(
+    capsys: pytest.CaptureFixture[str], *argv: str, lang: str | None = "en"
+) -> tuple[int, str, str]:
+    """English (the messages asserted) unless `lang`; None: the default, Vietnamese."""
+    code = main(["--lang", lang, *argv] if lang else list(argv))
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -122,10 +125,12 @@ def test_the_province_s_report_is_a_table_by_level_with_the_rankings(
     run(capsys, "init")
     seed(database_url)
 
-    code, out, err = run(capsys, "report", "--period", "2022-Q1", "--today", "2022-06-10")
+    code, out, err = run(
+        capsys, "report", "--period", "2022-Q1", "--today", "2022-06-10", lang=None
+    )
 
     assert code == 0, err
-    assert out.startswith("Tỉnh Kon Tum (kon-tum), 2022-Q1, 10/06/2022")
+    assert out.startswith("Tỉnh Kon Tum (kon-tum), quý 1/2022, 10/06/2022")
     communes = next(line for line in out.splitlines() if line.startswith("cấp xã "))
     assert communes.split() == [
         "cấp",
@@ -139,10 +144,10 @@ def test_the_province_s_report_is_a_table_by_level_with_the_rankings(
         "0,00",
         "%",
     ]
-    assert "not reported: 131" in out
-    assert "reported late: 1" in out
-    assert "ranking: sở, ban ngành" in out
-    assert "ranking: cấp huyện" in out
+    assert "chưa báo cáo: 131" in out
+    assert "báo cáo trễ hạn: 1" in out
+    assert "xếp hạng: sở, ban ngành" in out
+    assert "xếp hạng: cấp huyện" in out
     assert "dak-blo" in out
 
 
@@ -159,7 +164,7 @@ def test_the_ranking_can_be_limited_to_one_level(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--unit", "Atlantis"], "no unit is named or coded 'Atlantis'"),
+        (["--unit", "Atlantis"], "no unit is named or coded “Atlantis”"),
         (["--unit", "Đăk Long"], "names several units"),
         (["--period", "2022-03"], "no report is due for 2022-03"),
         (["--period", "2022-Q5"], "is not a period"),
