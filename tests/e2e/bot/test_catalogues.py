@@ -163,7 +163,7 @@ async def test_reminders_escalate_to_the_parent_and_an_alert_reaches_its_group(
     since = bot.cursor
 
     await submit(bot, journey, online=5)  # 5 % online against 25 %: an alert
-    alert = await bot.control.wait_for_text(HEAD, "không đạt chỉ tiêu", since, timeout=WAIT)
+    alert = await bot.control.wait_for_text(HEAD, "chỉ tiêu chưa đạt", since, timeout=WAIT)
     assert journey.commune_name in alert["text"]
     # a group following the parent hears of it: of the commune under a district; of the
     # province itself when the province is the parent (a root's group hears only its own lines)
