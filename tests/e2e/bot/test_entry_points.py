@@ -135,7 +135,7 @@ def test_admin_add_makes_an_administrator_in_the_configured_database(
     (tmp_path / ".env").write_text(f"DATABASE_URL={url}\n", encoding="utf-8")
     monkeypatch.delenv("DATABASE_URL", raising=False)
     assert main(["admin", "add", "777", "--name", "Chị Hoa"]) == 0
-    assert "777 (Chị Hoa) is an administrator" in capsys.readouterr().out
+    assert "777 (Chị Hoa) là quản trị viên" in capsys.readouterr().out
 
     async def stored_admins() -> list[tuple[int, str]]:
         database = Database.connect(url)
