@@ -117,7 +117,7 @@ async def test_the_command_line_prints_a_link_on_its_last_line_that_the_bot_acce
     monkeypatch.setenv("DATABASE_URL", str(bot.settings.database_url))
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TEST_TOKEN)
     monkeypatch.setenv("BOT_API_BASE_URL", bot.server.base_url)
-    argv = ["invite", "--unit", "Sở Y tế", "--role", "viewer", "--expires", "30"]
+    argv = ["invite", "--unit", "Sở Y tế", "--role", "viewer", "--expires", "30", "--lang", "en"]
     assert await asyncio.to_thread(main, argv) == 0  # getMe names the bot
     printed = capsys.readouterr().out.strip().splitlines()
     assert "Sở Y tế (so-y-te) as viewer" in printed[0]
