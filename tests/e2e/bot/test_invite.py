@@ -120,7 +120,7 @@ async def test_the_command_line_prints_a_link_on_its_last_line_that_the_bot_acce
     argv = ["invite", "--unit", "Sở Y tế", "--role", "viewer", "--expires", "30", "--lang", "en"]
     assert await asyncio.to_thread(main, argv) == 0  # getMe names the bot
     printed = capsys.readouterr().out.strip().splitlines()
-    assert "Sở Y tế (so-y-te) as viewer" in printed[0]
+    assert "Department of Health (so-y-te) as viewer" in printed[0]
     code = code_in(printed[-1])
     joined = await bot.ask(LAN, f"/start {code}", first_name="Lan")
     assert "Sở Y tế với vai trò người theo dõi" in joined["text"]
@@ -130,10 +130,10 @@ async def test_the_command_line_prints_a_link_on_its_last_line_that_the_bot_acce
     ("arguments", "message"),
     [
         (["--unit", "Đăk Long", "--role", "head"], "dak-glei-dak-long"),
-        (["--unit", "Hà Nội", "--role", "head"], "no unit is named or coded 'Hà Nội'"),
-        (["--unit", "so-y-te", "--role", "boss"], "--role is head, member or viewer"),
-        (["--unit", "so-y-te", "--role", "head", "--expires", "91"], "from 1 to 90"),
-        (["--unit", "so-y-te", "--role", "head", "--expires", "a week"], "from 1 to 90"),
+        (["--unit", "Hà Nội", "--role", "head"], "không có đơn vị nào có tên hoặc mã “Hà Nội”"),
+        (["--unit", "so-y-te", "--role", "boss"], "--role là head, member hoặc viewer"),
+        (["--unit", "so-y-te", "--role", "head", "--expires", "91"], "từ 1 đến 90"),
+        (["--unit", "so-y-te", "--role", "head", "--expires", "a week"], "từ 1 đến 90"),
     ],
 )
 def test_the_command_line_refuses_what_it_cannot_make_a_link_for(
@@ -166,4 +166,4 @@ def test_the_command_line_names_the_bot_from_bot_username_without_a_token(
 
     monkeypatch.delenv("BOT_USERNAME")
     assert main(["invite", "--unit", "dak-blo", "--role", "member"]) == 1
-    assert "set BOT_USERNAME" in capsys.readouterr().err
+    assert "đặt BOT_USERNAME" in capsys.readouterr().err
