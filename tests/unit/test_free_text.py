@@ -109,7 +109,6 @@ def test_a_label_that_fits_several_elements_is_left_for_the_person(
     assert len(reading.ambiguous[0].candidates) > 1
 
 
-@pytest.mark.xfail(strict=True, reason="parse_count reads 12abc as 12 until issue 12, point 4")
 def test_a_bad_number_is_a_problem_quoted_never_a_guess(
     words: tuple[ElementWords, ...],
 ) -> None:
