@@ -108,7 +108,7 @@ async def test_sections_report_v1_the_unit_pools_them_and_the_digest_names_the_w
     status = (await bot.ask(LAN, "/status 2022-Q2"))["text"]
     # V.1: (670 + 30) / 730 = 95,89 %
     assert "V.1" in status
-    assert "95,89 %" in status
+    assert "95,89\u00a0%" in status
 
     exported = await bot.ask(LAN, "/export", expect="Báo cáo của")
     book = await workbook_of(bot, exported)
@@ -148,7 +148,7 @@ async def test_a_rate_target_is_handed_down_raised_and_judged_on_the_sections_fi
     lowered = await bot.ask(LAN, f"/sections rate #{ids[1]} V.1 98")
     assert "Chưa lưu: Chỉ tiêu tỷ lệ được giao nguyên mức hoặc cao hơn" in lowered["text"]
     raised = await bot.ask(LAN, f"/sections rate #{ids[1]} V.1 99,5")
-    assert "99,50 %" in raised["text"], raised["text"]
+    assert "99,50\u00a0%" in raised["text"], raised["text"]
     await bot.ask(
         BINH,
         "/sections submit 2022-Q2 dossiers_resolved=100 dossiers_resolved_early=60"
@@ -156,8 +156,8 @@ async def test_a_rate_target_is_handed_down_raised_and_judged_on_the_sections_fi
     )
     mine = (await bot.ask(BINH, "/sections", language_code="vi"))["text"]
     assert "⚠️ V.1" in mine, mine
-    assert "80 %" in mine
-    assert "chỉ tiêu 99,5 %" in mine
+    assert "80\u00a0%" in mine
+    assert "chỉ tiêu 99,5\u00a0%" in mine
     # An (Một cửa) was handed nothing and sees none of it
     assert "V.1" not in (await bot.ask(AN, "/sections", language_code="vi"))["text"]
 
