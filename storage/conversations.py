@@ -1,4 +1,7 @@
-"""Conversation states (services.ports.ConversationStore), as JSON text by namespace and key."""
+"""Conversation states (services.ports.ConversationStore), as JSON text by namespace and key.
+
+PostgreSQL in autocommit writes them faster: see storage/postgres_fast.py.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +10,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Delete, Insert, TextClause, bindparam, delete, select
-from sqlalchemy.dialects import postgresql
 
 from storage.sql import by_dialect
 from storage.tables import conversation_table, utc_now
-from storage.transaction import AsyncpgStatement, Connections, asyncpg_of
+from storage.transaction import Connections
 
 
-def _conversation_upsert(dialect_insert: Any) -> Insert:
+def conversation_upsert(dialect_insert: Any) -> Insert:
+    """Write a key's value over the one it had, if any."""
     statement = dialect_insert(conversation_table)
     upsert: Insert = statement.on_conflict_do_update(
         index_elements=list(conversation_table.primary_key.columns),
@@ -23,28 +26,25 @@ def _conversation_upsert(dialect_insert: Any) -> Insert:
     return upsert
 
 
-_CONVERSATION_UPSERT = by_dialect(
-    _conversation_upsert, ("namespace", "key", "value", "updated_at")
-)
-_CONVERSATION_DELETE: Delete = delete(conversation_table).where(
+_CONVERSATION_UPSERT = by_dialect(conversation_upsert, ("namespace", "key", "value", "updated_at"))
+CONVERSATION_DELETE: Delete = delete(conversation_table).where(
     conversation_table.c.namespace == bindparam("namespace"),
     conversation_table.c.key == bindparam("key"),
 )
-_CONVERSATION_UPSERT_ASYNCPG = AsyncpgStatement.of(_conversation_upsert(postgresql.insert))
-_CONVERSATION_DELETE_ASYNCPG = AsyncpgStatement.of(_CONVERSATION_DELETE)
-# Several keys deleted and written in one statement, atomic without a transaction around it.
-_CONVERSATIONS_SAVE_ALL_ASYNCPG = """
-WITH gone AS (
-    DELETE FROM conversation_state AS c
-    USING unnest($1::varchar[], $2::varchar[]) AS d(namespace, key)
-    WHERE c.namespace = d.namespace AND c.key = d.key
-)
-INSERT INTO conversation_state (namespace, key, value, updated_at)
-SELECT u.namespace, u.key, u.value, $6::timestamptz
-FROM unnest($3::varchar[], $4::varchar[], $5::varchar[]) AS u(namespace, key, value)
-ON CONFLICT (namespace, key)
-DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at
-"""
+
+
+def as_json(value: object) -> str:
+    """A value as the table keeps it (ValueError for what JSON cannot hold)."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+
+
+def save_parameters(namespace: str, key: str, value: object | None) -> dict[str, Any]:
+    """The parameters of CONVERSATION_DELETE (value None) or of `conversation_upsert`."""
+    parameters: dict[str, Any] = {"namespace": namespace, "key": key}
+    if value is not None:
+        parameters["value"] = as_json(value)
+        parameters["updated_at"] = utc_now()
+    return parameters
 
 
 class SqlConversationStore:
@@ -62,44 +62,15 @@ class SqlConversationStore:
         return {key: json.loads(value) for key, value in rows.tuples()}
 
     async def save(self, namespace: str, key: str, value: object | None) -> None:
-        parameters: dict[str, Any] = {"namespace": namespace, "key": key}
-        statement: Delete | dict[str, TextClause]
-        if value is None:
-            statement, on_asyncpg = _CONVERSATION_DELETE, _CONVERSATION_DELETE_ASYNCPG
-        else:
-            parameters["value"] = json.dumps(value, ensure_ascii=False, allow_nan=False)
-            parameters["updated_at"] = utc_now()
-            statement, on_asyncpg = _CONVERSATION_UPSERT, _CONVERSATION_UPSERT_ASYNCPG
-        driver = await asyncpg_of(self._session)
-        if driver is not None:
-            await driver.execute(on_asyncpg.sql, *on_asyncpg.arguments(parameters))
-            return
+        parameters = save_parameters(namespace, key, value)
         connection = await self._session.connection()
-        await connection.execute(
-            statement[connection.dialect.name] if isinstance(statement, dict) else statement,
-            parameters,
+        statement: Delete | TextClause = (
+            CONVERSATION_DELETE if value is None else _CONVERSATION_UPSERT[connection.dialect.name]
         )
+        await connection.execute(statement, parameters)
 
     async def save_all(self, values: Mapping[tuple[str, str], object | None]) -> None:
-        """On PostgreSQL in autocommit, one statement however many keys (deletes and upserts
-        together); otherwise a statement per key, in the unit of work's transaction."""
-        driver = await asyncpg_of(self._session)
-        if driver is None or len(values) == 1:
-            for (namespace, key), value in values.items():
-                await self.save(namespace, key, value)
-            return
-        gone = [pair for pair, value in values.items() if value is None]
-        kept = [
-            (namespace, key, json.dumps(value, ensure_ascii=False, allow_nan=False))
-            for (namespace, key), value in values.items()
-            if value is not None
-        ]
-        await driver.execute(
-            _CONVERSATIONS_SAVE_ALL_ASYNCPG,
-            [namespace for namespace, _ in gone],
-            [key for _, key in gone],
-            [namespace for namespace, _, _ in kept],
-            [key for _, key, _ in kept],
-            [text for _, _, text in kept],
-            utc_now(),
-        )
+        """A statement per key, in the unit of work's transaction (PostgreSQL in autocommit:
+        one statement for all, see storage/postgres_fast.py)."""
+        for (namespace, key), value in values.items():
+            await self.save(namespace, key, value)

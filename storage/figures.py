@@ -1,18 +1,19 @@
 """Figures on SQL tables (services.ports.FigureStore): revisions, current values, totals.
 
 Bulk paths (totals, current figures) use Core statements on the session's connection and return
-tuples, never ORM objects, so that reading 200,000 totals stays cheap.
+tuples, never ORM objects, so that reading 200,000 totals stays cheap. PostgreSQL reads a unit's
+totals and loads a year's faster: see storage/postgres_fast.py.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -34,9 +35,7 @@ from storage.sql import (
     write_transaction,
 )
 from storage.tables import current_table, revision_table, total_table, unit_table
-from storage.transaction import AsyncpgStatement, Connections, asyncpg_of
-
-COPY_BATCH = 100_000
+from storage.transaction import Connections
 
 
 @lru_cache(maxsize=512)
@@ -373,19 +372,9 @@ class SqlFigureStore:
             await connection.exec_driver_sql(sql, chunk)
 
     async def totals(self, unit: str, period: Period) -> UnitTotals:
-        # the statement built once (every /status reads it): only the keys are bound
         parameters = {"period_key": period.key, "unit_id": await self._ids.id_of(unit)}
-        driver = await asyncpg_of(self._session)
-        if driver is not None:
-            arguments = _UNIT_TOTALS_ASYNCPG.arguments(parameters)
-            rows: Iterable[Sequence[Any]] = await driver.fetch(
-                _UNIT_TOTALS_ASYNCPG.sql, *arguments
-            )
-        else:
-            rows = (await (await self._connection()).execute(_UNIT_TOTALS, parameters)).tuples()
-        return {
-            (element, level): Total(value, reporters) for element, level, value, reporters in rows
-        }
+        rows = await (await self._connection()).execute(UNIT_TOTALS, parameters)
+        return unit_totals(rows.tuples())
 
     async def totals_of_periods(
         self, unit: str, periods: Sequence[Period]
@@ -441,29 +430,34 @@ class SqlFigureStore:
     async def replace_totals(self, year: int, totals: Iterable[tuple[TotalKey, Total]]) -> None:
         connection = await self._connection()
         await connection.execute(delete(total_table).where(total_table.c.year == year))
-        ids = await self._ids.all()
-        postgres = connection.dialect.name == "postgresql"
+        await self._insert_totals(connection, await self._ids.all(), totals)
+
+    async def _insert_totals(
+        self,
+        connection: AsyncConnection,
+        ids: dict[str, int],
+        totals: Iterable[tuple[TotalKey, Total]],
+    ) -> None:
+        """New total rows (PostgreSQL: COPY, in storage/postgres_fast.py)."""
         insert_sql = str(total_table.insert().compile(dialect=connection.dialect))
-        for chunk in chunks(totals, COPY_BATCH if postgres else BATCH):
-            with gc_paused():
-                records = [_total_record(ids, key, total) for key, total in chunk]
-            if postgres:
-                await _copy(connection, total_table, records)
-            else:
-                # The driver's executemany with tuples: twice as fast as dicts through Core.
-                await connection.exec_driver_sql(insert_sql, records)
+        for records in total_records(ids, totals, BATCH):
+            # The driver's executemany with tuples: twice as fast as dicts through Core.
+            await connection.exec_driver_sql(insert_sql, records)
 
 
-async def _copy(
-    connection: AsyncConnection, table: Table, records: Sequence[tuple[Any, ...]]
-) -> None:
-    """Bulk-load records (tuples in column order) with PostgreSQL's COPY, on the asyncpg
-    connection of the current transaction."""
-    raw = await connection.get_raw_connection()
-    driver = raw.driver_connection
-    assert driver is not None
-    columns = [column.name for column in table.columns]
-    await driver.copy_records_to_table(table.name, records=records, columns=columns)
+def total_records(
+    ids: dict[str, int], totals: Iterable[tuple[TotalKey, Total]], size: int
+) -> Iterator[list[tuple[Any, ...]]]:
+    """The total rows of `totals`, `size` at a time, as tuples in TOTAL_COLUMNS order."""
+    for chunk in chunks(totals, size):
+        with gc_paused():  # not around the `yield`: the caller awaits
+            records = [_total_record(ids, key, total) for key, total in chunk]
+        yield records
+
+
+def unit_totals(rows: Iterable[Sequence[Any]]) -> UnitTotals:
+    """A unit's totals from the rows of UNIT_TOTALS."""
+    return {(element, level): Total(value, reporters) for element, level, value, reporters in rows}
 
 
 TOTAL_COLUMNS = tuple(column.name for column in total_table.columns)
@@ -602,11 +596,11 @@ def _revision(row: tuple[Any, ...]) -> Revision:
     )
 
 
-_UNIT_TOTALS = select(
+# A unit's totals for a period (every /status reads them): built once, only the keys bound.
+UNIT_TOTALS = select(
     total_table.c.element_code, total_table.c.level, total_table.c.value, total_table.c.reporters
 ).where(
     total_table.c.period_key == bindparam("period_key"),
     total_table.c.unit_id == bindparam("unit_id"),
     total_table.c.reporters != 0,
 )
-_UNIT_TOTALS_ASYNCPG = AsyncpgStatement.of(_UNIT_TOTALS)

@@ -1,4 +1,7 @@
-"""People and their memberships (services.ports.PeopleStore), by Telegram id."""
+"""People and their memberships (services.ports.PeopleStore), by Telegram id.
+
+PostgreSQL reads a person faster: see storage/postgres_fast.py.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kpi.access import Membership, Person, Role
 from storage.sql import IN_LIST, UnitIds, chunks, upsert
 from storage.tables import membership_table, person_table, unit_table, utc_now
-from storage.transaction import AsyncpgStatement, Connections, asyncpg_of
+from storage.transaction import Connections
 
 _PERSON_COLUMNS = ("telegram_id", "name", "language", "is_admin", "active", "muted")
 
 
-def _people_of(rows: Iterable[Sequence[Any]]) -> list[Person]:
+def people_of(rows: Iterable[Sequence[Any]]) -> list[Person]:
     """People from the rows of `_people_query`."""
     width = len(_PERSON_COLUMNS)
     people: dict[int, dict[str, Any]] = {}
@@ -51,8 +54,8 @@ def _people_query(where: ColumnElement[bool]) -> Select[Any]:
     )
 
 
-_PERSON_BY_ID = _people_query(person_table.c.telegram_id == bindparam("telegram_id"))
-_PERSON_BY_ID_ASYNCPG = AsyncpgStatement.of(_PERSON_BY_ID)
+# One person (every update reads its sender): built once, only the id bound.
+PERSON_BY_ID = _people_query(person_table.c.telegram_id == bindparam("telegram_id"))
 
 
 class SqlPeopleStore:
@@ -64,12 +67,7 @@ class SqlPeopleStore:
         return await self._session.connection()
 
     async def get(self, telegram_id: int) -> Person | None:
-        # the statement built once (every update reads its sender): only the id is bound
-        driver = await asyncpg_of(self._session)
-        if driver is not None:
-            found = _people_of(await driver.fetch(_PERSON_BY_ID_ASYNCPG.sql, telegram_id))
-        else:
-            found = await self._people(_PERSON_BY_ID, {"telegram_id": telegram_id})
+        found = await self._people(PERSON_BY_ID, {"telegram_id": telegram_id})
         return found[0] if found else None
 
     async def upsert(self, telegram_id: int, name: str) -> Person:
@@ -150,7 +148,7 @@ class SqlPeopleStore:
         person who has none)."""
         statement = where if isinstance(where, Select) else _people_query(where)
         connection = await self._connection()
-        return _people_of((await connection.execute(statement, parameters)).tuples())
+        return people_of((await connection.execute(statement, parameters)).tuples())
 
     async def _set(self, telegram_id: int, **values: object) -> None:
         connection = await self._connection()

@@ -25,13 +25,16 @@ from storage.alerts import SqlAlertStore, SqlScheduleLog
 from storage.broadcasts import SqlBroadcastStore
 from storage.catalogues import SqlCatalogueStore
 from storage.chats import SqlChatStore
-from storage.conversations import SqlConversationStore
 from storage.engine import create_engine, default_database_url
-from storage.figures import SqlFigureStore
 from storage.invites import SqlInviteStore
 from storage.migrate import upgrade
 from storage.outbox import SqlOutbox
-from storage.people import SqlPeopleStore
+from storage.postgres_fast import (
+    FastConversationStore,
+    FastFigureStore,
+    FastPeopleStore,
+    FastUpdateLog,
+)
 from storage.roadmaps import SqlRoadmapStore
 from storage.sections import SqlSectionStore
 from storage.sql import UnitIdCache, UnitIds
@@ -89,11 +92,11 @@ class SqlUnitOfWork:
         self._session = session
         self.catalogues = SqlCatalogueStore(session)
         self.units = SqlUnitStore(session, ids)
-        self.figures = SqlFigureStore(session, ids)
-        self.people = SqlPeopleStore(session, ids)
+        self.figures = FastFigureStore(session, ids)
+        self.people = FastPeopleStore(session, ids)
         self.invites = SqlInviteStore(session, ids)
-        self.conversations = SqlConversationStore(session)
-        self.updates = SqlUpdateLog(session)
+        self.conversations = FastConversationStore(session)
+        self.updates = FastUpdateLog(session)
         self.outbox = SqlOutbox(session)
         self.chats = SqlChatStore(session, ids)
         self.broadcasts = SqlBroadcastStore(session, ids)

@@ -1,4 +1,7 @@
-"""The updates handled (services.ports.UpdateLog): each claimed once, pruned later."""
+"""The updates handled (services.ports.UpdateLog): each claimed once, pruned later.
+
+PostgreSQL in autocommit claims them faster: see storage/postgres_fast.py.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +9,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Insert, bindparam, delete, or_
-from sqlalchemy.dialects import postgresql
 
 from storage.sql import by_dialect, changed
 from storage.tables import processed_update_table
-from storage.transaction import AsyncpgStatement, Connections, asyncpg_of, changed_rows
+from storage.transaction import Connections
 
 
-def _claim(dialect_insert: Any) -> Insert:
+def claim_statement(dialect_insert: Any) -> Insert:
     """Insert the claim; over an earlier one only when that is older than `since` or was of
     another update (another fingerprint): one row changed means the update is new."""
     table = processed_update_table
@@ -29,8 +31,20 @@ def _claim(dialect_insert: Any) -> Insert:
     return claim
 
 
-_CLAIM = by_dialect(_claim, ("bot_id", "update_id", "at", "fingerprint"))
-_CLAIM_ASYNCPG = AsyncpgStatement.of(_claim(postgresql.insert))
+_CLAIM = by_dialect(claim_statement, ("bot_id", "update_id", "at", "fingerprint"))
+
+
+def claim_parameters(
+    bot_id: int, update_id: int, at: datetime, fingerprint: str, since: datetime | None
+) -> dict[str, Any]:
+    """The parameters of `claim_statement`."""
+    return {
+        "bot_id": bot_id,
+        "update_id": update_id,
+        "at": at,
+        "fingerprint": fingerprint,
+        "since": since if since is not None else datetime.min.replace(tzinfo=UTC),
+    }
 
 
 class SqlUpdateLog:
@@ -46,18 +60,7 @@ class SqlUpdateLog:
         fingerprint: str = "",
         since: datetime | None = None,
     ) -> bool:
-        parameters = {
-            "bot_id": bot_id,
-            "update_id": update_id,
-            "at": at,
-            "fingerprint": fingerprint,
-            "since": since if since is not None else datetime.min.replace(tzinfo=UTC),
-        }
-        driver = await asyncpg_of(self._session)
-        if driver is not None:
-            arguments = _CLAIM_ASYNCPG.arguments(parameters)
-            status = await driver.execute(_CLAIM_ASYNCPG.sql, *arguments)
-            return changed_rows(status) == 1
+        parameters = claim_parameters(bot_id, update_id, at, fingerprint, since)
         connection = await self._session.connection()
         result = await connection.execute(_CLAIM[connection.dialect.name], parameters)
         return changed(result) == 1
