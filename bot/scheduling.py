@@ -24,11 +24,11 @@ from kpi.periods import Period
 from scheduler.broadcast_report import refresh_reports
 from scheduler.delivery import DeliveryWorker
 from scheduler.jobs import Jobs
-from scheduler.leader import leader_for
 from scheduler.runner import Periodic, Runner
 from services.alerts import SubmissionAlerts
 from services.sections import queue_digests
 from services.updates import PRUNE_EVERY, prune_processed_updates
+from storage.leader import leader_for
 
 REPORT_EVERY = 2.0  # seconds between two refreshes of the broadcasts' delivery reports
 

@@ -10,8 +10,8 @@ from kpi.alerts import AlertState, Scope
 from kpi.attainment import Status
 from kpi.text import LocalText
 from kpi.units import Unit, build_tree
-from scheduler.leader import LocalLeader, PostgresLeader, leader_for
 from storage import Database
+from storage.leader import LocalLeader, PostgresLeader, leader_for
 
 NOW = datetime(2022, 3, 10, 1, 0, tzinfo=UTC)
 
