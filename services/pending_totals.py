@@ -128,9 +128,6 @@ class _PendingFigures:
     async def current_of(self, unit: str, period: Period) -> dict[str, int]:
         return await self.store.current_of(unit, period)
 
-    async def add_revision(self, revision: Revision) -> Revision:
-        return await self.store.add_revision(revision)
-
     async def add_revisions(self, revisions: Sequence[Revision]) -> list[Revision]:
         return await self.store.add_revisions(revisions)
 

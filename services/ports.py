@@ -81,12 +81,9 @@ class FigureStore(Protocol):
     async def current_of(self, unit: str, period: Period) -> dict[str, int]:
         """The unit's current values for exactly this period, by element (those it has)."""
 
-    async def add_revision(self, revision: Revision) -> Revision:
-        """Append a revision and make it current; returns it with `number` and `previous`."""
-
     async def add_revisions(self, revisions: Sequence[Revision]) -> list[Revision]:
-        """`add_revision` for each (of one unit and period, distinct elements), in few round
-        trips; returned in the same order."""
+        """Append each revision (of one unit and period, distinct elements) and make it current,
+        in few round trips; returned in the same order, with `number` and `previous`."""
 
     async def history(
         self,

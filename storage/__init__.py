@@ -3,7 +3,7 @@
 db = Database.connect()            # DATABASE_URL, or var/chitieu.db
 await db.upgrade()
 async with db.unit_of_work() as uow:
-    await uow.figures.add_revision(revision)
+    await uow.figures.add_revisions([revision])
     await uow.commit()
 await db.dispose()
 """

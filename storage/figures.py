@@ -7,7 +7,6 @@ totals and loads a year's faster: see storage/postgres_fast.py.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from functools import lru_cache
@@ -31,7 +30,6 @@ from storage.sql import (
     gc_paused,
     hold_every_unit,
     hold_units,
-    upsert,
     write_transaction,
 )
 from storage.tables import current_table, revision_table, total_table, unit_table
@@ -143,67 +141,6 @@ class SqlFigureStore:
         }
 
     # revisions ----------------------------------------------------------------------------
-    async def add_revision(self, revision: Revision) -> Revision:
-        if revision.at.tzinfo is None:
-            raise ValueError(f"a revision's time must be time-zone aware: {revision.at!r}")
-        connection = await self._connection()
-        unit_id = await self._ids.id_of(revision.unit)
-        period = revision.period
-        fc, fr = current_table.c, revision_table.c
-        key = (fc.unit_id == unit_id, fc.element_code == revision.element)
-        latest = (
-            await connection.execute(
-                select(fc.value, fr.number)
-                .join(revision_table, fr.id == fc.revision_id)
-                .where(*key, fc.period_key == period.key)
-                .with_for_update(of=current_table)
-            )
-        ).first()
-        previous, number = (None, 1) if latest is None else (int(latest[0]), latest[1] + 1)
-        revision_id = await connection.scalar(
-            revision_table.insert()
-            .values(
-                unit_id=unit_id,
-                element_code=revision.element,
-                period_key=period.key,
-                year=period.year,
-                first_month=period.first,
-                last_month=period.last,
-                value=revision.value,
-                number=number,
-                previous=previous,
-                author_id=revision.author.id,
-                author_name=revision.author.name,
-                source=revision.source.value,
-                reason=revision.reason,
-                created_at=revision.at,
-            )
-            .returning(fr.id)
-        )
-        current = {
-            "unit_id": unit_id,
-            "element_code": revision.element,
-            "period_key": period.key,
-            "year": period.year,
-            "first_month": period.first,
-            "last_month": period.last,
-            "value": revision.value,
-            "revision_id": revision_id,
-            "updated_at": revision.at,
-        }
-        statement = upsert(connection, current_table).values(current)
-        await connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=list(current_table.primary_key.columns),
-                set_={
-                    "value": statement.excluded.value,
-                    "revision_id": statement.excluded.revision_id,
-                    "updated_at": statement.excluded.updated_at,
-                },
-            )
-        )
-        return dataclasses.replace(revision, number=number, previous=previous)
-
     async def add_revisions(self, revisions: Sequence[Revision]) -> list[Revision]:
         """Three statements for all: the current values (locked), the revisions, the current
         rows."""

@@ -144,9 +144,9 @@ class FakeFigures:
         keys = [(r.unit, r.element, r.period) for r in revisions]
         if len(set(keys)) != len(keys):
             raise ValueError("add_revisions takes each unit, element and period at most once")
-        return [await self.add_revision(r) for r in revisions]
+        return [self._add_revision(r) for r in revisions]
 
-    async def add_revision(self, revision: Revision) -> Revision:
+    def _add_revision(self, revision: Revision) -> Revision:
         key = (revision.unit, revision.element, revision.period)
         number = 1 + sum(1 for r in self.state.revisions if (r.unit, r.element, r.period) == key)
         stored = replace(revision, number=number, previous=self.state.current.get(key))

@@ -6,12 +6,14 @@ import dataclasses
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import select
 
 from kpi.aggregate import Figure
 from kpi.errors import UnknownUnitError
 from kpi.periods import Period
 from kpi.revisions import Revision, Source
 from storage import Database
+from storage.tables import current_table, revision_table, unit_table
 from tests.integration.builders import (
     ALICE,
     BOB,
@@ -38,7 +40,9 @@ async def units(database: Database) -> Database:
 
 async def test_a_first_revision_becomes_current_with_number_one(units: Database) -> None:
     async with units.unit_of_work() as uow:
-        stored = await uow.figures.add_revision(revision(HA_MON.code, RECEIVED.code, MARCH, 120))
+        [stored] = await uow.figures.add_revisions(
+            [revision(HA_MON.code, RECEIVED.code, MARCH, 120)]
+        )
         await uow.commit()
 
     async with units.unit_of_work() as uow:
@@ -51,12 +55,12 @@ async def test_a_correction_becomes_current_and_keeps_the_value_it_replaced(
     units: Database,
 ) -> None:
     async with units.unit_of_work() as uow:
-        await uow.figures.add_revision(revision(HA_MON.code, RECEIVED.code, MARCH, 120))
-        second = await uow.figures.add_revision(
-            revision(HA_MON.code, RECEIVED.code, MARCH, 125, minutes=5, reason="typo")
+        await uow.figures.add_revisions([revision(HA_MON.code, RECEIVED.code, MARCH, 120)])
+        [second] = await uow.figures.add_revisions(
+            [revision(HA_MON.code, RECEIVED.code, MARCH, 125, minutes=5, reason="typo")]
         )
-        third = await uow.figures.add_revision(
-            revision(HA_MON.code, RECEIVED.code, MARCH, 126, minutes=9)
+        [third] = await uow.figures.add_revisions(
+            [revision(HA_MON.code, RECEIVED.code, MARCH, 126, minutes=9)]
         )
         await uow.commit()
 
@@ -77,18 +81,20 @@ async def test_history_is_newest_first_with_author_source_reason_and_utc_time(
     units: Database,
 ) -> None:
     async with units.unit_of_work() as uow:
-        await uow.figures.add_revision(revision(HA_MON.code, RECEIVED.code, MARCH, 10))
-        await uow.figures.add_revision(
-            revision(
-                SA_BINH.code,
-                ONLINE.code,
-                Q1,
-                4,
-                minutes=30,
-                author=BOB,
-                source=Source.IMPORT,
-                reason="Báo cáo quý I",
-            )
+        await uow.figures.add_revisions(
+            [
+                revision(HA_MON.code, RECEIVED.code, MARCH, 10),
+                revision(
+                    SA_BINH.code,
+                    ONLINE.code,
+                    Q1,
+                    4,
+                    minutes=30,
+                    author=BOB,
+                    source=Source.IMPORT,
+                    reason="Báo cáo quý I",
+                ),
+            ]
         )
         await uow.commit()
 
@@ -118,12 +124,16 @@ async def test_history_is_filtered_by_unit_element_and_period_and_limited(
 ) -> None:
     async with units.unit_of_work() as uow:
         for minute, value in enumerate(range(5)):
-            await uow.figures.add_revision(
-                revision(HA_MON.code, RECEIVED.code, MARCH, value, minutes=minute)
+            await uow.figures.add_revisions(
+                [revision(HA_MON.code, RECEIVED.code, MARCH, value, minutes=minute)]
             )
-        await uow.figures.add_revision(revision(HA_MON.code, ONLINE.code, MARCH, 1, minutes=7))
-        await uow.figures.add_revision(revision(HA_MON.code, RECEIVED.code, Q1, 9, minutes=8))
-        await uow.figures.add_revision(revision(DAK_HA.code, RECEIVED.code, MARCH, 2, minutes=9))
+        await uow.figures.add_revisions(
+            [
+                revision(HA_MON.code, ONLINE.code, MARCH, 1, minutes=7),
+                revision(HA_MON.code, RECEIVED.code, Q1, 9, minutes=8),
+                revision(DAK_HA.code, RECEIVED.code, MARCH, 2, minutes=9),
+            ]
+        )
 
         limited = await uow.figures.history([HA_MON.code], element=RECEIVED.code, limit=2)
         by_period = await uow.figures.history([HA_MON.code], period=Q1)
@@ -138,11 +148,11 @@ async def test_series_lists_the_current_values_of_a_year_in_period_order(
     units: Database,
 ) -> None:
     async with units.unit_of_work() as uow:
-        await uow.figures.add_revision(revision(HA_MON.code, RECEIVED.code, Q1, 30))
-        await uow.figures.add_revision(revision(HA_MON.code, RECEIVED.code, MARCH, 10))
-        await uow.figures.add_revision(revision(HA_MON.code, RECEIVED.code, MARCH, 11))
-        await uow.figures.add_revision(
-            revision(HA_MON.code, RECEIVED.code, Period.month(2023, 1), 5)
+        await uow.figures.add_revisions([revision(HA_MON.code, RECEIVED.code, Q1, 30)])
+        await uow.figures.add_revisions([revision(HA_MON.code, RECEIVED.code, MARCH, 10)])
+        await uow.figures.add_revisions([revision(HA_MON.code, RECEIVED.code, MARCH, 11)])
+        await uow.figures.add_revisions(
+            [revision(HA_MON.code, RECEIVED.code, Period.month(2023, 1), 5)]
         )
 
         series = await uow.figures.series(HA_MON.code, RECEIVED.code, 2022)
@@ -160,9 +170,9 @@ async def test_series_lists_the_current_values_of_a_year_in_period_order(
 async def test_values_beyond_32_bits_are_kept_exactly(units: Database) -> None:
     big = 12_345_678_901_234
     async with units.unit_of_work() as uow:
-        await uow.figures.add_revision(revision(HA_MON.code, RECEIVED.code, MARCH, big))
-        stored = await uow.figures.add_revision(
-            revision(HA_MON.code, RECEIVED.code, MARCH, big + 1)
+        await uow.figures.add_revisions([revision(HA_MON.code, RECEIVED.code, MARCH, big)])
+        [stored] = await uow.figures.add_revisions(
+            [revision(HA_MON.code, RECEIVED.code, MARCH, big + 1)]
         )
         current = await uow.figures.current(HA_MON.code, RECEIVED.code, MARCH)
 
@@ -173,7 +183,7 @@ async def test_values_beyond_32_bits_are_kept_exactly(units: Database) -> None:
 async def test_a_figure_of_an_unknown_unit_is_refused(units: Database) -> None:
     async with units.unit_of_work() as uow:
         with pytest.raises(UnknownUnitError):
-            await uow.figures.add_revision(revision("atlantis", RECEIVED.code, MARCH, 1))
+            await uow.figures.add_revisions([revision("atlantis", RECEIVED.code, MARCH, 1)])
 
 
 async def test_a_revision_time_without_a_time_zone_is_refused(units: Database) -> None:
@@ -183,17 +193,19 @@ async def test_a_revision_time_without_a_time_zone_is_refused(units: Database) -
     )
     async with units.unit_of_work() as uow:
         with pytest.raises(ValueError, match="time-zone aware"):
-            await uow.figures.add_revision(naive)
+            await uow.figures.add_revisions([naive])
 
 
 async def test_series_of_and_current_of_read_several_elements_at_once(units: Database) -> None:
     async with units.unit_of_work() as uow:
-        await uow.figures.add_revision(revision(HA_MON.code, RECEIVED.code, Q1, 30))
-        await uow.figures.add_revision(revision(HA_MON.code, RECEIVED.code, MARCH, 10))
-        await uow.figures.add_revision(revision(HA_MON.code, ONLINE.code, MARCH, 4))
-        await uow.figures.add_revision(revision(DAK_HA.code, RECEIVED.code, MARCH, 99))
-        await uow.figures.add_revision(
-            revision(HA_MON.code, ONLINE.code, Period.month(2023, 3), 7)
+        await uow.figures.add_revisions(
+            [
+                revision(HA_MON.code, RECEIVED.code, Q1, 30),
+                revision(HA_MON.code, RECEIVED.code, MARCH, 10),
+                revision(HA_MON.code, ONLINE.code, MARCH, 4),
+                revision(DAK_HA.code, RECEIVED.code, MARCH, 99),
+                revision(HA_MON.code, ONLINE.code, Period.month(2023, 3), 7),
+            ]
         )
 
         many = await uow.figures.series_of(HA_MON.code, [RECEIVED.code, ONLINE.code, "x"], 2022)
@@ -221,10 +233,12 @@ async def test_series_of_and_current_of_read_several_elements_at_once(units: Dat
     assert empty == {}
 
 
-async def test_add_revisions_numbers_each_as_add_revision_does(units: Database) -> None:
+async def test_add_revisions_numbers_each_after_the_revisions_stored_before(
+    units: Database,
+) -> None:
     async with units.unit_of_work() as uow:
-        await uow.figures.add_revision(revision(HA_MON.code, RECEIVED.code, MARCH, 10))
-        await uow.figures.add_revision(revision(HA_MON.code, RECEIVED.code, MARCH, 11))
+        await uow.figures.add_revisions([revision(HA_MON.code, RECEIVED.code, MARCH, 10)])
+        await uow.figures.add_revisions([revision(HA_MON.code, RECEIVED.code, MARCH, 11)])
         stored = await uow.figures.add_revisions(
             [
                 revision(HA_MON.code, RECEIVED.code, MARCH, 12, minutes=5, author=BOB),
@@ -255,16 +269,46 @@ async def test_add_revisions_numbers_each_as_add_revision_does(units: Database) 
     ]
 
 
-async def test_add_revisions_stores_exactly_the_rows_add_revision_stores(units: Database) -> None:
-    # add_revisions hands tuples to the driver (an import's speed); add_revision goes through
-    # SQLAlchemy: the rows stored, times included, are the same text on either backend
+async def test_add_revisions_stores_exactly_the_rows_sqlalchemy_stores(units: Database) -> None:
+    # add_revisions hands tuples to the driver (an import's speed): the rows it stores, times
+    # included, are the same text as those SQLAlchemy's own statements store, on either backend
     at = datetime(2022, 3, 20, 1, 2, 3, 4, tzinfo=UTC)
     given = revision(HA_MON.code, RECEIVED.code, MARCH, 12, reason="ghi chú")
     given = dataclasses.replace(given, at=at)
     async with units.unit_of_work() as uow:
-        await uow.figures.add_revision(given)
-        await uow.figures.add_revisions([dataclasses.replace(given, unit=SA_BINH.code)])
+        await uow.figures.add_revisions([given])
         await uow.commit()
+    period = given.period
+    async with units.engine.begin() as connection:
+        sa_binh = await connection.scalar(
+            select(unit_table.c.id).where(unit_table.c.code == SA_BINH.code)
+        )
+        written = {
+            "unit_id": sa_binh,
+            "element_code": given.element,
+            "period_key": period.key,
+            "year": period.year,
+            "first_month": period.first,
+            "last_month": period.last,
+            "value": given.value,
+        }
+        revision_id = await connection.scalar(
+            revision_table.insert()
+            .values(
+                **written,
+                number=1,
+                previous=None,
+                author_id=given.author.id,
+                author_name=given.author.name,
+                source=given.source.value,
+                reason=given.reason,
+                created_at=at,
+            )
+            .returning(revision_table.c.id)
+        )
+        await connection.execute(
+            current_table.insert().values(**written, revision_id=revision_id, updated_at=at)
+        )
 
     def columns(table: str, names: str) -> str:
         return f"SELECT unit_id, {names} FROM {table} ORDER BY unit_id"

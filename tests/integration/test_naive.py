@@ -32,11 +32,15 @@ async def test_the_naive_sum_adds_the_months_of_a_subtree_within_the_period(
             (SA_BINH.code, 3, 100),
             (HA_MON.code, 4, 1_000),
         ]:
-            await uow.figures.add_revision(
-                revision(unit, RECEIVED.code, Period.month(2022, month), value)
+            await uow.figures.add_revisions(
+                [revision(unit, RECEIVED.code, Period.month(2022, month), value)]
             )
-        await uow.figures.add_revision(revision(DAK_MAR.code, ONLINE.code, MARCH, 2))
-        await uow.figures.add_revision(revision(DAK_MAR.code, RECEIVED.code, Q1, 7_000))
+        await uow.figures.add_revisions(
+            [
+                revision(DAK_MAR.code, ONLINE.code, MARCH, 2),
+                revision(DAK_MAR.code, RECEIVED.code, Q1, 7_000),
+            ]
+        )
         await uow.commit()
 
     async with database.unit_of_work() as uow:

@@ -45,7 +45,7 @@ async def submit(
     data_element = ELEMENTS[element]
     level = tree.get(unit).level
     before = own_values(data_element, await uow.figures.series(unit, element, period.year))
-    await uow.figures.add_revision(revision(unit, element, period, value, minutes=minutes))
+    await uow.figures.add_revisions([revision(unit, element, period, value, minutes=minutes)])
     after = own_values(data_element, await uow.figures.series(unit, element, period.year))
     changes: list[tuple[TotalKey, Total]] = []
     for changed in before.keys() | after.keys():

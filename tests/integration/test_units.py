@@ -64,7 +64,7 @@ async def test_a_rename_and_a_move_are_updates_and_keep_the_units_figures(
 ) -> None:
     async with database.unit_of_work() as uow:
         await uow.units.sync(tree())
-        await uow.figures.add_revision(revision(HA_MON.code, RECEIVED.code, MARCH, 40))
+        await uow.figures.add_revisions([revision(HA_MON.code, RECEIVED.code, MARCH, 40)])
         await uow.commit()
     before = await _stored(database)
     renamed = dataclasses.replace(JUSTICE, name=LocalText(vi="Sở Tư pháp tỉnh", en="Justice"))
@@ -92,7 +92,7 @@ async def test_a_unit_left_out_of_the_tree_is_deactivated_not_deleted(
 ) -> None:
     async with database.unit_of_work() as uow:
         await uow.units.sync(tree())
-        await uow.figures.add_revision(revision(SA_BINH.code, RECEIVED.code, MARCH, 7))
+        await uow.figures.add_revisions([revision(SA_BINH.code, RECEIVED.code, MARCH, 7)])
         await uow.commit()
 
     async with database.unit_of_work() as uow:
@@ -127,8 +127,12 @@ async def test_a_new_unit_under_an_existing_one_is_added(database: Database) -> 
     async with database.unit_of_work() as uow:
         await uow.units.sync(tree())
         result = await uow.units.sync(tree(*tree().units, new))
-        await uow.figures.add_revision(revision(new.code, RECEIVED.code, MARCH, 3))
-        await uow.figures.add_revision(revision(SA_BINH.code, RECEIVED.code, MARCH, 4))
+        await uow.figures.add_revisions(
+            [
+                revision(new.code, RECEIVED.code, MARCH, 3),
+                revision(SA_BINH.code, RECEIVED.code, MARCH, 4),
+            ]
+        )
         district = await naive_subtree_values(uow, SA_THAY.code, MARCH)
 
     assert result == UnitSync(added=1, updated=0, deactivated=0)
