@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from kpi.alerts import AlertState, Scope
 from kpi.attainment import Status
-from storage.repositories import UnitIds, _changed, _upsert
+from storage.sql import UnitIds, changed, upsert
 from storage.tables import alert_state_table, schedule_run_table
 from storage.transaction import Connections
 
@@ -76,7 +76,7 @@ class SqlAlertStore:
         ]
         connection = await self._session.connection()
         for start in range(0, len(rows), BATCH):
-            statement = _upsert(connection, alert_state_table)
+            statement = upsert(connection, alert_state_table)
             statement = statement.on_conflict_do_update(
                 index_elements=list(alert_state_table.primary_key.columns),
                 set_={
@@ -93,8 +93,8 @@ class SqlScheduleLog:
 
     async def claim(self, name: str, fire_time: datetime, at: datetime) -> bool:
         connection = await self._session.connection()
-        statement = _upsert(connection, schedule_run_table).values(
+        statement = upsert(connection, schedule_run_table).values(
             name=name, fire_time=fire_time, ran_at=at
         )
         result = await connection.execute(statement.on_conflict_do_nothing())
-        return _changed(result) == 1
+        return changed(result) == 1

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from services.ports import OutgoingMessage, StoredBroadcast
-from storage.repositories import UnitIds, _upsert
+from storage.sql import UnitIds, upsert
 from storage.tables import broadcast_table, outbox_table
 from storage.transaction import Connections
 
@@ -68,9 +68,7 @@ class SqlBroadcastStore:
             }
             for m in messages
         ]
-        statement = _upsert(connection, outbox_table).on_conflict_do_nothing(
-            index_elements=["key"]
-        )
+        statement = upsert(connection, outbox_table).on_conflict_do_nothing(index_elements=["key"])
         await connection.execute(statement, rows)
 
     async def deliveries(self, broadcast_id: int) -> list[tuple[str, str]]:

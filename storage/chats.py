@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, exists, select, update
 
 from services.ports import GroupChat
-from storage.repositories import UnitIds, _upsert
+from storage.sql import UnitIds, upsert
 from storage.tables import chat_table, subscription_table, unit_table
 from storage.transaction import Connections
 
@@ -51,7 +51,7 @@ class SqlChatStore:
     async def joined(self, chat_id: int, title: str, kind: str, at: datetime) -> None:
         connection = await self._session.connection()
         values = {"title": title, "kind": kind, "active": True, "updated_at": at}
-        statement = _upsert(connection, chat_table).values(chat_id=chat_id, **values)
+        statement = upsert(connection, chat_table).values(chat_id=chat_id, **values)
         await connection.execute(
             statement.on_conflict_do_update(index_elements=["chat_id"], set_=values)
         )
@@ -79,7 +79,7 @@ class SqlChatStore:
         ).all()
         if rows:
             await connection.execute(
-                _upsert(connection, subscription_table).on_conflict_do_nothing(
+                upsert(connection, subscription_table).on_conflict_do_nothing(
                     index_elements=["chat_id", "unit_id"]
                 ),
                 [
@@ -106,7 +106,7 @@ class SqlChatStore:
         active when `active`)."""
         connection = await self._session.connection()
         values = {"title": title, "kind": kind, "active": active, "updated_at": at}
-        statement = _upsert(connection, chat_table).values(chat_id=chat_id, **values)
+        statement = upsert(connection, chat_table).values(chat_id=chat_id, **values)
         if active:
             statement = statement.on_conflict_do_update(
                 index_elements=["chat_id"], set_={"active": True, "updated_at": at}
@@ -119,7 +119,7 @@ class SqlChatStore:
         unit_id = await self._ids.id_of(unit)
         connection = await self._session.connection()
         statement = (
-            _upsert(connection, subscription_table)
+            upsert(connection, subscription_table)
             .values(chat_id=chat_id, unit_id=unit_id, created_by=by, created_at=at)
             .on_conflict_do_nothing(index_elements=["chat_id", "unit_id"])
             .returning(subscription_table.c.chat_id)

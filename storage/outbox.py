@@ -16,7 +16,7 @@ from sqlalchemy import and_, bindparam, case, exists, false, func, or_, select, 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.ports import Delivery, OutgoingMessage, Sent
-from storage.repositories import _upsert, chunks
+from storage.sql import chunks, upsert
 from storage.tables import chat_table, outbox_table, person_table
 from storage.transaction import Connections
 
@@ -66,7 +66,7 @@ class SqlOutbox:
             for m in messages
         ]
         statement = (
-            _upsert(connection, outbox_table)
+            upsert(connection, outbox_table)
             .on_conflict_do_nothing(index_elements=["key"])
             .returning(outbox_table.c.id)
         )

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, select
 
 from kpi.pace import RoadmapSetting, from_basis_points, to_basis_points
-from storage.repositories import UnitIds, hold_units
+from storage.sql import UnitIds, hold_units
 from storage.tables import roadmap_table, unit_table
 from storage.transaction import Connections
 

@@ -17,7 +17,7 @@ from sqlmodel import Field, SQLModel
 from kpi.periods import Period
 from kpi.revisions import Author, Source
 from kpi.sections import Section, ShareTarget, TargetKind
-from storage.repositories import UnitIds
+from storage.sql import UnitIds
 from storage.tables import UTCDateTime, unit_table
 from storage.transaction import Connections
 

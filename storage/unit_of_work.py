@@ -23,24 +23,21 @@ from services.ports import (
 )
 from storage.alerts import SqlAlertStore, SqlScheduleLog
 from storage.broadcasts import SqlBroadcastStore
+from storage.catalogues import SqlCatalogueStore
 from storage.chats import SqlChatStore
+from storage.conversations import SqlConversationStore
 from storage.engine import create_engine, default_database_url
+from storage.figures import SqlFigureStore
+from storage.invites import SqlInviteStore
 from storage.migrate import upgrade
 from storage.outbox import SqlOutbox
-from storage.repositories import (
-    SqlCatalogueStore,
-    SqlConversationStore,
-    SqlFigureStore,
-    SqlInviteStore,
-    SqlPeopleStore,
-    SqlUnitStore,
-    SqlUpdateLog,
-    UnitIdCache,
-    UnitIds,
-)
+from storage.people import SqlPeopleStore
 from storage.roadmaps import SqlRoadmapStore
 from storage.sections import SqlSectionStore
+from storage.sql import UnitIdCache, UnitIds
 from storage.transaction import Transaction
+from storage.units import SqlUnitStore
+from storage.updates import SqlUpdateLog
 
 
 class SqlUnitOfWork:

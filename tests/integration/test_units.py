@@ -10,7 +10,7 @@ from kpi.text import LocalText
 from services.ports import UnitSync
 from storage import Database
 from storage.naive import naive_subtree_values
-from storage.repositories import UnitIds
+from storage.sql import UnitIds
 from storage.tables import unit_table
 from tests.integration.builders import (
     DAK_HA,
