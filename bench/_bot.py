@@ -30,7 +30,7 @@ from bench.updates import (
     polling,
 )
 from bot.app import build_application
-from bot.sandbox import DEFAULT_TODAY, shifted_clock
+from cli.sandbox_runner import DEFAULT_TODAY, shifted_clock
 from storage import Database
 
 READY = "ready"

@@ -1,7 +1,7 @@
 """The people of `bench.updates`: who they are, which unit they report for, and what they type.
 
 Each person is bound to a department or a commune (heads and members alternately) and fills in
-/submit with figures derived from a demo profile (`bot.demo.month_values`), so that every answer
+/submit with figures derived from a demo profile (`cli.demo.month_values`), so that every answer
 set obeys the catalogue's rules. A form skips one group of related elements (the elements a rule
 or a "part of" links together), so that a skipped figure never meets a typed one in a rule, and
 now and then an answer is first mistyped and refused.
@@ -14,7 +14,7 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot import demo
+from cli import demo
 from kpi.access import Role
 from kpi.catalogue import Catalogue
 from kpi.elements import DataElement, ElementKind

@@ -24,7 +24,7 @@ from telegram.error import TelegramError
 
 from bench.updates import POLL_TIMEOUT, ErrorCount, bot_settings
 from bot.app import build_application
-from bot.sandbox import shifted_clock
+from cli.sandbox_runner import shifted_clock
 from storage import Database
 
 

@@ -72,7 +72,7 @@ from bench.updates import (
     ours_round,
     prepare,
 )
-from bot.sandbox import shifted_clock
+from cli.sandbox_runner import shifted_clock
 from kpi.periods import cumulative_period
 from sandbox import EmulatorClient, running_emulator
 from sandbox.testing import free_port

@@ -68,10 +68,10 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageH
 
 from bench._people import REASON, Person, form_answers, roster
 from bench.status import POSTGRES_ENV, backend_url, percentile, postgres_admin_url, render, say
-from bot import demo
 from bot.context import Clock
-from bot.sandbox import DEFAULT_TODAY, shifted_clock
 from bot.settings import Settings
+from cli import demo
+from cli.sandbox_runner import DEFAULT_TODAY, shifted_clock
 from kpi.catalogue import Catalogue
 from kpi.periods import cumulative_period
 from sandbox import Emulator, EmulatorClient, running_emulator

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from telegram import Update, User
 
 from bot.context import Context
-from bot.i18n import Translator, normalise, translator
+from i18n.translations import Translator, normalise, translator
 from kpi.access import Person, Role
 from services import access as people
 

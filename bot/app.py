@@ -23,12 +23,12 @@ from bot.concurrency import BOT_API_CONNECTIONS, PerChatUpdateProcessor
 from bot.context import CONTEXT_TYPES, BotData, ChatData, Clock, Context, Services, UserData
 from bot.handlers import MODULES, Handlers, register
 from bot.health import HealthServer
-from bot.notices import moved_text
 from bot.persistence import StorePersistence
 from bot.request import AiohttpRequest
 from bot.scheduling import build_runner, submission_alerts
 from bot.settings import Settings
 from bot.webhook import tolerate_malformed_updates
+from i18n.texts import moved_text
 from scheduler.runner import Runner
 from services.catalogues import Catalogues, load_into_store
 from storage import Database, safe_url

@@ -15,7 +15,7 @@ from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
-from bot.i18n import LANGUAGES, N_, Translator, translator
+from i18n.translations import LANGUAGES, N_, Translator, translator
 
 logger = logging.getLogger(__name__)
 

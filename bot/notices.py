@@ -14,15 +14,14 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Final
 
-from bot import formatting, pace_text, render
 from bot.callbacks import StatusView, encode
-from bot.formatting import period_name
-from bot.i18n import Translator, translator
+from i18n import formatting, pace_text, texts
+from i18n.formatting import period_name
+from i18n.translations import Translator, translator
 from kpi.alerts import AlertKind, Scope
 from kpi.catalogue import Catalogue
 from kpi.errors import PeriodError
 from kpi.periods import Period, PeriodKind
-from services.catalogues import Move
 from services.notices import AlertNote, EscalationNote, Notice, ReminderNote, SummaryNote
 
 REPORT_PREFIX: Final = "rs"
@@ -100,16 +99,6 @@ def when_due(offset: int, deadline_text: str, t: Translator) -> str:
     )
 
 
-def sender_line(catalogue: Catalogue, language: str) -> str:
-    """ "📢 Văn phòng UBND tỉnh Kon Tum": who a broadcast comes from (the provincial office of
-    the catalogue's province), written above the text every recipient gets."""
-    t = translator(language)
-    province = catalogue.province.get(t.language)
-    if t.language == "vi":
-        province = province[:1].lower() + province[1:]  # "tỉnh Kon Tum", inside the name
-    return "📢 " + t._("Office of the People's Committee of {province}", province=province)
-
-
 @dataclass(frozen=True, slots=True)
 class BotNoticeWriter:
     """services.notices.NoticeWriter with the bot's translations and formatting."""
@@ -122,7 +111,7 @@ class BotNoticeWriter:
             (
                 t._(
                     "⏰ Reminder: {unit} has not reported {period} yet.",
-                    unit=render.unit_label(catalogue, note.unit.code, language),
+                    unit=texts.unit_label(catalogue, note.unit.code, language),
                     period=period_name(note.period, t),
                 ),
                 when_due(note.offset, formatting.day(note.deadline, language), t),
@@ -141,8 +130,8 @@ class BotNoticeWriter:
             " (due {deadline}):",
             len(note.overdue),
             count=len(note.overdue),
-            level=", ".join(render.level_name(lvl, t) for lvl in sorted(levels)),
-            parent=render.unit_label(catalogue, note.parent.code, language),
+            level=", ".join(texts.level_name(lvl, t) for lvl in sorted(levels)),
+            parent=texts.unit_label(catalogue, note.parent.code, language),
             period=period_name(note.period, t),
             deadline=formatting.day(note.deadline, language),
         )
@@ -164,7 +153,7 @@ class BotNoticeWriter:
         )
         lines = [head]
         lines.extend(
-            f"• {render.unit_label(catalogue, u.code, language)}"
+            f"• {texts.unit_label(catalogue, u.code, language)}"
             for u in overdue.units[:MAX_LISTED]
         )
         rest = len(overdue.units) - MAX_LISTED
@@ -185,7 +174,7 @@ class BotNoticeWriter:
         head = t._(
             "{glyph} {unit} · {period}",
             glyph=ALERT_HEADS[max((i.note.kind for i in digest), key=KIND_ORDER.index)],
-            unit=render.unit_label(catalogue, unit.code, language),
+            unit=texts.unit_label(catalogue, unit.code, language),
             period=alert_period(period, t),
         )
         counts = [
@@ -331,13 +320,13 @@ def alert_line(item: DigestLine, catalogue: Catalogue, t: Translator) -> str:
     note = item.note
     line = note.line
     a = line.attainment
-    parts = [render.figures_text(a, t.language, t)]
+    parts = [texts.figures_text(a, t.language, t)]
     if a.units_judged:
         parts.append(
             t._("{met}/{judged} units meet it", met=a.units_met or 0, judged=a.units_judged)
         )
     if note.kind is not AlertKind.RECOVERED:
-        needed = render.needed_text(line, catalogue, t)
+        needed = texts.needed_text(line, catalogue, t)
         if needed:
             parts.append(needed)
         brief = None if note.pace is None else pace_text.pace_brief(note.pace, t)
@@ -349,21 +338,7 @@ def alert_line(item: DigestLine, catalogue: Catalogue, t: Translator) -> str:
             t._(
                 "{period}: {rate}",
                 period=period_name(other.period, t),
-                rate=render.rate_text(other.line.attainment, t.language),
+                rate=texts.rate_text(other.line.attainment, t.language),
             )
         )
-    return f"{ALERT_HEADS[note.kind]} {render.line_title(line, t)}: " + " · ".join(parts)
-
-
-def moved_text(move: Move, catalogue: Catalogue, language: str | None) -> str:
-    """The one message a person gets when their unit was merged into another (issue 14)."""
-    t = translator(language or "vi")
-    succession = next(s for s in catalogue.successions if move.old in s.codes)
-    old = dict(succession.predecessors)[move.old].get(t.language)
-    return t._(
-        "{old} was merged into {new} from {day}. From now on you report for {new}; the figures"
-        " {old} filed stay as they were and count in {new}. /history shows them.",
-        old=old,
-        new=render.unit_label(catalogue, move.new, t.language),
-        day=formatting.day(succession.since, t.language),
-    )
+    return f"{ALERT_HEADS[note.kind]} {texts.line_title(line, t)}: " + " · ".join(parts)

@@ -15,17 +15,16 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from fractions import Fraction
 from typing import Final
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import formatting
 from bot.callbacks import MAX_BYTES, InvalidCallbackError
-from bot.formatting import period_name
-from bot.i18n import Translator
-from bot.render import fit, level_name, paginate, period_heading, unit_label
+from i18n import formatting
+from i18n.formatting import period_name
+from i18n.texts import fit, level_name, paginate, period_heading, points_text, unit_label
+from i18n.translations import Translator
 from kpi.attainment import round_percent
 from kpi.catalogue import Catalogue
 from kpi.errors import PeriodError
@@ -147,21 +146,11 @@ def share_text(share: Fraction | None, language: str) -> str:
     return formatting.percent(None if share is None else round_percent(share, 2), 2, language)
 
 
-def points(value: Fraction) -> Decimal:
-    """A score rounded half-up to two decimals."""
-    return round_percent(value / 100, 2)
-
-
-def points_text(value: Fraction, language: str) -> str:
-    """ "8,75" (vi), "8.75" (en), "9" for a whole score."""
-    return formatting.decimal(points(value), 2, language)
-
-
 # --- the report -------------------------------------------------------------------------------
 
 
 def report_name(period: Period, t: Translator, *, start: bool = False) -> str:
-    """A report's period by its one name (bot.formatting.period_name): "quý 1/2022"."""
+    """A report's period by its one name (i18n.formatting.period_name): "quý 1/2022"."""
     return period_name(period, t, start=start)
 
 

@@ -6,23 +6,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from bot import formatting, render
 from bot.context import Context
-from bot.formatting import period_name
-from bot.i18n import Translator, translator
-from bot.pace_text import rate_percent_text
+from i18n import formatting, texts
+from i18n.formatting import period_name
+from i18n.pace_text import rate_percent_text
+from i18n.texts import element_name
+from i18n.translations import Translator, translator
 from kpi.catalogue import Catalogue
 from kpi.periods import Period
 from kpi.sections import Section, ShareLine, ShareState
 from services import sections as service
 from services.sections import Below, Overview, RateShare
-
-
-def element_name(catalogue: Catalogue, code: str, language: str) -> str:
-    try:
-        return catalogue.element(code).short.get(language)
-    except ValueError:
-        return code
 
 
 def share_line_text(catalogue: Catalogue, line: ShareLine, t: Translator, *, named: bool) -> str:
@@ -55,8 +49,8 @@ def rate_share_text(catalogue: Catalogue, rate: RateShare, t: Translator, *, nam
         "{indicator}: {rate} (target {target}, due by the period's end {due})",
         indicator=title,
         rate=t._("no figure yet") if shown is None else rate_percent_text(shown, t.language),
-        target=render.limit_text(Decimal(rate.target_bp) / 100, t.language),
-        due=render.limit_text(Decimal(rate.due_bp) / 100, t.language),
+        target=texts.limit_text(Decimal(rate.target_bp) / 100, t.language),
+        due=texts.limit_text(Decimal(rate.due_bp) / 100, t.language),
     )
     return f"{glyph} {rate.name}: {text}" if named else f"{glyph} {text}"
 
@@ -72,7 +66,7 @@ def mine_text(catalogue: Catalogue, view: Overview, t: Translator) -> str:
 
 
 def overview_text(catalogue: Catalogue, view: Overview, t: Translator) -> str:
-    unit = render.unit_label(catalogue, view.unit, t.language)
+    unit = texts.unit_label(catalogue, view.unit, t.language)
     parts = [
         t._(
             "🏢 Sections and officials of {unit}, {period}",
@@ -144,7 +138,7 @@ class SharesWriter:
             "📋 {unit}: {count} share below target, {period} (worst first)",
             "📋 {unit}: {count} shares below target, {period} (worst first)",
             below_count,
-            unit=render.unit_label(catalogue, unit, language),
+            unit=texts.unit_label(catalogue, unit, language),
             count=below_count,
             period=period_name(period, t),
         )
@@ -159,7 +153,7 @@ class SharesWriter:
         t = translator(language)
         head = t._(
             "👤 Your targets at {unit} below the mark, {period}:",
-            unit=render.unit_label(catalogue, unit, language),
+            unit=texts.unit_label(catalogue, unit, language),
             period=period_name(period, t),
         )
         rows = [share_line_text(catalogue, line, t, named=True) for line in below.lines]

@@ -9,7 +9,7 @@
 Every value here is plain JSON once written (`to_json`), so a form survives a restart of the
 bot. Button data is `sb:<form>:<step>:<action>[:<argument>]`: a press counts only when it
 carries the form's token and its latest step, so a button of a finished, cancelled or older
-prompt changes nothing. Texts are rendered with a Translator; numbers with bot.formatting.
+prompt changes nothing. Texts are rendered with a Translator; numbers with i18n.formatting.
 """
 
 from __future__ import annotations
@@ -22,13 +22,14 @@ from datetime import date
 from enum import StrEnum
 from typing import Any, Final
 
-from bot.formatting import count, echo, period_name
-from bot.i18n import N_, Translator
+from i18n.formatting import count, period_name
+from i18n.problems import count_problem_text as count_problem_text  # noqa: PLC0414 (sf.count_problem_text, re-exported)
+from i18n.translations import N_, Translator
 from kpi.catalogue import Catalogue
 from kpi.elements import DataElement, ElementKind
 from kpi.errors import CountError, PeriodError
 from kpi.evaluation import Line
-from kpi.numbers import CountProblem, parse_count, parse_flag
+from kpi.numbers import parse_count, parse_flag
 from kpi.period_words import read_period
 from kpi.periods import Period, PeriodKind
 from services.figures import Plan, Problem
@@ -309,45 +310,6 @@ def part_too_large(
     if whole_value is None or value <= whole_value:
         return None
     return PartTooLarge(element, value, whole, whole_value)
-
-
-COUNT_TEXTS: Final = {
-    CountProblem.EMPTY: N_("Nothing was typed: send a whole number such as 1020, or press Skip."),
-    CountProblem.NO_NUMBER: N_("I expected a whole number, such as 1020."),
-    CountProblem.NEGATIVE: N_("A count cannot be negative: send a whole number, 0 or more."),
-    CountProblem.PERCENT: N_(
-        "Give the raw count, not a percentage: the rates are computed from the counts."
-    ),
-    CountProblem.DECIMAL: N_(
-        "In Vietnamese a comma marks decimals (“1,020” is 1.02) and a count is a whole number:"
-        " write 1.020 or 1020."
-    ),
-    CountProblem.MALFORMED: N_(
-        "That is not a whole number: write digits, grouped with dots if you like (1.020)."
-    ),
-    CountProblem.TOO_LARGE: N_(
-        "That number is too large to be a count: check it and send it again."
-    ),
-    CountProblem.SEVERAL: N_("Send one number at a time."),
-    CountProblem.NOTATION: N_(
-        "Write the number in full digits, such as 100.000: powers and scientific notation"
-        " (1e5, 10^20) are not read."
-    ),
-    CountProblem.MULTIPLIER: N_(
-        "Write the number in digits (5.000), or as one number and one word: 5 nghìn, 2 triệu,"
-        " 1,5 triệu. Shorthand such as 5k or 5 tr is not read."
-    ),
-}
-
-
-def count_problem_text(error: CountError, t: Translator) -> str:
-    try:
-        problem = CountProblem(error.reason)
-    except ValueError:
-        problem = CountProblem.MALFORMED
-    if not error.text.strip():
-        return t._(COUNT_TEXTS[problem])
-    return t._("“{typed}”: {problem}", typed=echo(error.text), problem=t._(COUNT_TEXTS[problem]))
 
 
 def flag_problem_text(t: Translator) -> str:

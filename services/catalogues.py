@@ -26,7 +26,7 @@ class Move:
 
 
 # The words of the message telling a person of their move: (move, catalogue, language) → text;
-# the bot's (bot.notices.moved_text). Without one, people are moved and not told.
+# the bot's (i18n.texts.moved_text). Without one, people are moved and not told.
 Teller = Callable[[Move, Catalogue, str | None], str]
 
 

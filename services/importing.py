@@ -55,7 +55,7 @@ COUNT_MESSAGES = {
 @dataclass(frozen=True, slots=True)
 class RowError:
     """A refused row: `reason` in English (logs, tests); `code` and `params` for the adapters
-    to say it in the person's language (bot.import_errors.row_error_text).
+    to say it in the person's language (i18n.problems.row_error_text).
 
     Codes: count (text, reason), unknown_unit (text), ambiguous_unit (text, units),
     unknown_element (text), period (text), empty_unit, empty_period, no_catalogue (period,

@@ -25,7 +25,7 @@ from bot.access import (
 )
 from bot.commands import Audience, command_lines, publish_admin_menu
 from bot.context import Context
-from bot.i18n import Translator, translator
+from i18n.translations import Translator, translator
 from kpi.access import Person
 from services import access as people
 from services.access import Outcome

@@ -29,12 +29,12 @@ from telegram.ext import (
 from telegram.ext import filters as f
 from telegram.warnings import PTBUserWarning
 
-from bot import notices, render
 from bot.access import Caller, identify_caller, require_admin
 from bot.buttons import retire
 from bot.context import Context, Services
 from bot.handlers.basics import cancel_fallback
-from bot.i18n import Translator, translator
+from i18n import texts
+from i18n.translations import Translator, translator
 from kpi.errors import AmbiguousUnitError, DomainError, UnknownUnitError
 from kpi.units import Level, Unit, UnitTree
 from services.broadcasts import (
@@ -125,7 +125,7 @@ def audience_text(audience: Audience, tree: UnitTree, t: Translator) -> str:
             assert audience.level is not None
             return t._(
                 "everyone bound to a unit of the {level}",
-                level=render.level_name(audience.level, t),
+                level=texts.level_name(audience.level, t),
             )
         case AudienceKind.SUBTREE:
             return t._("everyone bound to {unit} or a unit under it", unit=name(audience.units[0]))
@@ -395,9 +395,9 @@ UNREACHED_SHOWN = 150  # units named in one message; the rest are counted
 
 
 def sender_line(context: Context) -> str:
-    """The sender's line above a broadcast (bot.notices.sender_line)."""
+    """The sender's line above a broadcast (i18n.texts.sender_line)."""
     services = context.services
-    return notices.sender_line(services.catalogues.newest, services.settings.default_language)
+    return texts.sender_line(services.catalogues.newest, services.settings.default_language)
 
 
 async def show_unreached(update: Update, context: Context, caller: Caller) -> State:
@@ -414,7 +414,7 @@ async def show_unreached(update: Update, context: Context, caller: Caller) -> St
         len(codes),
         count=len(codes),
     )
-    await say(update, render.fit("\n".join([head, *names])))
+    await say(update, texts.fit("\n".join([head, *names])))
     return State.CONFIRM
 
 

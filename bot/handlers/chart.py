@@ -17,7 +17,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatAction
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import charts, render
+from bot import render
 from bot.access import Caller, require_person
 from bot.callbacks import (
     ChartMenuView,
@@ -28,7 +28,9 @@ from bot.callbacks import (
 )
 from bot.context import Context
 from bot.handlers.status import asked_unit, catalogue_of, now, pressed, say, show, stale
-from bot.i18n import Translator
+from documents import charts
+from i18n import formatting, texts
+from i18n.translations import Translator
 from kpi.catalogue import Catalogue
 from kpi.pace import months_elapsed
 from kpi.periods import Period
@@ -47,7 +49,7 @@ PER_ROW = 3
 
 
 def line_label(code: str, level: Level | None, t: Translator) -> str:
-    return code if level is None else f"{code} ({render.level_name(level, t)})"
+    return code if level is None else f"{code} ({texts.level_name(level, t)})"
 
 
 def ranked_indicators(catalogue: Catalogue, unit: Unit) -> list[str]:
@@ -68,12 +70,12 @@ def ranking_period(context: Context, year: int) -> Period:
 
 
 def menu_text(catalogue: Catalogue, unit: Unit, view: ChartMenuView, t: Translator) -> str:
-    name = render.unit_label(catalogue, unit.code, t.language)
+    name = texts.unit_label(catalogue, unit.code, t.language)
     if view.ranking:
         return t._(
             "Charts of {unit}: choose an indicator to rank the units below it ({period}).",
             unit=name,
-            period=render.period_name(view.period, t),
+            period=formatting.period_name(view.period, t),
         )
     return t._(
         "Charts of {unit}: choose an indicator to see {year} month by month, with its target"
@@ -148,7 +150,7 @@ async def send_picture(
         return
     await chat.send_photo(
         photo=chart.png,
-        caption=render.fit(caption, charts.CAPTION_LIMIT),
+        caption=texts.fit(caption, charts.CAPTION_LIMIT),
         reply_markup=keyboard,
     )
 

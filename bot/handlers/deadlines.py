@@ -13,13 +13,13 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CommandHandler
 
-from bot import formatting
 from bot.access import Caller, require_person
 from bot.context import Context
-from bot.formatting import period_name
 from bot.handlers.status import asked_unit, now, say
-from bot.i18n import Translator
 from bot.notices import report_button
+from i18n import formatting
+from i18n.formatting import period_name
+from i18n.translations import Translator
 from kpi.catalogue import Catalogue
 from kpi.units import Unit
 from services.deadlines import Deadline, deadlines_for

@@ -14,7 +14,7 @@ from telegram.error import BadRequest, NetworkError, TelegramError
 from bot.access import Caller, fallback_caller, identify_caller, reply
 from bot.context import Context
 from bot.handlers.updates import summary
-from bot.i18n import translator
+from i18n.translations import translator
 
 logger = logging.getLogger(__name__)
 

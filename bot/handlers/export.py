@@ -30,8 +30,9 @@ from bot.handlers.status import (
     now,
     stale,
 )
-from bot.i18n import Translator
-from bot.workbook import report_filename, workbook_bytes
+from documents.workbook import report_filename, workbook_bytes
+from i18n import formatting, texts
+from i18n.translations import Translator
 from kpi.errors import PeriodError
 from kpi.periods import Period
 from services.export import build_report
@@ -78,7 +79,7 @@ def periods_keyboard(
 ) -> InlineKeyboardMarkup:
     buttons = [
         InlineKeyboardButton(
-            ("• " if p == shown else "") + render.period_name(p, t, start=True),
+            ("• " if p == shown else "") + formatting.period_name(p, t, start=True),
             callback_data=button_data(unit, p),
         )
         for p in periods
@@ -110,7 +111,7 @@ async def send_report(
         "Report of {unit}, {period}: one sheet per section of the annex and the dossier form."
         " For another period, press a button.",
         unit=unit.name.get(t.language),
-        period=render.period_heading(period, catalogue, t),
+        period=texts.period_heading(period, catalogue, t),
     )
     if not current.covered:
         caption = render.year_note(current.today.year, period.year, t) + "\n" + caption

@@ -27,8 +27,8 @@ from telegram.ext import filters as f
 from bot.access import Caller, actor_of, identify_caller
 from bot.callbacks import MAX_BYTES
 from bot.context import Context
-from bot.formatting import echo
-from bot.i18n import Translator, translator
+from i18n.formatting import echo
+from i18n.translations import Translator, translator
 from kpi.errors import AmbiguousUnitError, UnknownUnitError
 from kpi.units import Unit, UnitTree
 from services import subscriptions as subs

@@ -21,6 +21,7 @@ from bot.handlers.status import (
     show,
     visible_parent,
 )
+from i18n import texts
 
 MAX_PAGES = 50  # the history shown goes back 500 revisions; older ones are in the exports
 
@@ -38,7 +39,7 @@ async def show_history(
             catalogue.with_predecessors([u.code for u in units.subtree(unit.code)]),
             limit=MAX_PAGES * size,
         )
-    shown, page, pages = render.paginate(revisions, page, size)
+    shown, page, pages = texts.paginate(revisions, page, size)
     text = render.history_text(catalogue, unit, shown, page, pages, t)
     keyboard = render.history_keyboard(
         catalogue, unit, now(context).report, page, pages, t, visible_parent(caller, unit, units)
@@ -58,7 +59,7 @@ async def show_history_units(
     t = caller.t
     catalogue = catalogue_of(context, None)
     unit = catalogue.units.get(view.unit)
-    children, page, pages = render.paginate(
+    children, page, pages = texts.paginate(
         catalogue.units.children(unit.code), view.page, render.UNITS_PER_PAGE
     )
     await show(

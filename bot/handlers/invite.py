@@ -28,9 +28,9 @@ from telegram.warnings import PTBUserWarning
 
 from bot.access import Caller, require_admin, role_name
 from bot.context import Context
-from bot.formatting import deep_link, echo, moment
 from bot.handlers.basics import cancel_fallback
-from bot.i18n import Translator
+from i18n.formatting import deep_link, echo, moment
+from i18n.translations import Translator
 from kpi.access import Role
 from kpi.errors import AmbiguousUnitError, UnknownUnitError
 from kpi.units import Unit

@@ -44,11 +44,11 @@ from bot import render
 from bot import submit_form as sf
 from bot.access import Caller, identify_caller
 from bot.context import Context
-from bot.formatting import count, period_name
 from bot.handlers import submit
 from bot.handlers.basics import anything_else, cancelled
-from bot.i18n import N_, Translator
-from bot.import_errors import row_error_text
+from i18n.formatting import count, period_name
+from i18n.problems import row_error_text
+from i18n.translations import N_, Translator
 from kpi.catalogue import Catalogue
 from kpi.elements import DataElement
 from kpi.errors import CountError, DomainError, PeriodError

@@ -16,13 +16,14 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import render, report_view
+from bot import report_view
 from bot.access import Caller, require_person
 from bot.callbacks import InvalidCallbackError
 from bot.context import Context
 from bot.handlers.status import find_unit, now, say, show, stale
-from bot.i18n import Translator
 from bot.report_view import MissingView, RankingView, ReportView
+from i18n import texts
+from i18n.translations import Translator
 from kpi.access import Role
 from kpi.catalogue import Catalogue
 from kpi.period_words import split_period
@@ -74,7 +75,7 @@ def not_for_you(t: Translator, tree: UnitTree) -> str:
     return t._(
         "The reporting overview is for the Provincial People's Committee Office and the"
         " heads of the {levels}. To see your unit's reports, send /deadlines.",
-        levels=", ".join(render.level_name(level, t) for level in middle),
+        levels=", ".join(texts.level_name(level, t) for level in middle),
     )
 
 

@@ -33,14 +33,15 @@ from telegram.ext import (
 from telegram.ext import filters as f
 from telegram.warnings import PTBUserWarning
 
-from bot import formatting, render
+from bot import render
 from bot.access import Caller, actor_of, identify_caller, require_person
 from bot.context import Context
-from bot.formatting import period_name
 from bot.handlers.basics import cancel_fallback
 from bot.handlers.status import asked_unit, may_see, not_yours, now, say, show, stale
-from bot.i18n import N_, Translator
-from bot.pace_text import rate_percent_text, roadmap_text
+from i18n import formatting, texts
+from i18n.formatting import period_name
+from i18n.pace_text import rate_percent_text, roadmap_text
+from i18n.translations import N_, Translator
 from kpi.access import Person, Role
 from kpi.catalogue import Catalogue
 from kpi.errors import CountError
@@ -159,19 +160,19 @@ def only_heads(t: Translator) -> str:
 def line_name(line: LineRoadmap, t: Translator) -> str:
     title = f"{line.plan.indicator.code} {line.plan.indicator.short.get(t.language)}"
     if line.plan.level is not None:
-        title += f" ({render.level_name(line.plan.level, t)})"
+        title += f" ({texts.level_name(line.plan.level, t)})"
     return title
 
 
 def line_label(line: LineRoadmap, t: Translator) -> str:
     label = line.plan.indicator.code
     if line.plan.level is not None:
-        label += f" · {render.level_name(line.plan.level, t)}"
+        label += f" · {texts.level_name(line.plan.level, t)}"
     return label
 
 
 def target_text(line: LineRoadmap, t: Translator) -> str:
-    return render.limit_text(line.target, t.language)
+    return texts.limit_text(line.target, t.language)
 
 
 def overview_text(
@@ -180,7 +181,7 @@ def overview_text(
     head = t._(
         "🗺 Roadmap {year} of {unit}",
         year=catalogue.year,
-        unit=render.unit_label(catalogue, unit.code, t.language),
+        unit=texts.unit_label(catalogue, unit.code, t.language),
     )
     about = t._(
         "Article 2.1: each target of the year is broken down by month and quarter. By default"
@@ -210,7 +211,7 @@ def back_keyboard(unit: Unit, t: Translator) -> InlineKeyboardMarkup:
 def line_text(catalogue: Catalogue, unit: Unit, line: LineRoadmap, t: Translator) -> str:
     return "\n".join(
         [
-            render.unit_label(catalogue, unit.code, t.language),
+            texts.unit_label(catalogue, unit.code, t.language),
             t._("{line} (target {target})", line=line_name(line, t), target=target_text(line, t)),
             t._(
                 "Roadmap now: {roadmap}",
@@ -546,7 +547,7 @@ def problem_text(
         text=formatting.echo(text),
         example=example(t),
         mark=t._("comma") if decimal_mark(t) == "," else t._("point"),
-        previous=render.limit_text(previous, t.language),
+        previous=texts.limit_text(previous, t.language),
         target=target_text(line, t),
     )
 

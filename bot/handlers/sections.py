@@ -25,13 +25,13 @@ from typing import Any, Final
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import BaseHandler, CallbackQueryHandler, CommandHandler
 
-from bot import formatting
 from bot.access import Caller, require_person
 from bot.context import Context
-from bot.formatting import period_name
 from bot.handlers.status import home_unit, not_yours, now, say, show, stale
-from bot.i18n import N_, Translator
 from bot.sections_text import overview_text, section_text
+from i18n import formatting
+from i18n.formatting import period_name
+from i18n.translations import N_, Translator
 from kpi.catalogue import Catalogue
 from kpi.errors import CountError, DomainError, PeriodError
 from kpi.numbers import parse_count

@@ -28,10 +28,11 @@ from bot.callbacks import (
     decode,
 )
 from bot.context import Context
-from bot.formatting import echo
 from bot.handlers.quick import with_fix_button
-from bot.i18n import Translator
 from bot.sections_text import mine_text
+from i18n import formatting, texts
+from i18n.formatting import echo
+from i18n.translations import Translator
 from kpi.catalogue import Catalogue
 from kpi.errors import AmbiguousUnitError, UnknownUnitError
 from kpi.evaluation import Line
@@ -153,14 +154,14 @@ def period_choices(current: Now, shown: Period, t: Translator) -> list[render.Pe
             seen.add(period)
             choices.append(render.PeriodChoice(period, label))
 
-    offer(current.month, render.period_name(current.month, t))
-    offer(current.quarter, render.period_name(current.quarter, t))
-    offer(current.report, render.period_name(current.report, t))
-    offer(current.year, t._("{period} so far", period=render.period_name(current.year, t)))
+    offer(current.month, formatting.period_name(current.month, t))
+    offer(current.quarter, formatting.period_name(current.quarter, t))
+    offer(current.report, formatting.period_name(current.report, t))
+    offer(current.year, t._("{period} so far", period=formatting.period_name(current.year, t)))
     base = shown if shown.kind is PeriodKind.QUARTER else current.quarter
     before = previous_quarter(base)
     if before is not None:
-        offer(before, "◀ " + render.period_name(before, t, start=True))
+        offer(before, "◀ " + formatting.period_name(before, t, start=True))
     return choices
 
 
@@ -201,7 +202,7 @@ async def show(update: Update, text: str, keyboard: InlineKeyboardMarkup | None)
     if query is not None:
         await query.answer()
         try:
-            await query.edit_message_text(render.fit(text), reply_markup=keyboard)
+            await query.edit_message_text(texts.fit(text), reply_markup=keyboard)
         except BadRequest as error:
             if "not modified" not in str(error).lower():  # refresh with nothing new: fine
                 raise
@@ -209,7 +210,7 @@ async def show(update: Update, text: str, keyboard: InlineKeyboardMarkup | None)
     message = update.effective_message
     if message is None:
         return
-    *first, last = render.split_message(text)
+    *first, last = texts.split_message(text)
     for chunk in first:
         await message.reply_text(chunk)
     await message.reply_text(last, reply_markup=keyboard)
@@ -396,7 +397,7 @@ async def show_children(
     t = caller.t
     catalogue = catalogue_of(context, view.period)
     unit = catalogue.units.get(view.unit)
-    children, page, pages = render.paginate(
+    children, page, pages = texts.paginate(
         catalogue.units.children(unit.code), view.page, render.UNITS_PER_PAGE
     )
     summaries = []
@@ -404,7 +405,7 @@ async def show_children(
     async with context.services.database.autocommit() as uow:
         for child in children:
             lines = await unit_status(uow, catalogue, child.code, view.period)
-            summaries.append((child, render.summarise(lines)))
+            summaries.append((child, texts.summarise(lines)))
     text = render.children_text(catalogue, unit, view.period, summaries, page, pages, t)
     await show(
         update, text, render.children_keyboard(unit, view.period, summaries, page, pages, t)

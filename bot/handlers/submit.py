@@ -37,12 +37,12 @@ from bot import submit_form as sf
 from bot.access import Caller, actor_of, identify_caller, require_person, role_name
 from bot.buttons import retire
 from bot.context import Context
-from bot.formatting import period_name
 from bot.handlers.basics import cancelled
-from bot.i18n import translator
 from bot.notices import REPORT_PATTERN, parse_report_button
 from bot.sections_text import pooled_codes, pooled_note
 from bot.submit_form import Action, Form, Press
+from i18n.formatting import period_name
+from i18n.translations import translator
 from kpi.catalogue import Catalogue
 from kpi.elements import DataElement, ElementKind
 from kpi.errors import AmbiguousUnitError, CountError, UnknownUnitError

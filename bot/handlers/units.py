@@ -14,6 +14,7 @@ from bot.access import Caller, require_admin
 from bot.callbacks import Prefix, UnitsView
 from bot.context import Context
 from bot.handlers.status import asked_unit, catalogue_of, now, pressed, show, visible_parent
+from i18n import texts
 
 
 async def show_units(
@@ -23,7 +24,7 @@ async def show_units(
     catalogue = catalogue_of(context, None)
     units = catalogue.units
     unit = units.get(unit_code)
-    children, page, pages = render.paginate(units.children(unit.code), page, render.UNITS_PER_PAGE)
+    children, page, pages = texts.paginate(units.children(unit.code), page, render.UNITS_PER_PAGE)
     codes = [unit.code, *(child.code for child in children)]
     async with context.services.database.unit_of_work() as uow:
         people = await uow.people.members_of(codes)

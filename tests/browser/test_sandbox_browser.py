@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bot import demo
-from bot.sandbox import SandboxOptions, running_sandbox
+from cli import demo
+from cli.sandbox_runner import SandboxOptions, running_sandbox
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Locator, Page

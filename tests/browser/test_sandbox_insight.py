@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bot import demo
-from bot.sandbox import SandboxOptions, running_sandbox
+from cli import demo
+from cli.sandbox_runner import SandboxOptions, running_sandbox
 from tests.browser.test_sandbox_browser import TIMEOUT_MS, bot_message, choose_user, send
 
 if TYPE_CHECKING:

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bot import demo
-from bot.sandbox import SandboxOptions, running_sandbox
+from cli import demo
+from cli.sandbox_runner import SandboxOptions, running_sandbox
 from services.alerts import sweep_alerts
 from tests.browser.test_sandbox_browser import QUESTION, TIMEOUT_MS, bot_message, send
 

@@ -9,7 +9,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from bot.cli import main
+from cli.main import main
 from tests.cli.test_cli import run, status
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from bot.cli import main
+from cli.main import main
 from services.catalogue_file import DEFAULT_CATALOGUE
 
 

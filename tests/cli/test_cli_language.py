@@ -51,7 +51,7 @@ def test_status_speaks_vietnamese_by_default_with_the_bots_status_words(
 
 def test_a_closed_pipe_ends_the_command_quietly(database_url: str, tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": database_url}
-    command = [sys.executable, "-m", "bot.cli"]
+    command = [sys.executable, "-m", "cli"]
     subprocess.run([*command, "init"], env=env, cwd=ROOT, check=True, capture_output=True)
     status = subprocess.Popen(
         [*command, "status", "--unit", "kon-tum", "--period", "2022-Q1"],
@@ -109,8 +109,8 @@ def test_a_rejected_files_row_errors_are_in_vietnamese_unless_asked_for_english(
 def test_a_files_row_error_reads_the_same_in_the_bot_and_on_the_command_line() -> None:
     import bot.handlers  # noqa: F401 (the handlers import each other in this order)
     from bot.handlers.quick import rejected_text
-    from bot.i18n import translator
-    from bot.import_errors import row_error_text
+    from i18n.problems import row_error_text
+    from i18n.translations import translator
     from services.importing import ImportRejectedError, RowError
 
     error = RowError(4, "no unit is named or coded 'X'", "unknown_unit", {"text": "X"})

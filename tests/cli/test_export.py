@@ -15,7 +15,7 @@ from typing import Any
 import openpyxl
 import pytest
 
-from bot.cli import main
+from cli.main import main
 from tests.cli.test_cli import write_csv
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

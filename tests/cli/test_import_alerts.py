@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.cli import main
+from cli.main import main
 from kpi.access import Role
 from storage import Database
 from storage.tables import outbox_table

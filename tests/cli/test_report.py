@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.cli import main
-from bot.demo import LOCALS as COMMUNES
-from bot.demo import MIDDLE as DISTRICT
-from bot.demo import month_values
+from cli.demo import LOCALS as COMMUNES
+from cli.demo import MIDDLE as DISTRICT
+from cli.demo import month_values
+from cli.main import main
 from kpi.periods import Period
 from kpi.revisions import Author, Source
 from services.catalogue_file import DEFAULT_CATALOGUE, load_catalogue

@@ -10,7 +10,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
 from bench._people import roster
-from bot import demo
+from cli import demo
 from services import access
 from services.access import Outcome
 from services.catalogue_file import DEFAULT_CATALOGUE

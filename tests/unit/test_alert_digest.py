@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import notices
-from bot.demo import load_demo_figures
-from bot.i18n import translator
 from bot.notices import BotNoticeWriter
+from cli.demo import load_demo_figures
+from i18n.translations import translator
 from kpi.catalogue import Catalogue
 from services import alerts
 from services.notices import AlertNote

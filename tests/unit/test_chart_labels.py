@@ -11,8 +11,8 @@ from itertools import combinations
 
 import pytest
 
-from bot import charts
-from bot.i18n import translator
+from documents import charts
+from i18n.translations import translator
 from kpi.attainment import judge
 from kpi.catalogue import Catalogue
 from kpi.evaluation import Line

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import charts, render
-from bot.demo import load_demo_figures
-from bot.i18n import translator
+from cli.demo import load_demo_figures
+from documents import charts
+from i18n import texts
+from i18n.translations import translator
 from kpi.catalogue import Catalogue
 from kpi.periods import Period
 from services.ports import UnitOfWork
@@ -78,13 +79,13 @@ async def test_a_trend_is_a_readable_png_whose_numbers_are_the_computed_ones(
     keep(f"trend-{language}", chart)
     assert_readable_png(chart)
 
-    expected = [(f"ytd:{m.month}", render.rate_text(m.to_date, language)) for m in trend.months]
+    expected = [(f"ytd:{m.month}", texts.rate_text(m.to_date, language)) for m in trend.months]
     assert trend.target is not None
     assert trend.floor is not None
     assert trend.projection is not None
     expected += [
-        ("target", render.limit_text(trend.target, language)),
-        ("floor", render.limit_text(trend.floor, language)),
+        ("target", texts.limit_text(trend.target, language)),
+        ("floor", texts.limit_text(trend.floor, language)),
         (
             "projection",
             charts.fraction_text(trend.projection, trend.target, trend.floor, language),
@@ -134,11 +135,11 @@ async def test_a_ranking_is_a_readable_png_whose_numbers_are_the_computed_ones(
     chart = await charts.render_ranking(ranking, t)
     keep(f"ranking-{language}", chart)
     assert_readable_png(chart)
-    expected = [(r.unit.code, render.rate_text(r.attainment, language)) for r in ranking.ranks]
+    expected = [(r.unit.code, texts.rate_text(r.attainment, language)) for r in ranking.ranks]
     target = ranking.ranks[0].attainment.target
     assert target is not None
     expected += [
-        ("target", render.limit_text(target, language)),
+        ("target", texts.limit_text(target, language)),
         ("floor", "95\u00a0%" if language == "vi" else "95%"),
     ]
     assert list(chart.values) == expected

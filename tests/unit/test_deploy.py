@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import _parser
 from bot.settings import Settings
+from cli.main import _parser
 
 ROOT = Path(__file__).parents[2]
 DEPLOY = ROOT / "deploy"
 UNIT = DEPLOY / "chitieu.service"
 TEMPLATE = DEPLOY / "chitieu.env"
 INSTALLED_BIN = "/opt/chitieu/.venv/bin/"
-RUNTIME_PACKAGES = ("bot", "services", "storage", "scheduler", "kpi")
+RUNTIME_PACKAGES = ("bot", "cli", "documents", "i18n", "services", "storage", "scheduler", "kpi")
 
 
 def _template_keys() -> list[str]:

@@ -1,4 +1,4 @@
-"""The report's data (services.export) on fakes, and its workbook and CSV (bot.workbook)."""
+"""The report's data (services.export) on fakes, and its workbook and CSV (documents.workbook)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from bot.workbook import (
+from documents.workbook import (
     UnsupportedFormatError,
     csv_bytes,
     local_naive,
@@ -232,7 +232,7 @@ def test_times_in_the_workbook_are_province_wall_clock_without_a_zone() -> None:
 
 
 def test_targets_with_decimals_show_them() -> None:
-    from bot.workbook import limit_decimals, percent_format
+    from documents.workbook import limit_decimals, percent_format
 
     assert percent_format(limit_decimals(Decimal("97.5"))) == "0.0%"
     assert percent_format(limit_decimals(Decimal(25))) == "0%"

@@ -8,7 +8,7 @@ from babel.numbers import format_decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.formatting import count, decimal, percent
+from i18n.formatting import count, decimal, percent
 
 LANGUAGES = st.sampled_from(["vi", "en"])
 BABEL_LOCALES = {"vi": "vi_VN", "en": "en_US"}

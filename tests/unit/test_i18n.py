@@ -1,4 +1,5 @@
-"""The Vietnamese catalogue: complete for every message of bot/, placeholders intact, loaded."""
+"""The Vietnamese catalogue: complete for every message of the packages that speak (i18n/,
+documents/, bot/, cli/), placeholders intact, loaded."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from bot.formatting import day, moment
-from bot.i18n import (
+from i18n.formatting import day, moment
+from i18n.translations import (
     LOCALES_DIR,
     MissingCatalogueError,
     catalogue_paths,
@@ -20,18 +21,21 @@ from bot.i18n import (
     translator,
 )
 
-BOT_DIR = Path(__file__).resolve().parents[2] / "bot"
+ROOT = Path(__file__).resolve().parents[2]
+SPEAKING = ("i18n", "documents", "bot", "cli")  # the packages babel.cfg extracts from
 KEYWORDS = {"_": None, "N_": None, "n_": (1, 2)}
 
 
 def used_messages() -> dict[str, str]:
-    """msgid → where it is used, for every message marked in bot/ (plurals: the singular)."""
+    """msgid → where it is used, for every message marked in the speaking packages (plurals:
+    the singular)."""
     found: dict[str, str] = {}
-    for filename, line, message, _comments, _context in extract_from_dir(
-        BOT_DIR, method_map=[("**.py", "python")], keywords=KEYWORDS
-    ):
-        msgid = message[0] if isinstance(message, tuple) else message
-        found.setdefault(msgid, f"bot/{filename}:{line}")
+    for package in SPEAKING:
+        for filename, line, message, _comments, _context in extract_from_dir(
+            ROOT / package, method_map=[("**.py", "python")], keywords=KEYWORDS
+        ):
+            msgid = message[0] if isinstance(message, tuple) else message
+            found.setdefault(msgid, f"{package}/{filename}:{line}")
     return found
 
 
@@ -102,7 +106,7 @@ def test_english_is_the_message_itself_formatted_after_lookup() -> None:
 def test_a_missing_catalogue_is_an_error_not_english(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr("bot.i18n.LOCALES_DIR", tmp_path)
+    monkeypatch.setattr("i18n.translations.LOCALES_DIR", tmp_path)
     with pytest.raises(MissingCatalogueError):
         load_translations("vi")
 
@@ -118,7 +122,7 @@ def test_the_po_file_is_compiled_in_memory_when_the_mo_is_missing_or_stale(
     folder = tmp_path / "vi" / "LC_MESSAGES"
     folder.mkdir(parents=True)
     (folder / "messages.po").write_bytes((LOCALES_DIR / "vi/LC_MESSAGES/messages.po").read_bytes())
-    monkeypatch.setattr("bot.i18n.LOCALES_DIR", tmp_path)
+    monkeypatch.setattr("i18n.translations.LOCALES_DIR", tmp_path)
     assert load_translations("vi").gettext("Commands:") == "Các lệnh:"
 
 
@@ -133,3 +137,13 @@ def test_dates_and_times_are_shown_the_vietnamese_way_in_the_province_time_zone(
 def test_a_time_without_a_zone_is_refused() -> None:
     with pytest.raises(ValueError, match="aware"):
         moment(datetime(2022, 3, 14, 9, 0))  # noqa: DTZ001 (the naive value is the point)
+
+
+def test_babel_extracts_the_messages_of_every_package_that_speaks() -> None:
+    config = (ROOT / "babel.cfg").read_text(encoding="utf-8")
+    sections = {
+        line[len("[python: ") :].split("/")[0]
+        for line in config.splitlines()
+        if line.startswith("[python: ")
+    }
+    assert sections == set(SPEAKING)

@@ -11,9 +11,9 @@ from typing import Any
 
 import yaml
 
-from bot.i18n import translator
-from bot.notices import moved_text
 from bot.render import history_text
+from i18n.texts import moved_text
+from i18n.translations import translator
 from kpi.access import Role
 from kpi.periods import Period
 from kpi.revisions import Author, Source

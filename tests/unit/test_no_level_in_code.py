@@ -10,7 +10,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("kpi", "services", "storage", "bot", "scheduler", "sandbox", "bench")
+PACKAGES = (
+    "kpi",
+    "services",
+    "storage",
+    "i18n",
+    "documents",
+    "bot",
+    "cli",
+    "scheduler",
+    "sandbox",
+    "bench",
+)
 WORDS = re.compile(r"district|commune", re.IGNORECASE)
 
 

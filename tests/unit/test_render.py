@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from bot import render
 from bot.callbacks import MAX_BYTES, ChildrenView, DetailView, StatusView, decode
-from bot.i18n import translator
+from i18n import formatting, texts
+from i18n.translations import translator
 from kpi.attainment import Status, judge, judge_each
 from kpi.catalogue import Catalogue
 from kpi.evaluation import Line
@@ -35,7 +36,7 @@ def line(
 
 
 def test_a_rate_below_target_reads_in_vietnamese_with_what_is_needed(kontum: Catalogue) -> None:
-    text = render.line_text(line(kontum, "III.2", 34_020, 277_307), kontum, VI)
+    text = texts.line_text(line(kontum, "III.2", 34_020, 277_307), kontum, VI)
     assert text == (
         "⚠️ III.2 Hồ sơ trực tuyến trên tổng số hồ sơ: 12,27\u00a0% (chỉ tiêu 25\u00a0%)"
         " · cần thêm 47.076 hồ sơ"
@@ -43,14 +44,14 @@ def test_a_rate_below_target_reads_in_vietnamese_with_what_is_needed(kontum: Cat
 
 
 def test_the_same_line_reads_in_english(kontum: Catalogue) -> None:
-    text = render.line_text(line(kontum, "III.2", 34_020, 277_307), kontum, EN)
+    text = texts.line_text(line(kontum, "III.2", 34_020, 277_307), kontum, EN)
     assert text == (
         "⚠️ III.2 Online dossiers / all dossiers: 12.27% (target 25%) · 47,076 more dossiers needed"
     )
 
 
 def test_a_rate_just_below_its_target_is_never_shown_equal_to_it(kontum: Catalogue) -> None:
-    text = render.line_text(line(kontum, "III.2", 99_999, 400_000), kontum, VI)
+    text = texts.line_text(line(kontum, "III.2", 99_999, 400_000), kontum, VI)
     assert "24,9998\u00a0% (chỉ tiêu 25\u00a0%)" in text
     assert "cần thêm 2 hồ sơ" in text
 
@@ -58,31 +59,31 @@ def test_a_rate_just_below_its_target_is_never_shown_equal_to_it(kontum: Catalog
 def test_a_target_of_100_percent_missed_says_it_is_no_longer_reachable(
     kontum: Catalogue,
 ) -> None:
-    text = render.line_text(line(kontum, "V.1", 90, 100, "commune"), kontum, VI)
+    text = texts.line_text(line(kontum, "V.1", 90, 100, "commune"), kontum, VI)
     assert text.startswith("🔴 V.1 Hồ sơ giải quyết trước hạn, đúng hạn (cấp xã): 90,00\u00a0%")
     assert "(chỉ tiêu 100\u00a0%, mức sàn 95\u00a0%)" in text
     assert text.endswith("không còn đạt được trong kỳ này")
 
 
 def test_the_needed_count_uses_the_measure_of_the_numerator(kontum: Catalogue) -> None:
-    payments = render.line_text(line(kontum, "IV.1", 10, 100), kontum, VI)
+    payments = texts.line_text(line(kontum, "IV.1", 10, 100), kontum, VI)
     assert payments.endswith("cần thêm 29 giao dịch")
-    procedures = render.line_text(line(kontum, "II.4", 10, 100), kontum, VI)
+    procedures = texts.line_text(line(kontum, "II.4", 10, 100), kontum, VI)
     assert procedures.endswith("cần thêm 90 thủ tục")
-    coverage = render.line_text(line(kontum, "IV.5", 3, 4), kontum, VI)
+    coverage = texts.line_text(line(kontum, "IV.5", 3, 4), kontum, VI)
     assert coverage.endswith("cần thêm 1 đơn vị")
 
 
 def test_lines_without_data_or_target_and_met_lines_have_their_glyphs(
     kontum: Catalogue,
 ) -> None:
-    assert render.line_text(line(kontum, "II.1", None, None), kontum, VI) == (
+    assert texts.line_text(line(kontum, "II.1", None, None), kontum, VI) == (
         "⚪ II.1 DVC an sinh xã hội trực tuyến: chưa có số liệu (chỉ tiêu 100\u00a0%)"
     )
-    tracked = render.line_text(line(kontum, "II.3", 5, 10), kontum, VI)
+    tracked = texts.line_text(line(kontum, "II.3", 5, 10), kontum, VI)
     assert tracked.startswith("➖ II.3 ")
     assert tracked.endswith("50,00\u00a0% (chỉ theo dõi, không giao chỉ tiêu)")
-    met = render.line_text(line(kontum, "III.2", 30, 100), kontum, VI)
+    met = texts.line_text(line(kontum, "III.2", 30, 100), kontum, VI)
     assert met == "✅ III.2 Hồ sơ trực tuyến trên tổng số hồ sơ: 30,00\u00a0% (chỉ tiêu 25\u00a0%)"
 
 
@@ -91,20 +92,20 @@ def test_an_indicator_binding_each_unit_says_how_many_units_meet_it(kontum: Cata
     target = Decimal(10)
     units = [judge(n, 100, target, None, indicator.needed_mode) for n in (20, 15, 5)]
     attainment = judge_each(judge(40, 300, target, None, indicator.needed_mode), units)
-    text = render.line_text(Line(indicator, None, attainment), kontum, VI)
+    text = texts.line_text(Line(indicator, None, attainment), kontum, VI)
     assert "13,33\u00a0% (chỉ tiêu 10\u00a0%)" in text
     assert "2/3 đơn vị đạt" in text
     assert text.startswith("⚠️ III.4.b")
 
 
 def test_period_names_in_both_languages() -> None:
-    names = {key: render.period_name(Period.parse(key), VI) for key in ("2022-03", "2022-Q2")}
+    names = {key: formatting.period_name(Period.parse(key), VI) for key in ("2022-03", "2022-Q2")}
     assert names == {"2022-03": "tháng 3/2022", "2022-Q2": "quý 2/2022"}
-    assert render.period_name(Period.parse("2022-H1"), VI) == "6 tháng đầu năm 2022"
-    assert render.period_name(Period.parse("2022-9M"), VI) == "9 tháng năm 2022"
-    assert render.period_name(YEAR, VI) == "năm 2022"
-    assert render.period_name(YEAR, VI, start=True) == "Năm 2022"
-    assert render.period_name(Period.parse("2022-9M"), EN) == "the first nine months of 2022"
+    assert formatting.period_name(Period.parse("2022-H1"), VI) == "6 tháng đầu năm 2022"
+    assert formatting.period_name(Period.parse("2022-9M"), VI) == "9 tháng năm 2022"
+    assert formatting.period_name(YEAR, VI) == "năm 2022"
+    assert formatting.period_name(YEAR, VI, start=True) == "Năm 2022"
+    assert formatting.period_name(Period.parse("2022-9M"), EN) == "the first nine months of 2022"
 
 
 def test_the_status_text_has_the_unit_the_period_a_summary_and_a_legend(
@@ -212,26 +213,26 @@ def test_a_yes_no_figure_reads_as_yes_or_no(kontum: Catalogue) -> None:
 
 def test_long_texts_are_split_between_lines_within_the_limit() -> None:
     text = "\n\n".join("\n".join(f"line {p}.{i}" for i in range(30)) for p in range(10))
-    chunks = render.split_message(text, limit=200)
+    chunks = texts.split_message(text, limit=200)
     assert all(len(chunk) <= 200 for chunk in chunks)
     assert "\n".join(chunks).replace("\n\n", "\n") == text.replace("\n\n", "\n")
-    assert render.split_message("short") == ["short"]
-    assert render.split_message("x" * 450, limit=200) == ["x" * 200, "x" * 200, "x" * 50]
+    assert texts.split_message("short") == ["short"]
+    assert texts.split_message("x" * 450, limit=200) == ["x" * 200, "x" * 200, "x" * 50]
 
 
 def test_an_edit_is_cut_to_one_message_at_a_line() -> None:
     text = "\n".join("a" * 9 for _ in range(100))
-    cut = render.fit(text, limit=95)
+    cut = texts.fit(text, limit=95)
     assert len(cut) <= 95
     assert cut.endswith("\n…")
-    assert render.fit("short", limit=95) == "short"
+    assert texts.fit("short", limit=95) == "short"
 
 
 def test_pages_are_clamped_to_the_pages_there_are() -> None:
     items = list(range(20))
-    assert render.paginate(items, 0, 8) == (list(range(8)), 0, 3)
-    assert render.paginate(items, 7, 8) == ([16, 17, 18, 19], 2, 3)
-    assert render.paginate([], 3, 8) == ([], 0, 1)
+    assert texts.paginate(items, 0, 8) == (list(range(8)), 0, 3)
+    assert texts.paginate(items, 7, 8) == ([16, 17, 18, 19], 2, 3)
+    assert texts.paginate([], 3, 8) == ([], 0, 1)
 
 
 def test_a_summary_counts_met_lines_and_keeps_the_worst_status(kontum: Catalogue) -> None:
@@ -240,10 +241,10 @@ def test_a_summary_counts_met_lines_and_keeps_the_worst_status(kontum: Catalogue
         line(kontum, "V.1", 90, 100, "commune"),
         line(kontum, "II.1", None, None),
     ]
-    assert render.summarise(lines) == render.Summary(
+    assert texts.summarise(lines) == texts.Summary(
         1, 3, Status.BELOW_FLOOR, below_floor=1, no_data=1
     )
-    assert render.summarise([]) == render.Summary(0, 0, Status.NO_DATA)
+    assert texts.summarise([]) == texts.Summary(0, 0, Status.NO_DATA)
 
 
 def test_the_headline_counts_every_line_with_a_target_nothing_hidden(kontum: Catalogue) -> None:
@@ -255,11 +256,11 @@ def test_the_headline_counts_every_line_with_a_target_nothing_hidden(kontum: Cat
         line(kontum, "IV.3", 0, 0),
     ]
     assert lines[-1].attainment.status is Status.NOTHING_AROSE
-    assert render.summary_text(render.summarise(lines), VI) == (
+    assert texts.summary_text(texts.summarise(lines), VI) == (
         "Đạt 1/5 chỉ tiêu · 1 chưa đạt · 1 dưới mức sàn · 1 chưa có số liệu · 1 không phát sinh"
     )
-    assert "🔘 IV.3" in render.line_text(lines[-1], kontum, VI)
-    assert "không phát sinh (0/0)" in render.line_text(lines[-1], kontum, VI)
+    assert "🔘 IV.3" in texts.line_text(lines[-1], kontum, VI)
+    assert "không phát sinh (0/0)" in texts.line_text(lines[-1], kontum, VI)
 
 
 def test_a_coverage_line_shows_the_units_not_yet_reported(kontum: Catalogue) -> None:
@@ -267,7 +268,7 @@ def test_a_coverage_line_shows_the_units_not_yet_reported(kontum: Catalogue) -> 
     covered = dataclasses.replace(
         plain, attainment=dataclasses.replace(plain.attainment, not_answered=92)
     )
-    text = render.line_text(covered, kontum, VI)
+    text = texts.line_text(covered, kontum, VI)
     assert "9,80\u00a0%" in text
     assert "chưa báo cáo: 92 đơn vị" in text
     assert "cần thêm 92 đơn vị" in text

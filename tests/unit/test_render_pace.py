@@ -3,8 +3,8 @@
 from decimal import Decimal
 from fractions import Fraction
 
-from bot.i18n import translator
-from bot.pace_text import pace_text, projected_text, roadmap_text
+from i18n.pace_text import pace_text, projected_text, roadmap_text
+from i18n.translations import translator
 from kpi.indicators import NeededMode
 from kpi.pace import Cadence, even_roadmap, pace
 

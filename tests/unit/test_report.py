@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.demo import LOCALS as DEMO_COMMUNES
-from bot.demo import MIDDLE as DEMO_DISTRICT
-from bot.demo import month_values
+from cli.demo import LOCALS as DEMO_COMMUNES
+from cli.demo import MIDDLE as DEMO_DISTRICT
+from cli.demo import month_values
 from kpi.attainment import Status, judge
 from kpi.catalogue import Catalogue
 from kpi.indicators import NeededMode

@@ -9,9 +9,10 @@ from datetime import date
 import pytest
 
 from bot import submit_form as sf
-from bot.formatting import period_name
-from bot.i18n import translator
 from bot.submit_form import Action, Button, Form, PeriodRefusal
+from i18n.formatting import period_name
+from i18n.problems import COUNT_TEXTS, count_problem_text
+from i18n.translations import translator
 from kpi.catalogue import FORM_ORDER, Catalogue
 from kpi.elements import DataElement
 from kpi.errors import CountError
@@ -181,13 +182,13 @@ def test_every_bad_count_is_explained_in_vietnamese(
 ) -> None:
     with pytest.raises(CountError) as error:
         sf.read_answer(kontum.element("dossiers_received"), typed)
-    assert expected in sf.count_problem_text(error.value, VI)
+    assert expected in count_problem_text(error.value, VI)
 
 
 def test_every_count_problem_has_a_message() -> None:
-    assert set(sf.COUNT_TEXTS) == set(CountProblem)
+    assert set(COUNT_TEXTS) == set(CountProblem)
     for problem in CountProblem:
-        assert VI._(sf.COUNT_TEXTS[problem]) != sf.COUNT_TEXTS[problem]
+        assert VI._(COUNT_TEXTS[problem]) != COUNT_TEXTS[problem]
 
 
 def test_a_part_larger_than_its_whole_is_refused_naming_both(

@@ -9,7 +9,7 @@ from fractions import Fraction
 
 import pytest
 
-from bot.demo import load_demo_figures
+from cli.demo import load_demo_figures
 from kpi.aggregate import Total
 from kpi.catalogue import Catalogue
 from kpi.evaluation import Line

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from babel.messages.catalog import Message
 
-from bot import formatting
-from bot.i18n import LOCALES_DIR, Translator, translator
+from i18n import formatting
+from i18n.translations import LOCALES_DIR, Translator, translator
 from kpi.periods import Period
 from tests.unit.test_i18n import texts, used_messages, vietnamese
 

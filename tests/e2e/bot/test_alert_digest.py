@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from bot import demo
-from bot.sandbox import SandboxOptions, running_sandbox
+from cli import demo
+from cli.sandbox_runner import SandboxOptions, running_sandbox
 from sandbox import EmulatorClient
 from services.alerts import sweep_alerts
 

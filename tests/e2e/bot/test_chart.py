@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.demo import load_demo_figures
+from cli.demo import load_demo_figures
 from tests.e2e.bot.conftest import BotDriver
 from tests.e2e.bot.test_status import pressed_answer
 

@@ -17,9 +17,9 @@ from pydantic import ValidationError
 from telegram import Bot
 from telegram.ext._utils import webhookhandler
 
-from bot.cli import main
 from bot.settings import Settings
 from bot.webhook import tolerate_malformed_updates
+from cli.main import main
 from sandbox import EmulatorClient, RunningEmulator
 from sandbox.testing import TEST_TOKEN, free_port
 from storage import Database

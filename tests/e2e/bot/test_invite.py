@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from cli.main import main
 from sandbox.testing import TEST_BOT_ID, TEST_TOKEN
 from tests.e2e.bot.conftest import ADMIN, BotDriver
 

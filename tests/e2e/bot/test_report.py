@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.demo import LOCALS as COMMUNES
-from bot.demo import MIDDLE as DISTRICT
-from bot.demo import month_values
+from cli.demo import LOCALS as COMMUNES
+from cli.demo import MIDDLE as DISTRICT
+from cli.demo import month_values
 from kpi.catalogue import Catalogue
 from kpi.periods import Period
 from kpi.revisions import Author, Source

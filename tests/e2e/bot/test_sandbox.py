@@ -13,8 +13,8 @@ from pathlib import Path
 
 import httpx
 
-from bot import demo
-from bot.sandbox import BOT_USERNAME, SandboxOptions, run_sandbox
+from cli import demo
+from cli.sandbox_runner import BOT_USERNAME, SandboxOptions, run_sandbox
 from sandbox import EmulatorClient
 from sandbox.testing import free_port
 from storage import Database
@@ -124,7 +124,7 @@ async def chitieu(cwd: Path, *arguments: str) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "cli",
         *arguments,
         cwd=cwd,
         env=environment,

@@ -12,9 +12,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bot import cli_backup, cli_broadcast, cli_report, cli_sections
-from bot.cli_errors import CliError, expected_error, telegram_id
-from bot.i18n import N_, translator
+from cli import backup as cli_backup
+from cli import broadcast as cli_broadcast
+from cli import report as cli_report
+from cli import sections as cli_sections
+from cli.errors import CliError, expected_error, telegram_id
+from i18n.translations import N_, translator
 from kpi.periods import Period
 from kpi.revisions import Author
 from services.catalogue_file import DEFAULT_CATALOGUE
@@ -224,9 +227,9 @@ def _run_or_sandbox(host: str, port: int) -> int:
 
 
 def _sandbox(args: argparse.Namespace) -> int:
-    """The sandbox until SIGINT or SIGTERM (see bot/sandbox.py)."""
+    """The sandbox until SIGINT or SIGTERM (see cli/sandbox_runner.py)."""
     from bot.logs import configure_logging
-    from bot.sandbox import (
+    from cli.sandbox_runner import (
         SANDBOX_TOKEN,
         SandboxOptions,
         parse_today,
@@ -260,7 +263,7 @@ async def _invite(args: argparse.Namespace) -> int:
 
     from bot.app import prepare_store
     from bot.context import Services
-    from bot.formatting import deep_link, moment
+    from i18n.formatting import deep_link, moment
     from services.access import create_invite
     from storage import Database
 
@@ -448,7 +451,7 @@ def _confirmed(t: Any) -> bool:
 
 
 async def _init(db: Any, path: Path, t: Any, *, yes: bool = False) -> int:
-    from bot.notices import moved_text
+    from i18n.texts import moved_text
     from services.catalogues import load_into_store, plan_changes
 
     changes = await plan_changes(db.unit_of_work, path)
@@ -511,7 +514,7 @@ async def _units(db: Any, args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=2))
     else:
-        from bot.render import level_name
+        from i18n.texts import level_name
 
         t = translator(args.lang)
         depth = {u.code: len(tree.ancestors(u.code)) for u in units}
@@ -600,7 +603,7 @@ def _alerts() -> SubmissionAlerts:
 
 
 async def _import(db: Any, args: argparse.Namespace) -> int:
-    from bot.import_errors import rejected_summary, row_error_text
+    from i18n.problems import rejected_summary, row_error_text
     from services.importing import ImportRejectedError, import_figures
 
     t = translator(args.lang)
@@ -632,10 +635,10 @@ async def _import(db: Any, args: argparse.Namespace) -> int:
 
 async def _status(db: Any, args: argparse.Namespace) -> int:
     """The status in the language asked (the catalogue's, Vietnamese, unless --lang en), with
-    the bot's words for each status (bot.render.status_word)."""
-    from bot.formatting import count, percent
-    from bot.i18n import translator
-    from bot.render import level_name, period_heading, status_word, unit_label
+    the bot's words for each status (bot.texts.status_word)."""
+    from i18n.formatting import count, percent
+    from i18n.texts import level_name, period_heading, status_word, unit_label
+    from i18n.translations import translator
     from services.status import status_rows, unit_status
 
     catalogues = await _catalogues(db)
@@ -689,8 +692,8 @@ async def _export(db: Any, args: argparse.Namespace) -> int:
     """Build the whole report before writing: a bad unit or period leaves no file behind."""
     from datetime import UTC, datetime
 
-    from bot.formatting import period_name
-    from bot.workbook import output_format, report_bytes
+    from documents.workbook import output_format, report_bytes
+    from i18n.formatting import period_name
     from services.export import build_report
     from services.sections import export_shares
 

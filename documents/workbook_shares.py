@@ -8,8 +8,8 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from bot.i18n import Translator
-from bot.sections_text import element_name
+from i18n.texts import element_name
+from i18n.translations import Translator
 from kpi.sections import ShareLine, ShareState
 from services.export import Report
 
@@ -17,7 +17,7 @@ from services.export import Report
 def shares_sheet(
     book: Workbook, report: Report, shares: Sequence[ShareLine], t: Translator, tz: str
 ) -> Any:
-    from bot.workbook import COUNT_FORMAT, FIRST_ROW, HEADER_ROW, _header, _new_sheet, _put
+    from documents.workbook import COUNT_FORMAT, FIRST_ROW, HEADER_ROW, _header, _new_sheet, _put
 
     sheet = _new_sheet(
         book,

@@ -26,11 +26,11 @@ from pathlib import Path
 import httpx
 from pydantic import SecretStr
 
-from bot import demo
 from bot.app import BotApplication, build_application
 from bot.context import Clock
-from bot.formatting import deep_link
 from bot.settings import Settings
+from cli import demo
+from i18n.formatting import deep_link
 from kpi.access import Invite
 from sandbox import EmulatorClient, running_emulator
 from services import access

@@ -17,7 +17,7 @@ EXIT_OK, EXIT_PROBLEM = 0, 1
 
 
 def add_parser(commands: Any) -> None:
-    """Add `sections` to the subcommands of bot.cli."""
+    """Add `sections` to the subcommands of cli.main."""
     sections = commands.add_parser("sections", help="a unit's sections (phòng, bộ phận, tổ)")
     actions = sections.add_subparsers(dest="action", required=True, metavar="ACTION")
     add = actions.add_parser("add", help="add a section to a unit")

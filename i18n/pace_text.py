@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from decimal import Decimal
 from fractions import Fraction
 
-from bot import formatting
-from bot.formatting import period_name
-from bot.i18n import N_, Translator
+from i18n import formatting
+from i18n.formatting import period_name
+from i18n.translations import N_, Translator
 from kpi.attainment import round_percent
 from kpi.pace import Cadence, Milestone, Pace, PaceStatus, ProjectionBasis, Roadmap
 from kpi.periods import Period

@@ -8,7 +8,7 @@ import sqlite3
 
 from sqlalchemy import exc
 
-from bot.i18n import Translator, translator
+from i18n.translations import Translator, translator
 from kpi.errors import (
     AmbiguousUnitError,
     DomainError,

@@ -11,7 +11,7 @@ from babel import Locale
 from babel.dates import format_date, format_datetime, get_month_names
 from babel.numbers import NumberPattern, get_group_symbol, parse_pattern
 
-from bot.i18n import Translator
+from i18n.translations import Translator
 from kpi.periods import Period, PeriodKind
 
 LOCALES = {"vi": "vi_VN", "en": "en_US"}

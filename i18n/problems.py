@@ -1,12 +1,13 @@
-"""The refused rows of an imported file, in the person's language: one function for the bot's
-file upload and for `chitieu figures import` (services.importing.RowError's code and params)."""
+"""Refused figures in the person's language: a count that does not read (typed in the chat or
+in a file), and the refused rows of an imported file, one function for the bot's file upload and
+for `chitieu figures import` (services.importing.RowError's code and params)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
-from bot.formatting import count, echo, period_name
-from bot.i18n import Translator
+from i18n.formatting import count, echo, period_name
+from i18n.translations import N_, Translator
 from kpi.errors import CountError
 from kpi.numbers import CountProblem
 
@@ -95,9 +96,46 @@ def row_error_text(error: RowError, t: Translator, catalogue: Catalogue | None =
     return error.reason
 
 
-def _count_text(error: CountError, t: Translator) -> str:
-    from bot.submit_form import count_problem_text
+COUNT_TEXTS: Final = {
+    CountProblem.EMPTY: N_("Nothing was typed: send a whole number such as 1020, or press Skip."),
+    CountProblem.NO_NUMBER: N_("I expected a whole number, such as 1020."),
+    CountProblem.NEGATIVE: N_("A count cannot be negative: send a whole number, 0 or more."),
+    CountProblem.PERCENT: N_(
+        "Give the raw count, not a percentage: the rates are computed from the counts."
+    ),
+    CountProblem.DECIMAL: N_(
+        "In Vietnamese a comma marks decimals (“1,020” is 1.02) and a count is a whole number:"
+        " write 1.020 or 1020."
+    ),
+    CountProblem.MALFORMED: N_(
+        "That is not a whole number: write digits, grouped with dots if you like (1.020)."
+    ),
+    CountProblem.TOO_LARGE: N_(
+        "That number is too large to be a count: check it and send it again."
+    ),
+    CountProblem.SEVERAL: N_("Send one number at a time."),
+    CountProblem.NOTATION: N_(
+        "Write the number in full digits, such as 100.000: powers and scientific notation"
+        " (1e5, 10^20) are not read."
+    ),
+    CountProblem.MULTIPLIER: N_(
+        "Write the number in digits (5.000), or as one number and one word: 5 nghìn, 2 triệu,"
+        " 1,5 triệu. Shorthand such as 5k or 5 tr is not read."
+    ),
+}
 
+
+def count_problem_text(error: CountError, t: Translator) -> str:
+    try:
+        problem = CountProblem(error.reason)
+    except ValueError:
+        problem = CountProblem.MALFORMED
+    if not error.text.strip():
+        return t._(COUNT_TEXTS[problem])
+    return t._("“{typed}”: {problem}", typed=echo(error.text), problem=t._(COUNT_TEXTS[problem]))
+
+
+def _count_text(error: CountError, t: Translator) -> str:
     if error.reason == CountProblem.EMPTY.value or not error.text.strip():
         return t._("the value is empty: give a whole number such as 1020")
     return count_problem_text(error, t)
@@ -124,7 +162,7 @@ def _problem_text(problem: Problem, unit: str, catalogue: Catalogue | None, t: T
             element=name,
         )
     if problem.code == "not_reported_by_level" and catalogue is not None and unit:
-        from bot.render import level_name
+        from i18n.texts import level_name
 
         return t._(
             "{element} ({code}) is not asked of {unit} ({level}): no indicator that judges it"

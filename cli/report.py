@@ -15,8 +15,8 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.cli_errors import CliError
-from bot.i18n import N_
+from cli.errors import CliError
+from i18n.translations import N_
 from kpi.period_words import read_period
 from kpi.periods import Period
 from kpi.units import Level
@@ -26,13 +26,13 @@ if TYPE_CHECKING:
     from kpi.scoring import Ranked
     from services.report import ReportingSummary
 
-# The province's time zone (bot.formatting.TIMEZONE, not imported: `chitieu` starts light).
+# The province's time zone (i18n.formatting.TIMEZONE, not imported: `chitieu` starts light).
 TIMEZONE = "Asia/Ho_Chi_Minh"
 EXIT_OK = 0
 
 
 def add_parser(commands: Any) -> None:
-    """Add `report` to the subcommands of bot.cli."""
+    """Add `report` to the subcommands of cli.main."""
     report = commands.add_parser(
         "report",
         help="the provincial office's report: who reported, by the deadline, and the ranking",
@@ -145,7 +145,7 @@ def _json(
     ranked: dict[Level, list[Ranked]],
     language: str,
 ) -> dict[str, Any]:
-    from bot.report_view import points
+    from i18n.texts import points
 
     tree = catalogue.units
     return {
@@ -209,11 +209,10 @@ def _print_tables(
     ranked: dict[Level, list[Ranked]],
     language: str,
 ) -> None:
-    from bot.cli import _table
-    from bot.formatting import count, day, percent, period_name
-    from bot.i18n import translator
-    from bot.render import level_name
-    from bot.report_view import points_text
+    from cli.main import _table
+    from i18n.formatting import count, day, percent, period_name
+    from i18n.texts import level_name, points_text
+    from i18n.translations import translator
 
     t = translator(language)
     tree = catalogue.units

@@ -29,9 +29,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from bot import render
-from bot.formatting import TIMEZONE
-from bot.i18n import N_, Translator, translator
+from i18n import texts
+from i18n.formatting import TIMEZONE
+from i18n.translations import N_, Translator, translator
 from kpi.attainment import Attainment, Status
 from kpi.errors import DomainError
 from kpi.indicators import Binding
@@ -133,7 +133,7 @@ def column_title(column: Column, t: Translator) -> str:
     """ "III.2 Hồ sơ trực tuyến trên tổng số hồ sơ", with the level on a by-level line."""
     title = f"{column.indicator.code} {column.indicator.short.get(t.language)}"
     if column.level is not None:
-        title += f" ({render.level_name(column.level, t)})"
+        title += f" ({texts.level_name(column.level, t)})"
     return title
 
 
@@ -153,7 +153,7 @@ def workbook_bytes(
     shares: Sequence[ShareLine] = (),
 ) -> bytes:
     """The report as an .xlsx file's bytes; `shares`: a sheet of the unit's sections and
-    officials (bot.workbook_shares), when it handed targets down."""
+    officials (documents.workbook_shares), when it handed targets down."""
     t = translator(language)
     book = Workbook()
     first = book.active
@@ -164,7 +164,7 @@ def workbook_bytes(
     _dossier_sheet(book, report, t, timezone)
     _figures_sheet(book, report, t)
     if shares:
-        from bot.workbook_shares import shares_sheet
+        from documents.workbook_shares import shares_sheet
 
         shares_sheet(book, report, shares, t, timezone)
     book.properties.title = _title(report, t)
@@ -206,7 +206,7 @@ def _title(report: Report, t: Translator) -> str:
     return t._(
         "Report on the targets: {unit}, {period}",
         unit=report.unit.name.get(t.language),
-        period=render.period_heading(report.period, report.catalogue, t),
+        period=texts.period_heading(report.period, report.catalogue, t),
     )
 
 

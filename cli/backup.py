@@ -13,14 +13,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.i18n import translator
+from i18n.translations import translator
 
 EXIT_OK, EXIT_PROBLEM = 0, 1
 COMMANDS = ("backup", "restore")
 
 
 def add_parsers(commands: Any) -> None:
-    """Add `backup` and `restore` to the subcommands of bot.cli."""
+    """Add `backup` and `restore` to the subcommands of cli.main."""
     backup = commands.add_parser(
         "backup", help="back the database up into FILE (SQLite online backup, or pg_dump)"
     )

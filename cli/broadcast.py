@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.cli_errors import CliError, record_id
-from bot.i18n import N_, translator
+from cli.errors import CliError, record_id
+from i18n.translations import N_, translator
 from kpi.errors import DomainError
 
 EXIT_OK, EXIT_PROBLEM = 0, 1
@@ -27,7 +27,7 @@ CLI_AUTHOR = 0  # created_by of a broadcast sent from the command line
 
 
 def add_parser(commands: Any) -> None:
-    """Add `broadcast` to the subcommands of bot.cli."""
+    """Add `broadcast` to the subcommands of cli.main."""
     parser = commands.add_parser(
         "broadcast", help="send a message to many units (queued; the running bot delivers it)"
     )
@@ -123,8 +123,8 @@ async def run(db: Any, args: argparse.Namespace, ask: Callable[[str], str] | Non
         if answer.strip().lower() not in {"y", "yes", "c", "có"}:
             print(t._("not sent"), file=sys.stderr)
             return EXIT_PROBLEM
-    from bot.notices import sender_line
     from bot.settings import Settings
+    from i18n.texts import sender_line
 
     sender = sender_line(catalogues.newest, Settings().default_language)
     created = await create_broadcast(

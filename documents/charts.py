@@ -30,8 +30,8 @@ from matplotlib.text import Annotation, Text
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import Bbox, BboxBase, blended_transform_factory
 
-from bot import formatting, render
-from bot.i18n import N_, Translator
+from i18n import formatting, texts
+from i18n.translations import N_, Translator
 from kpi.attainment import Status, percent_fraction, round_percent
 from kpi.catalogue import Catalogue
 from kpi.trend import MONTHS_IN_YEAR
@@ -352,7 +352,7 @@ def trend_title(trend: Trend, t: Translator) -> tuple[str, str]:
     indicator = trend.indicator
     title = f"{indicator.code} {indicator.short.get(t.language)}"
     if trend.level is not None:
-        title += f" ({render.level_name(trend.level, t)})"
+        title += f" ({texts.level_name(trend.level, t)})"
     subtitle = t._(
         "{unit} · {year}: year to date, month by month",
         unit=trend.unit.name.get(t.language),
@@ -365,14 +365,14 @@ def trend_values(trend: Trend, language: str) -> list[tuple[str, str]]:
     """The numbers a trend chart draws, keyed: "ytd:<month>", "target", "floor",
     "projection"."""
     values = [
-        (f"ytd:{m.month}", render.rate_text(m.to_date, language))
+        (f"ytd:{m.month}", texts.rate_text(m.to_date, language))
         for m in trend.months
         if m.to_date.rate is not None
     ]
     if trend.target is not None:
-        values.append(("target", render.limit_text(trend.target, language)))
+        values.append(("target", texts.limit_text(trend.target, language)))
     if trend.floor is not None:
-        values.append(("floor", render.limit_text(trend.floor, language)))
+        values.append(("floor", texts.limit_text(trend.floor, language)))
     projection = trend.projection
     if projection is not None:
         values.append(
@@ -565,13 +565,13 @@ def uniform(values: Sequence[Decimal | None]) -> Decimal | None:
 def ranking_values(ranking: Ranking, language: str) -> list[tuple[str, str]]:
     """The numbers a ranking draws: each child's rate (keyed by its code), and the target and
     floor when every child shares them."""
-    values = [(r.unit.code, render.rate_text(r.attainment, language)) for r in ranking.ranks]
+    values = [(r.unit.code, texts.rate_text(r.attainment, language)) for r in ranking.ranks]
     target = uniform([r.attainment.target for r in ranking.ranks])
     if target is not None:
-        values.append(("target", render.limit_text(target, language)))
+        values.append(("target", texts.limit_text(target, language)))
     floor = uniform([r.attainment.floor for r in ranking.ranks])
     if floor is not None:
-        values.append(("floor", render.limit_text(floor, language)))
+        values.append(("floor", texts.limit_text(floor, language)))
     return values
 
 
@@ -720,7 +720,7 @@ def trend_caption(trend: Trend, catalogue: Catalogue, t: Translator) -> str:
     """What the picture says, in words: the year so far, the target, the projection."""
     language = t.language
     title, _subtitle = trend_title(trend, t)
-    head = f"📈 {title}\n{render.unit_label(catalogue, trend.unit.code, language)}"
+    head = f"📈 {title}\n{texts.unit_label(catalogue, trend.unit.code, language)}"
     latest = trend.latest
     if latest is None or latest.to_date.rate is None:
         return head + "\n" + t._("No data yet for {year}.", year=trend.year)
@@ -734,7 +734,7 @@ def trend_caption(trend: Trend, catalogue: Catalogue, t: Translator) -> str:
         ),
     ]
     if trend.target is not None:
-        lines.append(render.figures_text(latest.to_date, language, t))
+        lines.append(texts.figures_text(latest.to_date, language, t))
     if "projection" in values:
         lines.append(t._("Year-end at the current pace: {rate}", rate=values["projection"]))
     return "\n".join(lines)
@@ -751,7 +751,7 @@ def ranking_caption(ranking: Ranking, catalogue: Catalogue, t: Translator) -> st
     missing = without_data_text(ranking, t)
     if missing:
         lines.append(missing)
-    return render.fit("\n".join(lines), CAPTION_LIMIT)
+    return texts.fit("\n".join(lines), CAPTION_LIMIT)
 
 
 CAPTION_LIMIT: Final = 1024  # Telegram's limit on a photo's caption, in characters
