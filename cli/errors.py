@@ -4,9 +4,6 @@ standard error, never a traceback. Anything else (a bug) keeps its traceback."""
 from __future__ import annotations
 
 import argparse
-import sqlite3
-
-from sqlalchemy import exc
 
 from i18n.translations import Translator, translator
 from kpi.errors import (
@@ -18,6 +15,7 @@ from kpi.errors import (
 )
 from services.catalogue_file import CatalogueError
 from storage.engine import UnsupportedDatabaseError
+from storage.errors import database_failure
 
 # Telegram's ids of people are positive and fit in 52 bits (its Bot API documentation)
 MAX_TELEGRAM_ID = 2**52
@@ -74,19 +72,12 @@ def expected_error(error: BaseException, t: Translator | None = None) -> str | N
     reason = _domain_text(error, t)
     if reason is not None:
         return t._("error: {reason}", reason=reason)
-    if isinstance(error, exc.OperationalError | exc.InterfaceError):
-        return _database(_first_line(error.orig or error), t)
-    if isinstance(error, sqlite3.OperationalError):
-        return _database(_first_line(error), t)
+    failure = database_failure(error)
+    if failure is not None:
+        return t._("error: the database cannot be used: {reason}", reason=_first_line(failure))
     if isinstance(error, OSError):  # the server is down, a file cannot be read or written
         return t._("error: {reason}", reason=_os_error(error, t))
-    if _is_connection_refusal(error):
-        return _database(_first_line(error), t)
     return None
-
-
-def _database(reason: str, t: Translator) -> str:
-    return t._("error: the database cannot be used: {reason}", reason=reason)
 
 
 def _domain_text(error: BaseException, t: Translator) -> str | None:
@@ -121,20 +112,3 @@ def _os_error(error: OSError, t: Translator) -> str:
     if isinstance(error, ConnectionError | TimeoutError) or error.filename is None:
         return t._("the database or a server cannot be reached: {reason}", reason=reason)
     return f"{where}{reason}"
-
-
-def _is_connection_refusal(error: BaseException) -> bool:
-    """asyncpg's refusals at connection (no such database, wrong password): they come
-    unwrapped from the first connection SQLAlchemy opens."""
-    try:
-        import asyncpg
-    except ImportError:  # pragma: no cover (asyncpg is a dependency)
-        return False
-    return isinstance(
-        error,
-        asyncpg.InvalidCatalogNameError
-        | asyncpg.InvalidAuthorizationSpecificationError
-        | asyncpg.InvalidPasswordError
-        | asyncpg.CannotConnectNowError
-        | asyncpg.TooManyConnectionsError,
-    )
