@@ -68,7 +68,6 @@ from bench.updates import (
     bot_id_of,
     bot_settings,
     button_data,
-    is_anything,
     ours_round,
     prepare,
 )
@@ -170,6 +169,19 @@ def has_document(message: JSON) -> bool:
     return message.get("document") is not None
 
 
+CHART_PREFIXES = ("cm:", "ct:", "cr:")  # the chart menu's buttons: a trend, a ranking, the other
+NO_CHART = "Không có chỉ tiêu nào áp dụng"  # "No indicator applies to this unit."
+
+
+def is_chart_menu(message: JSON) -> bool:
+    """/chart's answer: the menu of charts, or that there is none; not a broadcast or an alert
+    arriving meanwhile."""
+    if message["edited"]:
+        return False
+    menu = any(data.startswith(CHART_PREFIXES) for data in button_data(message))
+    return menu or NO_CHART in (message.get("text") or "")
+
+
 def chart_answer(message_id: int) -> Any:
     def accept(message: JSON) -> bool:
         return message.get("photo") is not None or (
@@ -188,9 +200,9 @@ async def soak_round(talk: Talk, rng: random.Random, world: OurWorld, person: Pe
         await talk.send("/export", "export", has_document)
         talk.phase.outcomes["export"] += 1
     else:
-        menu = await talk.send("/chart", "chart", is_anything)
+        menu = await talk.send("/chart", "chart", is_chart_menu)
         charts = button_data(menu)
-        if not charts:  # nothing to draw for this unit yet: the menu says so
+        if not charts:  # nothing to draw for this unit: the bot says so
             talk.phase.outcomes["chart_none"] += 1
             return
         await talk.press(menu, rng.choice(charts), "chart_press", chart_answer(menu["message_id"]))

@@ -20,7 +20,9 @@ three runs, each on a fresh emulator:
    the message is edited); /submit; a period button (this month, or the previous one, which the
    demo units already reported: a correction); every question (counts typed, now and then
    mistyped first and refused, one group of related elements skipped, yes/no pressed); Confirm;
-   and, for a correction, the reason;
+   and, for a correction, the reason the bot then asks for, typed in a message of its own. Each
+   answer is checked against what the bot says at that step (the unit and month of the form,
+   the question's number and name, the refusal of a typo, the summary, "saved");
 3. our bot again (fresh database), the same people at a human pace: each pauses 0 to 2×`--think`
    seconds (uniformly; 1 s on average by default, quicker than anyone reads and types) before
    every update.
@@ -51,6 +53,7 @@ import json
 import logging
 import os
 import random
+import re
 import signal
 import statistics
 import sys
@@ -66,13 +69,14 @@ from pydantic import SecretStr
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler, filters
 
-from bench._people import REASON, Person, form_answers, roster
+from bench._people import REASON, Answer, Person, form_answers, roster
 from bench.status import POSTGRES_ENV, backend_url, percentile, postgres_admin_url, render, say
 from bot.context import Clock
 from bot.settings import Settings
 from cli import demo
 from cli.sandbox_runner import DEFAULT_TODAY, shifted_clock
 from kpi.catalogue import Catalogue
+from kpi.elements import DataElement
 from kpi.periods import cumulative_period
 from sandbox import Emulator, EmulatorClient, running_emulator
 from services import access
@@ -99,6 +103,29 @@ STATUS_PREFIXES = ("st:", "sd:", "sc:")
 FORM_PREFIX = "sb:"
 UPDATES_LOGGER = "bot.updates"  # one line per update handled, with its duration
 
+# What the bot says at the steps of /submit, in the people's language (the texts
+# tests/e2e/bot/test_submit.py reads there)
+LANGUAGE = "vi"
+PERIOD_PROMPT = "Anh/chị chọn kỳ báo cáo"
+SUMMARY = "Tổng hợp số liệu anh/chị đã nhập"
+FAR_FROM_PREVIOUS = "chênh lệch nhiều so với"  # "send it again if it is right"
+CORRECTING = "Anh/chị đang sửa số liệu đã lưu:"  # then "why?"
+SAVED = "Đã lưu số liệu của"
+NOTHING_TO_SAVE = "Không có gì để lưu"
+CANCELLED = "Đã hủy"
+
+
+MONTH_KEY = re.compile(r"^\d{4}-\d{2}$")  # a month's period key, as "2022-06"
+
+
+def question(number: int, total: int) -> str:
+    return f"Câu {number}/{total}:"
+
+
+def period_key_of(data: str) -> str:
+    """The period key a period button of the form carries ("sb:token:step:p:2022-06")."""
+    return data.rsplit(":", 1)[-1]
+
 
 # --- answers as the emulator lists them -------------------------------------------------------
 
@@ -122,12 +149,38 @@ def form_actions(message: JSON) -> dict[str, list[str]]:
     return actions
 
 
-def is_status_view(message: JSON) -> bool:
-    return any(data.startswith(STATUS_PREFIXES) for data in button_data(message))
+def text_of(message: JSON) -> str:
+    return str(message.get("text") or message.get("caption") or "")
+
+
+def is_new(message: JSON) -> bool:
+    """A message sent, not the edit of one (a pressed prompt loses its buttons by an edit)."""
+    return not message["edited"]
+
+
+def status_view(shown: str) -> Accept:
+    """The status view of the person's unit and period (`shown`: its Refresh button), with its
+    History button: not an alert, whose one button opens a status too."""
+
+    def accept(message: JSON) -> bool:
+        data = button_data(message)
+        return is_new(message) and shown in data and any(d.startswith("hi:") for d in data)
+
+    return accept
 
 
 def is_form_prompt(message: JSON) -> bool:
-    return bool(form_actions(message))
+    """A new prompt of the /submit form: a question, the summary, the reason's question."""
+    return is_new(message) and bool(form_actions(message))
+
+
+def saying(*texts: str) -> Accept:
+    """A new message with any of `texts` in it."""
+
+    def accept(message: JSON) -> bool:
+        return is_new(message) and any(text in text_of(message) for text in texts)
+
+    return accept
 
 
 def is_anything(message: JSON) -> bool:
@@ -281,47 +334,84 @@ def one(actions: dict[str, list[str]], action: str, where: str) -> str:
     return actions[action][0]
 
 
+def expect(message: JSON, texts: Sequence[str], where: str) -> None:
+    """The answer says all of `texts`, or the script and the bot no longer agree."""
+    said = text_of(message)
+    missing = [text for text in texts if text not in said]
+    if missing:
+        raise UnexpectedAnswerError(f"{where}: expected {missing} in {said[:160]!r}")
+
+
+async def answer_question(
+    talk: Talk, prompt: JSON, answer: Answer, number: int, questions: Sequence[DataElement]
+) -> JSON:
+    """Question `number` (shown in `prompt`) answered as the script says: skipped, yes/no
+    pressed, or typed (mistyped first now and then: refused, the same question again; a value
+    far from last period's sent again, as the bot asks); the next prompt."""
+    total = len(questions)
+    asked = questions[number - 1]
+    where = f"question {number}/{total} ({answer.element})"
+    if asked.code != answer.element:
+        raise UnexpectedAnswerError(f"{where}: the script answers {asked.code}")
+    expect(prompt, [question(number, total), asked.name.get(LANGUAGE)], where)
+    actions = form_actions(prompt)
+    if answer.skip:
+        after = await talk.press(prompt, one(actions, "s", where), "skip", is_form_prompt)
+    elif answer.flag is not None:
+        yes_no = one(actions, "y" if answer.flag else "n", where)
+        after = await talk.press(prompt, yes_no, "flag", is_form_prompt)
+    else:
+        assert answer.text is not None
+        if answer.typo is not None:
+            refused = await talk.send(answer.typo, "typo", is_form_prompt)
+            expect(refused, [f"“{answer.typo}”", question(number, total)], f"{where}, typo")
+        after = await talk.send(answer.text, "answer", is_form_prompt)
+        if FAR_FROM_PREVIOUS in text_of(after):  # the typo guard: the value is right
+            expect(after, [question(number, total)], f"{where}, far from last period's")
+            talk.phase.outcomes["sent_again"] += 1
+            after = await talk.send(answer.text, "answer", is_form_prompt)
+    following = question(number + 1, total) if number < total else SUMMARY
+    expect(after, [following], where)
+    return after
+
+
 async def ours_round(talk: Talk, rng: random.Random, world: OurWorld, person: Person) -> None:
+    """/status and a press on it; /submit: a period, every question, the summary, Confirm,
+    and for a correction its reason, in a message of its own."""
     phase = talk.phase
-    view = await talk.send("/status", "status", is_status_view)
-    choices = status_choices(view, f"st:{person.unit.code}:{world.report_key}")
+    shown = f"st:{person.unit.code}:{world.report_key}"
+    view = await talk.send("/status", "status", status_view(shown))
+    choices = status_choices(view, shown)
     await talk.press(view, rng.choice(choices), "status_press", edit_of(view["message_id"]))
 
-    prompt = await talk.send("/submit", "submit", is_form_prompt)
-    periods = form_actions(prompt).get("p", [])[:2]  # this month, the previous one
+    prompt = await talk.send("/submit", "submit", saying(PERIOD_PROMPT))
+    periods = [  # this month, the previous one (the quarter is not offered once months are)
+        data for data in form_actions(prompt).get("p", []) if MONTH_KEY.match(period_key_of(data))
+    ]
     if not periods:
-        raise UnexpectedAnswerError("submit: no period buttons")
-    prompt = await talk.press(prompt, rng.choice(periods), "period", is_form_prompt)
+        raise UnexpectedAnswerError(f"submit: no period buttons in {text_of(prompt)[:160]!r}")
     answers, _month = form_answers(world.catalogue, person, rng)
-    for answer in answers:
-        actions = form_actions(prompt)
-        if "s" not in actions:
-            raise UnexpectedAnswerError(f"question {answer.element}: no Skip, {sorted(actions)}")
-        if answer.skip:
-            prompt = await talk.press(prompt, actions["s"][0], "skip", is_form_prompt)
-        elif answer.flag is not None:
-            yes_no = one(actions, "y" if answer.flag else "n", answer.element)
-            prompt = await talk.press(prompt, yes_no, "flag", is_form_prompt)
-        else:
-            assert answer.text is not None
-            if answer.typo is not None:
-                prompt = await talk.send(answer.typo, "typo", is_form_prompt)
-            prompt = await talk.send(answer.text, "answer", is_form_prompt)
+    questions = world.catalogue.elements_for(person.unit)
+    chosen = rng.choice(periods)
+    year, month = period_key_of(chosen).split("-")
+    prompt = await talk.press(prompt, chosen, "period", is_form_prompt)
+    expect(prompt, [person.unit.name.get(LANGUAGE), f"tháng {int(month)}/{year}"], "period")
+    for number, answer in enumerate(answers, start=1):
+        prompt = await answer_question(talk, prompt, answer, number, questions)
     actions = form_actions(prompt)
-    if "ok" not in actions:
+    if "ok" not in actions:  # a rule broken: the person gives up on this form
         phase.outcomes["rule_broken"] += 1
-        await talk.press(prompt, one(actions, "x", "summary"), "cancel", is_anything)
+        await talk.press(prompt, one(actions, "x", "summary"), "cancel", saying(CANCELLED))
         return
-    after = await talk.press(prompt, actions["ok"][0], "confirm", is_anything)
-    after_actions = form_actions(after)
-    if "sum" in after_actions and "e" not in after_actions:  # why are saved figures changed?
-        await talk.send(REASON, "reason", is_anything)
+    after = await talk.press(
+        prompt, actions["ok"][0], "confirm", saying(SAVED, CORRECTING, NOTHING_TO_SAVE)
+    )
+    if CORRECTING in text_of(after):  # why are saved figures changed? Typed in a new message
+        one(form_actions(after), "sum", "the reason's question")
+        await talk.send(REASON, "reason", saying(SAVED))
         phase.outcomes["correction"] += 1
-    elif after_actions:
-        raise UnexpectedAnswerError(f"confirm: buttons {sorted(after_actions)}")
     else:
-        saved = "Đã lưu" in (after.get("text") or "")
-        phase.outcomes["saved" if saved else "unchanged"] += 1
+        phase.outcomes["saved" if SAVED in text_of(after) else "unchanged"] += 1
 
 
 async def person_loop(talk: Talk, script: Script, seed: int) -> None:
@@ -603,7 +693,7 @@ async def run_ours(
     async with EmulatorClient(base_url) as control:
         for person in people:
             await control.create_user(
-                person.telegram_id, person.name, language_code="vi", last_name=""
+                person.telegram_id, person.name, language_code=LANGUAGE, last_name=""
             )
     month = catalogues.current_month(clock().astimezone(settings.tzinfo).date())
     world = OurWorld(catalogue, cumulative_period(month.year, month.quarter_number).key)
